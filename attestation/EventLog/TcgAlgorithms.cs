@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+
+namespace KcryptPush.Attestation.EventLog;
+
+/// <summary>Facts about the hash algorithms of <see cref="TcgAlgorithmId"/>: digest sizes, bank
+/// names as used in our JSON ("sha1", "sha256", ...), and how to compute them here.</summary>
+public static class TcgAlgorithms
+{
+    /// <summary>Largest digest we accept for an algorithm we do not know (SHA-512 size).</summary>
+    public const int MaxDigestSize = 64;
+
+    /// <summary>Digest size in bytes of a known algorithm, or 0 when unknown.</summary>
+    public static int KnownDigestSize(ushort algId) => (TcgAlgorithmId)algId switch
+    {
+        TcgAlgorithmId.Sha1 => 20,
+        TcgAlgorithmId.Sha256 or TcgAlgorithmId.Sm3_256 or TcgAlgorithmId.Sha3_256 => 32,
+        TcgAlgorithmId.Sha384 or TcgAlgorithmId.Sha3_384 => 48,
+        TcgAlgorithmId.Sha512 or TcgAlgorithmId.Sha3_512 => 64,
+        _ => 0,
+    };
+
+    /// <summary>Bank name: "sha1", "sha256", "sha384", "sha512", "sm3_256", "sha3_256"...,
+    /// or "alg_0x####" for an unknown algorithm.</summary>
+    public static string BankName(ushort algId) => (TcgAlgorithmId)algId switch
+    {
+        TcgAlgorithmId.Sha1 => "sha1",
+        TcgAlgorithmId.Sha256 => "sha256",
+        TcgAlgorithmId.Sha384 => "sha384",
+        TcgAlgorithmId.Sha512 => "sha512",
+        TcgAlgorithmId.Sm3_256 => "sm3_256",
+        TcgAlgorithmId.Sha3_256 => "sha3_256",
+        TcgAlgorithmId.Sha3_384 => "sha3_384",
+        TcgAlgorithmId.Sha3_512 => "sha3_512",
+        _ => $"alg_0x{algId:x4}",
+    };
+
+    /// <summary>The .NET hash for an algorithm, when this platform can compute it.</summary>
+    public static bool TryGetHashAlgorithm(ushort algId, out HashAlgorithmName name)
+    {
+        switch ((TcgAlgorithmId)algId)
+        {
+            case TcgAlgorithmId.Sha1: name = HashAlgorithmName.SHA1; return true;
+            case TcgAlgorithmId.Sha256: name = HashAlgorithmName.SHA256; return true;
+            case TcgAlgorithmId.Sha384: name = HashAlgorithmName.SHA384; return true;
+            case TcgAlgorithmId.Sha512: name = HashAlgorithmName.SHA512; return true;
+            case TcgAlgorithmId.Sha3_256 when SHA3_256.IsSupported: name = HashAlgorithmName.SHA3_256; return true;
+            case TcgAlgorithmId.Sha3_384 when SHA3_384.IsSupported: name = HashAlgorithmName.SHA3_384; return true;
+            case TcgAlgorithmId.Sha3_512 when SHA3_512.IsSupported: name = HashAlgorithmName.SHA3_512; return true;
+            default: name = default; return false;
+        }
+    }
+
+    /// <summary>Hashes <paramref name="data"/> with a computable algorithm into
+    /// <paramref name="destination"/>; returns the digest length.</summary>
+    public static int Hash(ushort algId, ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        switch ((TcgAlgorithmId)algId)
+        {
+            case TcgAlgorithmId.Sha1: return SHA1.HashData(data, destination);
+            case TcgAlgorithmId.Sha256: return SHA256.HashData(data, destination);
+            case TcgAlgorithmId.Sha384: return SHA384.HashData(data, destination);
+            case TcgAlgorithmId.Sha512: return SHA512.HashData(data, destination);
+            case TcgAlgorithmId.Sha3_256 when SHA3_256.IsSupported: return SHA3_256.HashData(data, destination);
+            case TcgAlgorithmId.Sha3_384 when SHA3_384.IsSupported: return SHA3_384.HashData(data, destination);
+            case TcgAlgorithmId.Sha3_512 when SHA3_512.IsSupported: return SHA3_512.HashData(data, destination);
+            default: throw new NotSupportedException($"hash algorithm {BankName(algId)} is not available");
+        }
+    }
+
+    /// <summary>Whether <see cref="Hash"/> can compute this algorithm here.</summary>
+    public static bool IsComputable(ushort algId) => TryGetHashAlgorithm(algId, out _);
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace KcryptPush.Verifier.Cli;
+
+/// <summary>The kcrypt-push-verifier command line: builds the command tree and runs it with the
+/// given output streams, so tests run exactly the path the executable runs.</summary>
+public static class VerifierCli
+{
+    /// <summary>Exit code for bad input: unknown arguments, missing or malformed files.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Builds the root command with every subcommand.</summary>
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand(
+            "kcrypt-push-verifier: verifies quotes and event logs, releases or quarantines nodes.");
+        root.Subcommands.Add(EventLogCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code. Parse errors give
+    /// exit 2 and one line on <paramref name="error"/>.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        ParseResult parsed = CreateRootCommand().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            error.WriteLine($"kcrypt-push-verifier: {parsed.Errors[0].Message} (see --help)");
+            return BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+}
