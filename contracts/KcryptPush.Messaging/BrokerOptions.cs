@@ -1,0 +1,39 @@
+namespace KcryptPush.Messaging;
+
+/// <summary>
+/// Broker settings, bound from the <c>Broker</c> configuration section (appsettings.json,
+/// <c>KCRYPTPUSH_Broker__Uri</c>, the <c>KCRYPTPUSH_BROKER</c> alias, or <c>--broker</c>;
+/// DESIGN.md "Command-line contract").
+/// </summary>
+public sealed class BrokerOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string Section = "Broker";
+
+    /// <summary>The broker address when nothing is configured (DESIGN.md).</summary>
+    public const string DefaultUri = "amqp://guest:guest@127.0.0.1:5672/";
+
+    /// <summary>
+    /// <c>amqp://user:pass@host:port/vhost</c>, or <c>amqps://</c> for TLS; parsed by
+    /// <see cref="BrokerAddress.Parse"/>. User name and password are percent-decoded.
+    /// </summary>
+    public string Uri { get; set; } = DefaultUri;
+
+    /// <summary>How long a request (e.g. RegisterNode) waits for its response.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Messages fetched ahead per receive endpoint.</summary>
+    public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>Immediate redeliveries of a message whose consumer failed transiently.</summary>
+    public int RetryLimit { get; set; } = 5;
+
+    /// <summary>First retry delay; doubled up to <see cref="RetryMaxInterval"/>.</summary>
+    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest retry delay.</summary>
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connection name shown in the broker's management UI (defaults to the service name).</summary>
+    public string? ConnectionName { get; set; }
+}

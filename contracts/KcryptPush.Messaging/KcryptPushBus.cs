@@ -1,0 +1,125 @@
+using System.Security.Authentication;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KcryptPush.Messaging;
+
+/// <summary>
+/// Wires MassTransit 8.5 over RabbitMQ the same way for every service (DESIGN.md "Messages and
+/// topology"): durable queues, persistent messages, publisher confirms, kebab-case endpoint names
+/// prefixed "kcrypt-push", exponential retry for transient faults only, poison messages to
+/// <c>NAME_error</c> with MassTransit's fault headers, and an in-memory outbox so responses and
+/// events leave only after the consumer (and the state it committed) succeeded.
+/// </summary>
+public static class KcryptPushBus
+{
+    /// <summary>
+    /// Adds the bus. <paramref name="configure"/> registers the service's consumers and request
+    /// clients; consumers are put on endpoints by <c>ConfigureEndpoints</c> (give them an explicit
+    /// endpoint name from <see cref="KcryptPushQueues"/>).
+    /// </summary>
+    public static IServiceCollection AddKcryptPushBus(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<BrokerOptions>()
+            .Bind(configuration.GetSection(BrokerOptions.Section))
+            .Validate(o => o.PrefetchCount is >= 1 and <= 10_000 && o.RetryLimit is >= 0 and <= 50, "Broker:PrefetchCount must be 1..10000 and Broker:RetryLimit 0..50")
+            .Validate(o => TryParse(o.Uri), "Broker:Uri must be amqp://user:pass@host:port/vhost or amqps://...")
+            .Validate(o => o.RequestTimeout > TimeSpan.Zero && o.RetryMinInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryMinInterval,
+                "Broker:RequestTimeout and the retry intervals must be positive, RetryMaxInterval >= RetryMinInterval")
+            .ValidateOnStart();
+
+        // The host starts even while the broker is away: MassTransit reconnects on its own, and a
+        // service must come up (and report status) without waiting for the broker.
+        services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = false;
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(KcryptPushQueues.Prefix, false));
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                var broker = context.GetRequiredService<IOptions<BrokerOptions>>().Value;
+                ConfigureReliability(endpoint, broker);
+                endpoint.UseInMemoryOutbox(context);
+            });
+
+            configure?.Invoke(x);
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var broker = context.GetRequiredService<IOptions<BrokerOptions>>().Value;
+                var address = BrokerAddress.Parse(broker.Uri);
+                cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, broker.ConnectionName ?? AppDomain.CurrentDomain.FriendlyName, h =>
+                {
+                    h.Username(address.Username);
+                    h.Password(address.Password);
+                    h.PublisherConfirmation = true;
+                    if (address.UseTls)
+                    {
+                        h.UseSsl(s =>
+                        {
+                            s.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
+                            s.ServerName = address.Host;
+                        });
+                    }
+                });
+
+                cfg.Durable = true;
+                cfg.AutoDelete = false;
+                cfg.PrefetchCount = broker.PrefetchCount;
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        return services;
+    }
+
+    /// <summary>
+    /// Retry for transient faults with exponential backoff; malformed messages are not retried and
+    /// go straight to the error queue (MassTransit's default: a consumer fault after the retries
+    /// moves the message to <c>NAME_error</c> with <c>MT-Fault-*</c> headers).
+    /// </summary>
+    public static void ConfigureReliability(IReceiveEndpointConfigurator endpoint, BrokerOptions broker)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(broker);
+        endpoint.UseMessageRetry(r =>
+        {
+            TimeSpan delta = TimeSpan.FromTicks(Math.Max(broker.RetryMinInterval.Ticks / 2, 1));
+            r.Exponential(broker.RetryLimit, broker.RetryMinInterval, broker.RetryMaxInterval, delta);
+            r.Ignore<MessageValidationException>();
+            r.Ignore<System.Runtime.Serialization.SerializationException>();
+            r.Ignore<System.Text.Json.JsonException>();
+            r.Ignore<FormatException>();
+        });
+    }
+
+    /// <summary>Request timeout from the options, for request clients.</summary>
+    public static RequestTimeout RequestTimeoutOf(BrokerOptions broker)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        return RequestTimeout.After(ms: (int)Math.Min(int.MaxValue, broker.RequestTimeout.TotalMilliseconds));
+    }
+
+    private static bool TryParse(string uri)
+    {
+        try
+        {
+            BrokerAddress.Parse(uri);
+            return true;
+        }
+        catch (InvalidBrokerUriException)
+        {
+            return false;
+        }
+    }
+}
