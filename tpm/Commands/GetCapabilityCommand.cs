@@ -1,4 +1,5 @@
 using KcryptPush.Tpm.Marshalling;
+using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Tpm.Commands;
@@ -107,6 +108,23 @@ public static class GetCapabilityCommand
             next = handles[^1] + 1;
         }
     }
+
+    /// <summary>
+    /// TPM_CAP_PCRS: the PCR allocation, a TPML_PCR_SELECTION with one entry per bank the TPM
+    /// implements (a bank with an all-zero bitmap is implemented but not allocated).
+    /// </summary>
+    public static TpmlPcrSelection GetPcrAllocation(this TpmCommandChannel tpm)
+    {
+        byte[] data = tpm.GetCapabilityRaw(TpmCapability.Pcrs, 0, 1, out _);
+        var r = new TpmReader(data);
+        TpmlPcrSelection allocation = TpmlPcrSelection.Read(ref r);
+        r.EnsureAtEnd("TPML_PCR_SELECTION");
+        return allocation;
+    }
+
+    /// <summary>The banks with at least one PCR allocated (e.g. sha1, sha256 on swtpm).</summary>
+    public static IReadOnlyList<TpmAlgId> GetActiveBanks(this TpmCommandChannel tpm) =>
+        tpm.GetPcrAllocation().Selections.Where(s => s.Count > 0).Select(s => s.Hash).ToList();
 
     /// <summary>
     /// Sends one GetCapability and returns the union bytes after TPMS_CAPABILITY_DATA.capability
