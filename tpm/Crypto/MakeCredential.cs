@@ -17,7 +17,7 @@ namespace KcryptPush.Tpm.Crypto;
 /// outerHMAC = HMAC-Hn(hmacKey, encIdentity ‖ name);
 /// TPM2B_ID_OBJECT = size ‖ UINT16 |Hn| ‖ outerHMAC ‖ encIdentity.
 /// </remarks>
-public static class MakeCredential
+public static partial class MakeCredential
 {
     private const string IdentityLabel = "IDENTITY";
 

@@ -8,7 +8,7 @@ namespace KcryptPush.Tpm.Crypto;
 /// (RFC 5280 §4.1.2.7), i.e. what <c>openssl pkey -pubin -outform DER | sha256sum</c> prints. It is
 /// kcrypt-challenger's <c>TPMHash</c> and our node identity.
 /// </summary>
-public static class TpmHash
+public static partial class TpmHash
 {
     /// <summary>The TPM hash of an EK public key (RSA, ECDsa or ECDiffieHellman).</summary>
     public static string Of(AsymmetricAlgorithm ekPublic)
