@@ -21,6 +21,10 @@ internal static class ReplayOutput
             w.WriteStartObject("banks");
             foreach (ReplayedBank bank in result.Banks)
             {
+                if (bank.Pcrs.Count == 0)
+                {
+                    continue; // a bank the log declares but never extends has no PCR to report
+                }
                 w.WriteStartObject(bank.Name);
                 foreach (KeyValuePair<int, byte[]> pcr in bank.Pcrs)
                 {
