@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using KcryptPush.Registrar.Hosting;
+using KcryptPush.Registrar.Options;
+using KcryptPush.Registrar.Store;
+using Microsoft.Extensions.Configuration;
+
+namespace KcryptPush.Registrar.Cli;
+
+/// <summary>
+/// <c>kcrypt-push-registrar nodes list|show</c>: reads the registrar's LiteDB file directly, in
+/// LiteDB shared mode and read-only, so it works while the service runs (see RegistrarStore).
+/// </summary>
+internal static class NodesCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        Option<string?> listDb = CommonOptions.Db();
+        Option<bool> listJson = CommonOptions.Json();
+        var list = new Command("list", "list the nodes the registrar knows") { listDb, listJson };
+        list.SetAction(parse => List(parse.GetValue(listDb), parse.GetValue(listJson), stdout, stderr));
+
+        Option<string?> showDb = CommonOptions.Db();
+        Option<bool> showJson = CommonOptions.Json();
+        var hash = new Argument<string>("tpm-hash") { Description = "the node's TPM hash (64 hex digits)" };
+        var show = new Command("show", "show one node with its keys and audit trail") { hash, showDb, showJson };
+        show.SetAction(parse => Show(parse.GetValue(hash)!, parse.GetValue(showDb), parse.GetValue(showJson), stdout, stderr));
+
+        return new Command("nodes", "inspect the registrar's node records") { list, show };
+    }
+
+    private static int List(string? db, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        RegistrarStore? store = Open(db, stderr);
+        if (store is null)
+        {
+            return 1;
+        }
+
+        using (store)
+        {
+            IReadOnlyList<NodeRecord> nodes = store.ListNodes();
+            if (json)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(nodes.Select(NodeView.Of).ToList(), JsonOptions));
+                return 0;
+            }
+
+            stdout.WriteLine($"{"TPM HASH",-64}  {"STATE",-8}  {"EK TRUST",-14}  {"ENROLLED AT",-20}  HOSTNAME");
+            foreach (NodeRecord n in nodes)
+            {
+                string enrolled = n.EnrolledAt?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "-";
+                stdout.WriteLine($"{n.TpmHash,-64}  {NodeView.StateName(n.State),-8}  {n.EkTrust,-14}  {enrolled,-20}  {n.Hostname}");
+            }
+
+            return 0;
+        }
+    }
+
+    private static int Show(string hash, string? db, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        string tpmHash = hash.Trim().ToLowerInvariant();
+        if (tpmHash.Length != 64 || !tpmHash.All(Uri.IsHexDigit))
+        {
+            stderr.WriteLine($"kcrypt-push-registrar: '{hash}' is not a TPM hash (64 hex digits)");
+            return 2;
+        }
+
+        RegistrarStore? store = Open(db, stderr);
+        if (store is null)
+        {
+            return 1;
+        }
+
+        using (store)
+        {
+            NodeRecord? node = store.FindNode(tpmHash);
+            if (node is null)
+            {
+                stderr.WriteLine($"kcrypt-push-registrar: no node with TPM hash {tpmHash}");
+                return 1;
+            }
+
+            IReadOnlyList<AuditEntry> audit = store.AuditOf(tpmHash);
+            if (json)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(NodeDetailView.Of(node, audit), JsonOptions));
+                return 0;
+            }
+
+            var v = NodeDetailView.Of(node, audit);
+            stdout.WriteLine($"TPM hash:     {v.TpmHash}");
+            stdout.WriteLine($"Hostname:     {v.Hostname}");
+            stdout.WriteLine($"State:        {v.State}");
+            stdout.WriteLine($"EK trust:     {v.EkTrust}");
+            stdout.WriteLine($"EK cert:      {(node.EkCertificate is null ? "none" : $"{node.EkCertificate.Length} bytes")}");
+            stdout.WriteLine($"AK Name:      {v.AkName}");
+            stdout.WriteLine($"Created:      {v.CreatedAt:O}");
+            stdout.WriteLine($"Updated:      {v.UpdatedAt:O}");
+            stdout.WriteLine($"Enrolled:     {(v.EnrolledAt is { } e ? e.ToString("O", CultureInfo.InvariantCulture) : "-")}");
+            stdout.WriteLine("Audit:");
+            foreach (AuditView a in v.Audit)
+            {
+                string reason = a.ReasonCode is null ? string.Empty : $" [{a.ReasonCode}]";
+                stdout.WriteLine($"  {a.At:yyyy-MM-ddTHH:mm:ssZ}  {a.Event}{reason}  {a.Detail}");
+            }
+
+            return 0;
+        }
+    }
+
+    private static RegistrarStore? Open(string? db, TextWriter stderr)
+    {
+        IConfigurationRoot config = RegistrarConfiguration.Build([KeyValuePair.Create("Registrar:Db", db)]);
+        string path = config[$"{RegistrarOptions.Section}:Db"] is { Length: > 0 } p ? p : RegistrarOptions.DefaultDb;
+        try
+        {
+            return RegistrarStore.OpenReadOnly(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            stderr.WriteLine($"kcrypt-push-registrar: cannot open {path}: {e.Message}");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using KcryptPush.Messaging;
+using KcryptPush.Registrar.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace KcryptPush.Registrar.Cli;
+
+/// <summary><c>kcrypt-push-registrar run</c>: the long-running service.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var broker = new Option<string?>("--broker")
+        {
+            Description = "broker URI amqp://user:pass@host:port/vhost or amqps://... (env KCRYPTPUSH_BROKER; default amqp://guest:guest@127.0.0.1:5672/)",
+        };
+        Option<string?> db = CommonOptions.Db();
+        var ekCaDir = new Option<string?>("--ek-ca-dir")
+        {
+            Description = "directory of trusted EK manufacturer CA certificates (env KCRYPTPUSH_EK_CA_DIR; default /etc/kcrypt-push/ek-ca)",
+        };
+        var requireEkCert = new Option<bool?>("--require-ek-cert")
+        {
+            Description = "true|false: require a trusted EK certificate; false lets Registrar:AllowedTpmHashes in without one (env KCRYPTPUSH_REQUIRE_EK_CERT; default true)",
+        };
+
+        var run = new Command("run", "run the registrar service (consumes RegisterNode and CredentialProof from the broker)")
+        {
+            broker, db, ekCaDir, requireEkCert,
+        };
+        run.SetAction((parse, cancel) =>
+        {
+            var overrides = new Dictionary<string, string?>
+            {
+                ["Broker:Uri"] = parse.GetValue(broker),
+                ["Registrar:Db"] = parse.GetValue(db),
+                ["Registrar:EkCaDir"] = parse.GetValue(ekCaDir),
+                ["Registrar:RequireEkCertificate"] = parse.GetValue(requireEkCert)?.ToString(),
+            };
+            return RunAsync(overrides, cancel);
+        });
+        return run;
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken cancel)
+    {
+        IHost host;
+        try
+        {
+            host = RegistrarHost.Build(overrides);
+        }
+        catch (InvalidBrokerUriException e)
+        {
+            await Console.Error.WriteLineAsync($"kcrypt-push-registrar: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        using (host)
+        {
+            try
+            {
+                await host.RunAsync(cancel).ConfigureAwait(false);
+                return 0;
+            }
+            catch (OptionsValidationException e)
+            {
+                await Console.Error.WriteLineAsync($"kcrypt-push-registrar: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+                return 2;
+            }
+        }
+    }
+}

@@ -1,0 +1,432 @@
+using System.Security.Cryptography;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Messaging;
+using KcryptPush.Registrar.EkCertificates;
+using KcryptPush.Registrar.Options;
+using KcryptPush.Registrar.Store;
+using KcryptPush.Tpm.Crypto;
+using KcryptPush.Tpm.Marshalling;
+using KcryptPush.Tpm.Structures;
+using KcryptPush.Tpm.Types;
+using Microsoft.Extensions.Logging;
+
+namespace KcryptPush.Registrar.Enrolment;
+
+/// <summary>
+/// The registrar's enrolment logic, free of messaging (the consumers translate): check a
+/// registration and issue a credential challenge (MakeCredential to the EK, bound to the AK Name),
+/// then check the proof and enrol. Structurally invalid messages throw
+/// <see cref="MessageValidationException"/> (they go to the error queue); every other refusal is
+/// an <see cref="EnrolmentRejected"/> answer, counted, logged with the node's TPM hash and audited.
+/// </summary>
+public sealed class EnrolmentService
+{
+    /// <summary>Largest TPMT_PUBLIC accepted (RSA-4096 with a SHA-512 policy is ~600 bytes).</summary>
+    public const int MaxPublicAreaSize = 1024;
+
+    /// <summary>Largest EK certificate accepted (swtpm's are ~1 KB, vendors' up to ~2 KB).</summary>
+    public const int MaxCertificateSize = 8192;
+
+    /// <summary>Largest host name (RFC 1035 §2.3.4 limits a name to 255 octets).</summary>
+    public const int MaxHostnameLength = 255;
+
+    private const int CredentialSize = 32;
+    private static readonly TimeSpan KeepUsedChallenges = TimeSpan.FromDays(1);
+
+    private readonly RegistrarStore _store;
+    private readonly EkCertificateValidator _certificates;
+    private readonly RegistrationRateLimiter _rateLimiter;
+    private readonly RegistrarMetrics _metrics;
+    private readonly RegistrarOptions _options;
+    private readonly HashSet<string> _allowed;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EnrolmentService> _log;
+    private readonly Lock _gate = new();
+    private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
+
+    /// <summary>Creates the service.</summary>
+    public EnrolmentService(
+        RegistrarStore store,
+        EkCertificateValidator certificates,
+        RegistrationRateLimiter rateLimiter,
+        RegistrarMetrics metrics,
+        RegistrarOptions options,
+        TimeProvider time,
+        ILogger<EnrolmentService> log)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _certificates = certificates ?? throw new ArgumentNullException(nameof(certificates));
+        _rateLimiter = rateLimiter ?? throw new ArgumentNullException(nameof(rateLimiter));
+        _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _log = log ?? throw new ArgumentNullException(nameof(log));
+        _allowed = new HashSet<string>(options.AllowedTpmHashes.Select(h => h.Trim().ToLowerInvariant()), StringComparer.Ordinal);
+    }
+
+    /// <summary>Handles a RegisterNode.</summary>
+    /// <exception cref="MessageValidationException">A field is missing, too large, or not a TPMT_PUBLIC.</exception>
+    public RegistrationOutcome Register(RegisterNode request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateShape(request);
+        TpmtPublic ek = ParsePublic(request.EkPublic, nameof(RegisterNode.EkPublic));
+        TpmtPublic ak = ParsePublic(request.AkPublic, nameof(RegisterNode.AkPublic));
+        string claimed = request.TpmHash;
+
+        lock (_gate)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            PurgeOccasionally(now);
+
+            KeyCheckResult ekCheck = EkKeyCheck.Check(ek);
+            if (!ekCheck.Ok)
+            {
+                return RejectRegistration(claimed, EnrolmentRejectionReasons.EkUnsupported, ekCheck.Problem!, request);
+            }
+
+            string tpmHash;
+            try
+            {
+                tpmHash = TpmHash.Of(ek);
+            }
+            catch (Exception e) when (e is CryptographicException or InvalidOperationException or NotSupportedException or ArgumentException)
+            {
+                return RejectRegistration(claimed, EnrolmentRejectionReasons.EkUnsupported, $"the EK public key is unusable: {e.Message}", request);
+            }
+
+            // The identity is what the EK proves, never what the message claims (DESIGN.md "Identities").
+            if (!string.Equals(claimed, tpmHash, StringComparison.Ordinal))
+            {
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.TpmHashMismatch,
+                    $"the claimed TPM hash {claimed} is not the SHA-256 of the EK public key sent ({tpmHash})", request);
+            }
+
+            // A redelivered or retried RegisterNode of the same attempt gets the same challenge.
+            if (_store.FindOpenChallenge(request.RegistrationId, tpmHash, now.UtcDateTime) is { } open
+                && open.AkPublic.AsSpan().SequenceEqual(request.AkPublic))
+            {
+                return new RegistrationOutcome(ToChallenge(open), null);
+            }
+
+            if (!_rateLimiter.TryAcquire(tpmHash))
+            {
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.RateLimited,
+                    $"more than {_options.RegistrationsPerMinute} registrations in a minute", request);
+            }
+
+            KeyCheckResult akCheck = AkAttributeCheck.Check(ak);
+            if (!akCheck.Ok)
+            {
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.AkAttributes, akCheck.Problem!, request);
+            }
+
+            (string? trust, string? reason, string detail) = DecideEkTrust(request.EkCertificate, tpmHash);
+            if (trust is null)
+            {
+                return RejectRegistration(tpmHash, reason!, detail, request);
+            }
+
+            byte[] akName = ak.ComputeName();
+            byte[] secret = RandomNumberGenerator.GetBytes(Math.Min(CredentialSize, TpmAlgorithms.GetDigestSize(ek.NameAlg)));
+            CredentialBlob blob;
+            try
+            {
+                blob = MakeCredential.ForEk(ek, akName, secret);
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException or NotSupportedException or InvalidOperationException)
+            {
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.EkUnsupported, $"MakeCredential to this EK failed: {e.Message}", request);
+            }
+
+            var challenge = new ChallengeRecord
+            {
+                Id = Guid.NewGuid(),
+                TpmHash = tpmHash,
+                RegistrationId = request.RegistrationId,
+                Secret = secret,
+                CredentialBlob = blob.IdObjectContents.ToArray(),
+                EncryptedSecret = blob.EncryptedSecretContents.ToArray(),
+                EkPublic = request.EkPublic,
+                EkCertificate = request.EkCertificate,
+                EkTrust = trust,
+                AkPublic = request.AkPublic,
+                AkName = akName,
+                Hostname = request.Hostname,
+                IssuedAt = now.UtcDateTime,
+                ExpiresAt = (now + _options.ChallengeLifetime).UtcDateTime,
+            };
+            _store.SaveChallenge(challenge);
+
+            NodeRecord? node = _store.FindNode(tpmHash);
+            if (node is null)
+            {
+                node = new NodeRecord { TpmHash = tpmHash, CreatedAt = now.UtcDateTime, State = NodeState.Pending };
+            }
+            else if (node.State == NodeState.Enrolled && !node.AkName.AsSpan().SequenceEqual(akName))
+            {
+                Audit(tpmHash, AuditEvents.AkChangeRequested, $"registration with a different AK from host '{request.Hostname}'; activation runs again",
+                    request.RegistrationId, challenge.Id, oldAk: node.AkName, newAk: akName);
+                _log.LogInformation("Node {Node} registers a different AK {NewAkName} (enrolled {OldAkName}); running activation again",
+                    tpmHash, Convert.ToHexStringLower(akName), Convert.ToHexStringLower(node.AkName));
+            }
+
+            node.EkPublic = request.EkPublic;
+            node.EkCertificate = request.EkCertificate;
+            node.EkTrust = trust;
+            node.Hostname = request.Hostname;
+            node.UpdatedAt = now.UtcDateTime;
+            _store.SaveNode(node);
+
+            Audit(tpmHash, AuditEvents.ChallengeIssued, $"{detail}; AK {Convert.ToHexStringLower(akName)}; expires {challenge.ExpiresAt:O}",
+                request.RegistrationId, challenge.Id, newAk: akName);
+            _log.LogInformation("Challenge {ChallengeId} issued to node {Node} ({Hostname}), EK trusted by {EkTrust}",
+                challenge.Id, tpmHash, request.Hostname, trust);
+            return new RegistrationOutcome(ToChallenge(challenge), null);
+        }
+    }
+
+    /// <summary>Handles a CredentialProof.</summary>
+    /// <exception cref="MessageValidationException">A field is missing or the proof has the wrong size.</exception>
+    public ProofOutcome Prove(CredentialProof proof)
+    {
+        ArgumentNullException.ThrowIfNull(proof);
+        if (proof.TpmHash is null || !IsTpmHashShape(proof.TpmHash))
+        {
+            throw new MessageValidationException("CredentialProof.TpmHash must be 64 lowercase hex characters");
+        }
+
+        if (proof.Proof is null || proof.Proof.Length != CredentialProofMac.Length)
+        {
+            throw new MessageValidationException($"CredentialProof.Proof must be {CredentialProofMac.Length} bytes (HMAC-SHA256), got {proof.Proof?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
+        }
+
+        if (proof.ChallengeId == Guid.Empty)
+        {
+            throw new MessageValidationException("CredentialProof.ChallengeId is missing");
+        }
+
+        lock (_gate)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            ChallengeRecord? challenge = _store.FindChallenge(proof.ChallengeId);
+            if (challenge is null || !string.Equals(challenge.TpmHash, proof.TpmHash, StringComparison.Ordinal))
+            {
+                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "no such challenge was issued to this TPM hash");
+            }
+
+            byte[] proofHash = SHA256.HashData(proof.Proof);
+            if (challenge.UsedAt is not null)
+            {
+                // Redelivery of the proof that already succeeded: answer (and publish) the same again.
+                if (challenge.AcceptedProofHash is { } accepted && CryptographicOperations.FixedTimeEquals(accepted, proofHash)
+                    && challenge.EnrolledAt is { } enrolledAt)
+                {
+                    return new ProofOutcome(ToEnrolled(challenge, enrolledAt), null);
+                }
+
+                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "the challenge was already used");
+            }
+
+            if (now.UtcDateTime >= challenge.ExpiresAt)
+            {
+                challenge.UsedAt = now.UtcDateTime;
+                challenge.Secret = [];
+                _store.SaveChallenge(challenge);
+                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeExpired, $"the challenge expired at {challenge.ExpiresAt:O}");
+            }
+
+            bool valid = CredentialProofMac.Verify(challenge.Secret, challenge.TpmHash, challenge.Id, proof.Proof);
+
+            // Single use either way: a wrong proof burns the challenge, so it cannot be guessed at.
+            challenge.UsedAt = now.UtcDateTime;
+            challenge.Secret = [];
+            if (!valid)
+            {
+                _store.SaveChallenge(challenge);
+                return RejectProof(proof, EnrolmentRejectionReasons.ProofInvalid,
+                    "the proof does not match: the AK is not in the TPM of this EK (credential activation failed)");
+            }
+
+            challenge.AcceptedProofHash = proofHash;
+            challenge.EnrolledAt = now.UtcDateTime;
+            _store.SaveChallenge(challenge);
+
+            NodeRecord node = _store.FindNode(challenge.TpmHash)
+                ?? new NodeRecord { TpmHash = challenge.TpmHash, CreatedAt = now.UtcDateTime };
+            byte[] oldAk = node.AkName;
+            bool akChanged = node.State == NodeState.Enrolled && !oldAk.AsSpan().SequenceEqual(challenge.AkName);
+            node.EkPublic = challenge.EkPublic;
+            node.EkCertificate = challenge.EkCertificate;
+            node.EkTrust = challenge.EkTrust;
+            node.AkPublic = challenge.AkPublic;
+            node.AkName = challenge.AkName;
+            node.Hostname = challenge.Hostname;
+            node.State = NodeState.Enrolled;
+            node.EnrolledAt = now.UtcDateTime;
+            node.UpdatedAt = now.UtcDateTime;
+            _store.SaveNode(node);
+
+            if (akChanged)
+            {
+                Audit(node.TpmHash, AuditEvents.AkChanged, "a new AK was proven by credential activation and replaces the enrolled one",
+                    null, challenge.Id, oldAk: oldAk, newAk: challenge.AkName);
+            }
+
+            Audit(node.TpmHash, AuditEvents.Enrolled, $"credential activation proven; host '{challenge.Hostname}'", challenge.RegistrationId, challenge.Id, newAk: challenge.AkName);
+            _metrics.CountEnrolment();
+            _log.LogInformation("Node {Node} ({Hostname}) enrolled with AK {AkName}", node.TpmHash, node.Hostname, Convert.ToHexStringLower(node.AkName));
+            return new ProofOutcome(ToEnrolled(challenge, now.UtcDateTime), null);
+        }
+    }
+
+    private static void ValidateShape(RegisterNode r)
+    {
+        if (r.TpmHash is null || !IsTpmHashShape(r.TpmHash))
+        {
+            throw new MessageValidationException("RegisterNode.TpmHash must be 64 lowercase hex characters");
+        }
+
+        CheckBytes(r.EkPublic, nameof(RegisterNode.EkPublic), MaxPublicAreaSize);
+        CheckBytes(r.AkPublic, nameof(RegisterNode.AkPublic), MaxPublicAreaSize);
+        if (r.EkCertificate is { Length: 0 or > MaxCertificateSize })
+        {
+            throw new MessageValidationException($"RegisterNode.EkCertificate must be 1..{MaxCertificateSize} bytes when present");
+        }
+
+        if (r.Hostname is null || r.Hostname.Length > MaxHostnameLength)
+        {
+            throw new MessageValidationException($"RegisterNode.Hostname is missing or longer than {MaxHostnameLength} characters");
+        }
+
+        if (r.RegistrationId == Guid.Empty)
+        {
+            throw new MessageValidationException("RegisterNode.RegistrationId is missing");
+        }
+    }
+
+    private static void CheckBytes(byte[]? value, string field, int max)
+    {
+        if (value is null || value.Length == 0)
+        {
+            throw new MessageValidationException($"RegisterNode.{field} is missing");
+        }
+
+        if (value.Length > max)
+        {
+            throw new MessageValidationException($"RegisterNode.{field} is {value.Length} bytes, more than {max}");
+        }
+    }
+
+    private static bool IsTpmHashShape(string s) =>
+        s.Length == 64 && s.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
+    private static TpmtPublic ParsePublic(byte[] bytes, string field)
+    {
+        try
+        {
+            return TpmtPublic.Parse(bytes);
+        }
+        catch (TpmFormatException e)
+        {
+            throw new MessageValidationException($"RegisterNode.{field} is not a TPMT_PUBLIC: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The EK trust decision: a trusted certificate; or, with RequireEkCertificate=false, an
+    /// allow-listed TPM hash. A certificate that certifies another key is refused even then.
+    /// </summary>
+    private (string? Trust, string? Reason, string Detail) DecideEkTrust(byte[]? certificate, string tpmHash)
+    {
+        EkCertificateVerdict? verdict = certificate is null ? null : _certificates.Validate(certificate, tpmHash);
+        if (verdict is { Trusted: true })
+        {
+            return (EkTrustMethods.Certificate, null, verdict.Detail);
+        }
+
+        if (verdict is { ReasonCode: EnrolmentRejectionReasons.EkCertificateKeyMismatch })
+        {
+            return (null, verdict.ReasonCode, verdict.Detail);
+        }
+
+        if (!_options.RequireEkCertificate && _allowed.Contains(tpmHash))
+        {
+            return (EkTrustMethods.AllowList, null,
+                verdict is null ? "no EK certificate; TPM hash allow-listed" : $"TPM hash allow-listed ({verdict.Detail})");
+        }
+
+        return verdict is null
+            ? (null, EnrolmentRejectionReasons.EkCertificateMissing,
+                _options.RequireEkCertificate
+                    ? "an EK certificate is required (Registrar:RequireEkCertificate=true)"
+                    : "no EK certificate and the TPM hash is not in Registrar:AllowedTpmHashes")
+            : (null, verdict.ReasonCode, verdict.Detail);
+    }
+
+    private RegistrationOutcome RejectRegistration(string tpmHash, string reason, string detail, RegisterNode request)
+    {
+        Reject(tpmHash, reason, detail, request.RegistrationId, null);
+        return new RegistrationOutcome(null, new EnrolmentRejected(tpmHash, reason, detail, null));
+    }
+
+    private ProofOutcome RejectProof(CredentialProof proof, string reason, string detail)
+    {
+        Reject(proof.TpmHash, reason, detail, null, proof.ChallengeId);
+        return new ProofOutcome(null, new EnrolmentRejected(proof.TpmHash, reason, detail, proof.ChallengeId));
+    }
+
+    private void Reject(string tpmHash, string reason, string detail, Guid? registrationId, Guid? challengeId)
+    {
+        _metrics.CountRejection(reason);
+        using (_log.BeginScope(new Dictionary<string, object?> { ["node"] = tpmHash, ["reason"] = reason }))
+        {
+            _log.LogWarning("Enrolment of node {Node} rejected ({ReasonCode}): {Detail}", tpmHash, reason, detail);
+        }
+
+        // Rate-limited requests are counted and logged but not audited: a flood must not grow the file.
+        if (reason != EnrolmentRejectionReasons.RateLimited)
+        {
+            _store.Audit(new AuditEntry
+            {
+                At = _time.GetUtcNow().UtcDateTime,
+                TpmHash = tpmHash,
+                Event = AuditEvents.Rejected,
+                ReasonCode = reason,
+                Detail = detail,
+                RegistrationId = registrationId,
+                ChallengeId = challengeId,
+            });
+        }
+    }
+
+    private void Audit(string tpmHash, string evt, string detail, Guid? registrationId, Guid? challengeId, byte[]? oldAk = null, byte[]? newAk = null) =>
+        _store.Audit(new AuditEntry
+        {
+            At = _time.GetUtcNow().UtcDateTime,
+            TpmHash = tpmHash,
+            Event = evt,
+            Detail = detail,
+            RegistrationId = registrationId,
+            ChallengeId = challengeId,
+            OldAkName = oldAk is { Length: > 0 } ? Convert.ToHexStringLower(oldAk) : null,
+            NewAkName = newAk is { Length: > 0 } ? Convert.ToHexStringLower(newAk) : null,
+        });
+
+    private void PurgeOccasionally(DateTimeOffset now)
+    {
+        if (now - _lastPurge < TimeSpan.FromMinutes(1))
+        {
+            return;
+        }
+
+        _lastPurge = now;
+        _store.PurgeChallenges(now.UtcDateTime, KeepUsedChallenges);
+    }
+
+    private static CredentialChallenge ToChallenge(ChallengeRecord c) =>
+        new(c.Id, c.TpmHash, c.CredentialBlob, c.EncryptedSecret, new DateTimeOffset(DateTime.SpecifyKind(c.ExpiresAt.ToUniversalTime(), DateTimeKind.Utc)));
+
+    private static NodeEnrolled ToEnrolled(ChallengeRecord c, DateTime enrolledAt) =>
+        new(c.TpmHash, c.EkPublic, c.AkPublic, c.AkName, c.Hostname, new DateTimeOffset(DateTime.SpecifyKind(enrolledAt.ToUniversalTime(), DateTimeKind.Utc)));
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KcryptPush.Registrar.Hosting;
+
+/// <summary>Builds the long-running registrar (<c>kcrypt-push-registrar run</c>).</summary>
+public static class RegistrarHost
+{
+    /// <summary>Creates the host: configuration layers, console/journal logging, systemd integration, the registrar.</summary>
+    /// <param name="commandLine">Option values (configuration key → value).</param>
+    /// <param name="environment">The environment (null: the process environment).</param>
+    /// <param name="configure">Extra registrations (tests replace the clock, for example).</param>
+    public static IHost Build(
+        IEnumerable<KeyValuePair<string, string?>> commandLine,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        Action<IServiceCollection>? configure = null)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "kcrypt-push-registrar",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddRegistrarSources(commandLine, environment);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+            o.IncludeScopes = true;
+        });
+
+        // Type=notify readiness and journal-friendly log output when started by systemd; no-op otherwise.
+        builder.Services.AddSystemd();
+        builder.Services.AddRegistrar(builder.Configuration);
+        configure?.Invoke(builder.Services);
+        return builder.Build();
+    }
+}

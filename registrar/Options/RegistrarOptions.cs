@@ -1,0 +1,48 @@
+namespace KcryptPush.Registrar.Options;
+
+/// <summary>
+/// Registrar settings, bound from the <c>Registrar</c> configuration section; the options of
+/// DESIGN.md's command-line table map onto them (<c>--db</c> → <c>Registrar:Db</c>,
+/// <c>--ek-ca-dir</c> → <c>Registrar:EkCaDir</c>, <c>--require-ek-cert</c> →
+/// <c>Registrar:RequireEkCertificate</c>, and the <c>KCRYPTPUSH_DB</c>, <c>KCRYPTPUSH_EK_CA_DIR</c>,
+/// <c>KCRYPTPUSH_REQUIRE_EK_CERT</c> environment aliases).
+/// </summary>
+public sealed class RegistrarOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Registrar";
+
+    /// <summary>Default LiteDB file.</summary>
+    public const string DefaultDb = "/var/lib/kcrypt-push/registrar.db";
+
+    /// <summary>Default directory of trusted EK manufacturer CA certificates.</summary>
+    public const string DefaultEkCaDir = "/etc/kcrypt-push/ek-ca";
+
+    /// <summary>The LiteDB file (opened in shared mode, see <c>RegistrarStore</c>).</summary>
+    public string Db { get; set; } = DefaultDb;
+
+    /// <summary>
+    /// Directory of PEM or DER certificates (<c>*.pem</c>, <c>*.crt</c>, <c>*.cer</c>, <c>*.der</c>):
+    /// self-signed ones are trust anchors, the others intermediates. Read at start.
+    /// </summary>
+    public string EkCaDir { get; set; } = DefaultEkCaDir;
+
+    /// <summary>
+    /// True (default): every node needs an EK certificate that chains to <see cref="EkCaDir"/>.
+    /// False: nodes whose TPM hash is in <see cref="AllowedTpmHashes"/> are accepted without a
+    /// trusted certificate; all others still need one.
+    /// </summary>
+    public bool RequireEkCertificate { get; set; } = true;
+
+    /// <summary>TPM hashes (lowercase hex) accepted without a trusted EK certificate when <see cref="RequireEkCertificate"/> is false.</summary>
+    public List<string> AllowedTpmHashes { get; set; } = [];
+
+    /// <summary>How long a credential challenge can be answered.</summary>
+    public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Registrations accepted per TPM hash per minute (sliding window).</summary>
+    public int RegistrationsPerMinute { get; set; } = 10;
+
+    /// <summary>Accept EK certificates outside their validity period (some TPMs ship expired ones). Default false.</summary>
+    public bool IgnoreEkCertificateValidityPeriod { get; set; }
+}

@@ -1,0 +1,119 @@
+using LiteDB;
+
+namespace KcryptPush.Registrar.Store;
+
+/// <summary>
+/// The registrar's LiteDB file: collections <c>nodes</c> (keyed by TPM hash), <c>challenges</c>
+/// and <c>audit</c>.
+/// </summary>
+/// <remarks>
+/// The file is always opened with <c>Connection=shared</c>: LiteDB then opens the file per
+/// operation under a machine-wide named mutex instead of holding it exclusively, so
+/// <c>kcrypt-push-registrar nodes list</c> can read it while the service runs (the CLI opens it
+/// shared and read-only). The cost is a file open per operation, negligible at enrolment rates.
+/// Shared mode has no multi-statement transactions: callers serialise their read-modify-write
+/// sequences (the enrolment service holds one lock per process, and one registrar process owns a
+/// file).
+/// </remarks>
+public sealed class RegistrarStore : IDisposable
+{
+    private readonly LiteDatabase _db;
+
+    private RegistrarStore(LiteDatabase db)
+    {
+        _db = db;
+        Nodes = db.GetCollection<NodeRecord>("nodes");
+        Challenges = db.GetCollection<ChallengeRecord>("challenges");
+        AuditTrail = db.GetCollection<AuditEntry>("audit");
+    }
+
+    private ILiteCollection<NodeRecord> Nodes { get; }
+
+    private ILiteCollection<ChallengeRecord> Challenges { get; }
+
+    private ILiteCollection<AuditEntry> AuditTrail { get; }
+
+    /// <summary>Opens (creating if needed) the store for the service.</summary>
+    public static RegistrarStore Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        var store = new RegistrarStore(new LiteDatabase(new ConnectionString
+        {
+            Filename = path,
+            Connection = ConnectionType.Shared,
+        }));
+        store.Challenges.EnsureIndex(c => c.RegistrationId);
+        store.Challenges.EnsureIndex(c => c.ExpiresAt);
+        store.AuditTrail.EnsureIndex(a => a.TpmHash);
+        return store;
+    }
+
+    /// <summary>Opens an existing store read-only, shared with a running registrar (the CLI).</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    public static RegistrarStore OpenReadOnly(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"no registrar database at {path}", path);
+        }
+
+        return new RegistrarStore(new LiteDatabase(new ConnectionString
+        {
+            Filename = path,
+            Connection = ConnectionType.Shared,
+            ReadOnly = true,
+        }));
+    }
+
+    /// <summary>The node with this TPM hash, if known.</summary>
+    public NodeRecord? FindNode(string tpmHash) => Nodes.FindById(tpmHash);
+
+    /// <summary>All nodes, ordered by TPM hash.</summary>
+    public IReadOnlyList<NodeRecord> ListNodes() => Nodes.Query().OrderBy(n => n.TpmHash).ToList();
+
+    /// <summary>Inserts or replaces a node.</summary>
+    public void SaveNode(NodeRecord node) => Nodes.Upsert(node);
+
+    /// <summary>A challenge by id.</summary>
+    public ChallengeRecord? FindChallenge(Guid id) => Challenges.FindById(id);
+
+    /// <summary>The unexpired, unused challenge issued for this registration attempt and TPM hash, if any.</summary>
+    public ChallengeRecord? FindOpenChallenge(Guid registrationId, string tpmHash, DateTime nowUtc) =>
+        Challenges.Find(c => c.RegistrationId == registrationId)
+            .FirstOrDefault(c => c.TpmHash == tpmHash && c.UsedAt == null && c.ExpiresAt > nowUtc);
+
+    /// <summary>Inserts or replaces a challenge.</summary>
+    public void SaveChallenge(ChallengeRecord challenge) => Challenges.Upsert(challenge);
+
+    /// <summary>
+    /// Wipes the secrets of expired challenges and deletes challenges expired for longer than
+    /// <paramref name="keep"/>. Returns the number deleted.
+    /// </summary>
+    public int PurgeChallenges(DateTime nowUtc, TimeSpan keep)
+    {
+        foreach (ChallengeRecord c in Challenges.Find(c => c.ExpiresAt <= nowUtc).Where(c => c.Secret.Length > 0).ToList())
+        {
+            c.Secret = [];
+            Challenges.Update(c);
+        }
+
+        DateTime cutoff = nowUtc - keep;
+        return Challenges.DeleteMany(c => c.ExpiresAt < cutoff);
+    }
+
+    /// <summary>Appends an audit entry.</summary>
+    public void Audit(AuditEntry entry) => AuditTrail.Insert(entry);
+
+    /// <summary>The audit trail of one node, oldest first.</summary>
+    public IReadOnlyList<AuditEntry> AuditOf(string tpmHash) =>
+        AuditTrail.Find(a => a.TpmHash == tpmHash).OrderBy(a => a.Id).ToList();
+
+    /// <inheritdoc/>
+    public void Dispose() => _db.Dispose();
+}
