@@ -1,6 +1,10 @@
 using System.CommandLine;
+using KcryptPush.Agent.Cli;
 
-var root = new RootCommand("kcrypt-push-agent: enrols this node's TPM and pushes quotes and event logs.");
+var root = new RootCommand("kcrypt-push-agent: enrols this node's TPM and pushes quotes and event logs.")
+{
+    TpmCommands.Create(),
+};
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
