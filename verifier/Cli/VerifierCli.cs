@@ -28,7 +28,8 @@ public static class VerifierCli
         ParseResult parsed = CreateRootCommand().Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            error.WriteLine($"kcrypt-push-verifier: {parsed.Errors[0].Message} (see --help)");
+            string messages = string.Join("; ", parsed.Errors.Select(e => e.Message.ReplaceLineEndings(" ")));
+            error.WriteLine($"kcrypt-push-verifier: {messages} (see --help)");
             return BadInput;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
