@@ -43,11 +43,12 @@ public sealed record BrokerAddress(string Host, int Port, string VirtualHost, st
         // RabbitMQ URI spec: the vhost is the path without its leading "/", percent-decoded;
         // "amqp://host" and "amqp://host/" both mean the default vhost "/", and "%2f" spells "/".
         string path = parsed.AbsolutePath.TrimStart('/');
-        string vhost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
-        if (vhost.Contains('/', StringComparison.Ordinal) && vhost != "/")
+        if (path.Contains('/', StringComparison.Ordinal))
         {
             throw new InvalidBrokerUriException("the broker URI path must be a single vhost segment (use %2f for '/')");
         }
+
+        string vhost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
 
         string user = "guest", password = "guest";
         if (!string.IsNullOrEmpty(parsed.UserInfo))

@@ -1,0 +1,71 @@
+using KcryptPush.Contracts.V1;
+using KcryptPush.Registrar.EkCertificates;
+using KcryptPush.Registrar.Enrolment;
+using KcryptPush.Registrar.Options;
+using KcryptPush.Registrar.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KcryptPush.Registrar.Tests.Support;
+
+/// <summary>An EnrolmentService over a temporary LiteDB file, a test PKI and a manual clock.</summary>
+internal sealed class EnrolmentFixture : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kcp-registrar-").FullName;
+
+    public EnrolmentFixture(Action<RegistrarOptions>? configure = null, TestPki? trusted = null)
+    {
+        Pki = trusted ?? TestPki.Create();
+        Options = new RegistrarOptions { Db = Path.Combine(_dir, "registrar.db") };
+        configure?.Invoke(Options);
+        Store = RegistrarStore.Open(Options.Db);
+        Metrics = new RegistrarMetrics();
+        var anchors = new EkTrustAnchors([Pki.Root, Pki.Intermediate]);
+        Service = new EnrolmentService(
+            Store,
+            new EkCertificateValidator(anchors, Options.IgnoreEkCertificateValidityPeriod, Time),
+            new RegistrationRateLimiter(Options.RegistrationsPerMinute, Time),
+            Metrics,
+            Options,
+            Time,
+            NullLogger<EnrolmentService>.Instance);
+    }
+
+    public TestPki Pki { get; }
+
+    public RegistrarOptions Options { get; }
+
+    public RegistrarStore Store { get; }
+
+    public RegistrarMetrics Metrics { get; }
+
+    public ManualTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public EnrolmentService Service { get; }
+
+    public RegisterNode RegisterFor(SoftwareTpm tpm, bool withCertificate = true, string? claimedHash = null, Guid? registrationId = null) =>
+        new(
+            claimedHash ?? tpm.TpmHash,
+            tpm.Ek.ToArray(),
+            withCertificate ? Pki.IssueEkCertificate(tpm.EkPublicKey) : null,
+            tpm.Ak.ToArray(),
+            "node-" + tpm.TpmHash[..8],
+            registrationId ?? Guid.NewGuid());
+
+    /// <summary>Registers and answers the challenge as the agent would; returns the proof outcome.</summary>
+    public ProofOutcome Enrol(SoftwareTpm tpm, RegisterNode? request = null)
+    {
+        RegistrationOutcome reg = Service.Register(request ?? RegisterFor(tpm));
+        CredentialChallenge challenge = reg.Challenge ?? throw new InvalidOperationException($"rejected: {reg.Rejection}");
+        byte[] secret = tpm.ActivateCredential(challenge.CredentialBlob, challenge.EncryptedSecret);
+        return Service.Prove(new CredentialProof(challenge.ChallengeId, challenge.TpmHash,
+            Messaging.CredentialProofMac.Compute(secret, challenge.TpmHash, challenge.ChallengeId)));
+    }
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        Metrics.Dispose();
+        Pki.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
