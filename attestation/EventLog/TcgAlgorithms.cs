@@ -67,6 +67,20 @@ public static class TcgAlgorithms
         }
     }
 
+    /// <summary>A reusable hash object for a computable algorithm (cheaper per call than the one-shot
+    /// <c>HashData</c> when hashing many small inputs, as replay does).</summary>
+    public static HashAlgorithm CreateHashAlgorithm(ushort algId) => (TcgAlgorithmId)algId switch
+    {
+        TcgAlgorithmId.Sha1 => SHA1.Create(),
+        TcgAlgorithmId.Sha256 => SHA256.Create(),
+        TcgAlgorithmId.Sha384 => SHA384.Create(),
+        TcgAlgorithmId.Sha512 => SHA512.Create(),
+        TcgAlgorithmId.Sha3_256 when SHA3_256.IsSupported => SHA3_256.Create(),
+        TcgAlgorithmId.Sha3_384 when SHA3_384.IsSupported => SHA3_384.Create(),
+        TcgAlgorithmId.Sha3_512 when SHA3_512.IsSupported => SHA3_512.Create(),
+        _ => throw new NotSupportedException($"hash algorithm {BankName(algId)} is not available"),
+    };
+
     /// <summary>Whether <see cref="Hash"/> can compute this algorithm here.</summary>
     public static bool IsComputable(ushort algId) => TryGetHashAlgorithm(algId, out _);
 }

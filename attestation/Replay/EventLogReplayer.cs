@@ -84,6 +84,7 @@ public static class EventLogReplayer
         }
 
         uint extended = 0;
+        using System.Security.Cryptography.HashAlgorithm hash = TcgAlgorithms.CreateHashAlgorithm(alg);
         Span<byte> input = stackalloc byte[2 * TcgAlgorithms.MaxDigestSize];
         for (int i = 0; i < events.Count; i++)
         {
@@ -103,7 +104,7 @@ public static class EventLogReplayer
             Span<byte> pcr = state.AsSpan((int)e.PcrIndex * size, size);
             pcr.CopyTo(input);
             digest.Span.CopyTo(input.Slice(size));
-            TcgAlgorithms.Hash(alg, input.Slice(0, 2 * size), pcr);
+            hash.TryComputeHash(input.Slice(0, 2 * size), pcr, out _);
             extended |= 1u << (int)e.PcrIndex;
         }
 
