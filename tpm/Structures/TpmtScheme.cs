@@ -67,6 +67,15 @@ public readonly record struct TpmtScheme(TpmAlgId Scheme, TpmAlgId HashAlg, usho
         }
     }
 
+    /// <inheritdoc/>
+    public override string ToString() => Scheme switch
+    {
+        TpmAlgId.Null => "NULL",
+        TpmAlgId.EcDaa => $"{Scheme}/{HashAlg}/count {Count}",
+        TpmAlgId.RsaEs => "RsaEs",
+        _ => $"{Scheme}/{HashAlg}",
+    };
+
     private static bool IsAllowed(TpmSchemeKind kind, TpmAlgId s) => kind switch
     {
         TpmSchemeKind.Rsa => s is TpmAlgId.RsaSsa or TpmAlgId.RsaPss or TpmAlgId.RsaEs or TpmAlgId.Oaep,
