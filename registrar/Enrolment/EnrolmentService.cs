@@ -329,7 +329,9 @@ public sealed class EnrolmentService
         }
         catch (TpmFormatException e)
         {
-            throw new MessageValidationException($"RegisterNode.{field} is not a TPMT_PUBLIC: {e.Message}", e);
+            // No inner exception: MassTransit's fault headers carry the innermost exception's message,
+            // and the field name must reach the error queue.
+            throw new MessageValidationException($"RegisterNode.{field} is not a TPMT_PUBLIC: {e.Message}");
         }
     }
 
