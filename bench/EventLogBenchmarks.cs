@@ -19,7 +19,12 @@ public class EventLogBenchmarks
     public ReplayResult ParseAndReplay() => EventLogReplayer.Replay(EventLogParser.Parse(_log));
 
     [Benchmark]
+    public ReplayResult ParseAndReplaySha256Only() => EventLogReplayer.Replay(EventLogParser.Parse(_log), Sha256);
+
+    [Benchmark]
     public ParsedEventLog ParseOnly() => EventLogParser.Parse(_log);
+
+    private static readonly TcgAlgorithmId[] Sha256 = [TcgAlgorithmId.Sha256];
 
     /// <summary>The shared test data lives beside the repository (../shared); BenchmarkDotNet runs
     /// from a generated folder below bench/bin, so walk up to the directory holding KcryptPush.sln.</summary>

@@ -29,8 +29,9 @@ public static class EventDigestChecker
             {
                 continue;
             }
+            bool variable = variableBoot || e.EventType is TcgEventType.EV_EFI_VARIABLE_DRIVER_CONFIG or TcgEventType.EV_EFI_VARIABLE_AUTHORITY;
             ReadOnlySpan<byte> variableData = default;
-            bool hasVariableData = variableBoot && UefiVariableData.TryGetVariableData(e.Data.Span, out variableData);
+            bool hasVariableData = variable && UefiVariableData.TryGetVariableData(e.Data.Span, out variableData);
 
             foreach (UntrustedDigest d in e.Digests)
             {
@@ -43,16 +44,25 @@ public static class EventDigestChecker
                 {
                     continue;
                 }
-                string rule = "H(event data)";
+                string rule = variable ? "H(UEFI_VARIABLE_DATA)" : "H(event data)";
                 if (hasVariableData)
                 {
                     TcgAlgorithms.Hash(d.AlgorithmId, variableData, alternative);
-                    if (alternative.Slice(0, n).SequenceEqual(d.Digest.Span))
+                    bool dataOnly = alternative.Slice(0, n).SequenceEqual(d.Digest.Span);
+                    if (variableBoot && dataOnly)
                     {
-                        continue;
+                        continue; // EV_EFI_VARIABLE_BOOT: either form is accepted
                     }
-                    alternative.Slice(0, n).CopyTo(computed);
-                    rule = "H(VariableData) or H(UEFI_VARIABLE_DATA)";
+                    if (variableBoot)
+                    {
+                        alternative.Slice(0, n).CopyTo(computed);
+                        rule = "H(VariableData) or H(UEFI_VARIABLE_DATA)";
+                    }
+                    else if (dataOnly)
+                    {
+                        // Firmware older than the PFP (e.g. TPM 1.2 era) hashed only VariableData.
+                        rule = "H(UEFI_VARIABLE_DATA); the logged digest is H(VariableData)";
+                    }
                 }
                 mismatches.Add(new DigestMismatch(e.Index, e.PcrIndex, e.TypeName, d.BankName, rule,
                     d.Digest.ToArray(), computed.Slice(0, n).ToArray()));

@@ -12,7 +12,11 @@ namespace KcryptPush.Attestation.Replay;
 public static class EventLogReplayer
 {
     /// <summary>Replays every bank of <paramref name="log"/> that this platform can hash.</summary>
-    public static ReplayResult Replay(ParsedEventLog log)
+    public static ReplayResult Replay(ParsedEventLog log) => Replay(log, null);
+
+    /// <summary>Replays only the banks in <paramref name="onlyBanks"/> (all when null), e.g. the bank of a
+    /// quote: each bank costs one hash per event.</summary>
+    public static ReplayResult Replay(ParsedEventLog log, IReadOnlyCollection<TcgAlgorithmId>? onlyBanks)
     {
         ArgumentNullException.ThrowIfNull(log);
         IReadOnlyList<UntrustedEvent> events = log.UntrustedEvents;
@@ -33,6 +37,10 @@ public static class EventLogReplayer
         var unreplayable = new List<ushort>();
         foreach (SpecIdAlgorithm bank in log.Banks)
         {
+            if (onlyBanks is not null && !onlyBanks.Contains((TcgAlgorithmId)bank.AlgorithmId))
+            {
+                continue;
+            }
             if (!TcgAlgorithms.IsComputable(bank.AlgorithmId))
             {
                 unreplayable.Add(bank.AlgorithmId);

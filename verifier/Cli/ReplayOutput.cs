@@ -71,6 +71,16 @@ internal static class ReplayOutput
                 sb.Append(ci, $"  #{s.EventIndex} PCR 0x{s.PcrIndex:x}{(s.Bank is null ? "" : " bank " + s.Bank)}: {s.Reason}").AppendLine();
             }
         }
+        IReadOnlyList<DigestMismatch> digests = EventDigestChecker.Check(log);
+        if (digests.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("events whose digest is not the one the spec defines over their data (replay used the logged digest):");
+            foreach (DigestMismatch m in digests)
+            {
+                sb.Append(ci, $"  #{m.EventIndex} PCR {m.PcrIndex} {m.EventType} {m.Bank}: expected {m.Rule}").AppendLine();
+            }
+        }
         return sb.ToString();
     }
 }
