@@ -6,6 +6,7 @@ using KcryptPush.Registrar.Cli;
 using KcryptPush.Registrar.Hosting;
 using KcryptPush.Registrar.Store;
 using KcryptPush.Registrar.Tests.Support;
+using KcryptPush.Verifier.Enrolment;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using RabbitMQ.Client;
@@ -55,7 +56,8 @@ public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<Ra
     [Fact]
     public async Task A_node_enrols_over_the_bus_and_NodeEnrolled_reaches_the_verifier_queue()
     {
-        await using TestAgentBus agent = await TestAgentBus.StartAsync(broker.Uri, "kcrypt-push-test-verifier-" + Guid.NewGuid().ToString("N")[..8]);
+        await using TestAgentBus agent = await TestAgentBus.StartAsync(
+            broker.Uri, "kcrypt-push-test-verifier-" + Guid.NewGuid().ToString("N")[..8], verifierDb: Path.Combine(_dir, "verifier.db"));
         using SoftwareTpm tpm = SoftwareTpm.CreateRsa();
 
         var register = new RegisterNode(tpm.TpmHash, tpm.Ek.ToArray(), _pki.IssueEkCertificate(tpm.EkPublicKey), tpm.Ak.ToArray(), "node-a", Guid.NewGuid());
@@ -72,6 +74,21 @@ public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<Ra
         NodeEnrolled published = await agent.Enrolled.WaitFor(tpm.TpmHash);
         Assert.Equal(tpm.AkName, published.AkName);
         Assert.Equal("node-a", published.Hostname);
+
+        // The verifier's NodeEnrolled consumer stored the node (no tenant step).
+        VerifierNode? atVerifier = null;
+        for (int i = 0; i < 100 && atVerifier is null; i++)
+        {
+            atVerifier = agent.VerifierStore.Find(tpm.TpmHash);
+            if (atVerifier is null)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(atVerifier);
+        Assert.Equal(tpm.AkName, atVerifier!.AkName);
+        Assert.Equal(tpm.Ek.ToArray(), atVerifier.EkPublic);
 
         // nodes list reads the LiteDB file (shared mode) while the registrar runs.
         var stdout = new StringWriter();

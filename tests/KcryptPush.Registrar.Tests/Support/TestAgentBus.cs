@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
+using KcryptPush.Verifier.Enrolment;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,9 @@ internal sealed class TestAgentBus : IAsyncDisposable
 
     public EnrolledProbe Enrolled => _services.GetRequiredService<EnrolledProbe>();
 
-    public static async Task<TestAgentBus> StartAsync(string brokerUri, string probeQueue)
+    public VerifierNodeStore VerifierStore => _services.GetRequiredService<VerifierNodeStore>();
+
+    public static async Task<TestAgentBus> StartAsync(string brokerUri, string probeQueue, string? verifierDb = null)
     {
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -38,8 +41,18 @@ internal sealed class TestAgentBus : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<EnrolledProbe>();
+        if (verifierDb is not null)
+        {
+            services.AddVerifierNodeStore(verifierDb);
+        }
+
         services.AddKcryptPushBus(config, x =>
         {
+            if (verifierDb is not null)
+            {
+                x.AddVerifierEnrolment();
+            }
+
             x.AddRequestClient<RegisterNode>(KcryptPushQueues.RegistrarAddress);
             x.AddRequestClient<CredentialProof>(KcryptPushQueues.RegistrarAddress);
             x.AddConsumer<EnrolledProbeConsumer>().Endpoint(e => e.Name = probeQueue);
