@@ -13,7 +13,8 @@ public static class VerifierCli
     public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand(
-            "kcrypt-push-verifier: verifies quotes and event logs, releases or quarantines nodes.");
+            "kcrypt-push-verifier: verifies quotes and event logs, releases or quarantines nodes. "
+            + "Exit codes: 0 success, 2 bad input (unknown arguments, missing or malformed file; one line on stderr).");
         root.Subcommands.Add(EventLogCommand.Create());
         return root;
     }
