@@ -16,11 +16,13 @@ usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# AMQP ports from 10000-14999 and Erlang distribution ports 5000 above them: all below Linux's
+# ephemeral range (32768-60999) and below scripts/swtpm.sh's range.
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 15000) + 10000 ))
-    port_free "$p" && port_free $((p + 20000)) && { echo "$p"; return 0; }
+    p=$(( (RANDOM % 5000) + 10000 ))
+    port_free "$p" && port_free $((p + 5000)) && { echo "$p"; return 0; }
   done
   echo "rabbitmq.sh: no free port found" >&2; return 1
 }
@@ -34,7 +36,7 @@ env_for() {
   export RABBITMQ_NODENAME=kcp$port@localhost
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
   export RABBITMQ_NODE_PORT=$port
-  export RABBITMQ_DIST_PORT=$((port + 20000))
+  export RABBITMQ_DIST_PORT=$((port + 5000))
   export RABBITMQ_MNESIA_BASE=$d/mnesia
   export RABBITMQ_LOG_BASE=$d/log
   export RABBITMQ_PID_FILE=$d/rabbit.pid

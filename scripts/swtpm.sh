@@ -16,10 +16,13 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Ports are drawn from 20000-31999: below Linux's ephemeral range (32768-60999), where closed
+# client connections (tpm2-tools opens one per command) would collide, and above the brokers'
+# range of scripts/rabbitmq.sh.
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
+    p=$(( (RANDOM % 6000) * 2 + 20000 ))
     if port_free "$p" && port_free $((p + 1)); then echo "$p"; return 0; fi
   done
   echo "swtpm.sh: no free port found" >&2; return 1
@@ -53,17 +56,27 @@ start() {
     echo "swtpm.sh: already running in $d (pid $(cat "$d/swtpm.pid"))" >&2; return 1
   fi
   [ -f "$d/state/tpm2-00.permall" ] || provision "$d"
-  rm -f "$d/swtpm.pid"
-  swtpm socket --tpm2 --tpmstate dir="$d/state" \
-    --server type=tcp,port="$port",bindaddr=127.0.0.1 \
-    --ctrl type=tcp,port="$ctrl",bindaddr=127.0.0.1 \
-    --flags not-need-init,startup-clear \
-    --pid file="$d/swtpm.pid" --log file="$d/swtpm.log" --daemon
-  for _ in $(seq 1 100); do
-    [ -s "$d/swtpm.pid" ] && ! port_free "$port" && break
-    sleep 0.05
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    rm -f "$d/swtpm.pid"
+    if swtpm socket --tpm2 --tpmstate dir="$d/state" \
+        --server type=tcp,port="$port",bindaddr=127.0.0.1 \
+        --ctrl type=tcp,port="$ctrl",bindaddr=127.0.0.1 \
+        --flags not-need-init,startup-clear \
+        --pid file="$d/swtpm.pid" --log file="$d/swtpm.log" --daemon; then
+      for _ in $(seq 1 100); do
+        [ -s "$d/swtpm.pid" ] && ! port_free "$port" && break
+        sleep 0.05
+      done
+      [ -s "$d/swtpm.pid" ] && break
+    fi
+    # Another process took the port between the check and the bind: with ports of our own
+    # choosing, pick new ones; with ports the caller fixed, give up.
+    if [ -n "${2:-}" ] || [ "$attempt" -eq 5 ]; then
+      echo "swtpm.sh: swtpm did not start on port $port (see $d/swtpm.log)" >&2; return 1
+    fi
+    port=$(free_port); ctrl=$((port + 1))
   done
-  [ -s "$d/swtpm.pid" ] || { echo "swtpm.sh: swtpm did not start (see $d/swtpm.log)" >&2; return 1; }
   printf '%s\n' "$port" > "$d/server.port"
   printf '%s\n' "$ctrl" > "$d/ctrl.port"
   echo "swtpm:127.0.0.1:$port" | tee "$d/tpm.uri"
