@@ -28,7 +28,7 @@ internal static class EventLogCommand
             file,
             json,
         };
-        command.SetAction(parseResult => Guarded(parseResult, output =>
+        command.SetAction(parseResult => Guarded(parseResult, () =>
         {
             ParsedEventLog log = EventLogFile.Load(parseResult.GetValue(file)!);
             return parseResult.GetValue(json) ? ReplayOutput.Json(log) : ReplayOutput.Text(log);
@@ -47,7 +47,7 @@ internal static class EventLogCommand
             file,
             json,
         };
-        command.SetAction(parseResult => Guarded(parseResult, output =>
+        command.SetAction(parseResult => Guarded(parseResult, () =>
         {
             ParsedEventLog log = EventLogFile.Load(parseResult.GetValue(file)!);
             return parseResult.GetValue(json) ? ShowOutput.Json(log) : ShowOutput.Text(log);
@@ -57,14 +57,14 @@ internal static class EventLogCommand
 
     /// <summary>Builds the whole output first, so that on bad input stdout stays empty; bad input
     /// is one stderr line and exit 2.</summary>
-    private static int Guarded(ParseResult parseResult, Func<TextWriter, string> run)
+    private static int Guarded(ParseResult parseResult, Func<string> run)
     {
         TextWriter output = parseResult.InvocationConfiguration.Output;
         TextWriter error = parseResult.InvocationConfiguration.Error;
         string text;
         try
         {
-            text = run(output);
+            text = run();
         }
         catch (Exception e) when (e is CliInputException or EventLogFormatException)
         {
