@@ -10,7 +10,7 @@ scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 results=$(mktemp -d /tmp/kcrypt-push-test.XXXXXX)
 status=0
 dotnet test KcryptPush.sln -c Release \
-  --logger "trx" --logger "console;verbosity=normal" \
+  --logger "trx" \
   --results-directory "$results" \
   --blame-hang-timeout 15m || status=$?
 
