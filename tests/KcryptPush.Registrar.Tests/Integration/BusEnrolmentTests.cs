@@ -126,6 +126,12 @@ public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<Ra
     public async Task A_malformed_message_lands_in_the_error_queue_with_a_reason_and_the_consumer_keeps_going(string kind)
     {
         using SoftwareTpm tpm = SoftwareTpm.CreateEcc();
+
+        // First a good request, so the registrar's exchange and queue exist and it consumes.
+        await using TestAgentBus agent = await TestAgentBus.StartAsync(broker.Uri, "kcrypt-push-test-verifier-" + Guid.NewGuid().ToString("N")[..8]);
+        var good = new RegisterNode(tpm.TpmHash, tpm.Ek.ToArray(), _pki.IssueEkCertificate(tpm.EkPublicKey), tpm.Ak.ToArray(), "good", Guid.NewGuid());
+        Assert.True((await agent.Register.GetResponse<CredentialChallenge, EnrolmentRejected>(good)).Is(out Response<CredentialChallenge>? _));
+
         var factory = new ConnectionFactory { Uri = new Uri(broker.Uri) };
         await using IConnection connection = await factory.CreateConnectionAsync();
         await using IChannel channel = await connection.CreateChannelAsync();
@@ -184,9 +190,8 @@ public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<Ra
         Assert.NotEmpty(Header("MT-Fault-Message"));
 
         // The consumer is still there: a good registration is answered.
-        await using TestAgentBus agent = await TestAgentBus.StartAsync(broker.Uri, "kcrypt-push-test-verifier-" + Guid.NewGuid().ToString("N")[..8]);
-        var good = new RegisterNode(tpm.TpmHash, tpm.Ek.ToArray(), _pki.IssueEkCertificate(tpm.EkPublicKey), tpm.Ak.ToArray(), "good", Guid.NewGuid());
-        Response<CredentialChallenge, EnrolmentRejected> response = await agent.Register.GetResponse<CredentialChallenge, EnrolmentRejected>(good);
+        Response<CredentialChallenge, EnrolmentRejected> response =
+            await agent.Register.GetResponse<CredentialChallenge, EnrolmentRejected>(good with { RegistrationId = Guid.NewGuid() });
         Assert.True(response.Is(out Response<CredentialChallenge>? _));
         if (kind == "bad-base64")
         {

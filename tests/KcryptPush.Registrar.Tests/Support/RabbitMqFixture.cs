@@ -14,7 +14,10 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     public string Directory => _dir;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync();
+
+    /// <summary>Starts (again) in the same directory: same port, same durable queues.</summary>
+    public async Task StartAsync()
     {
         (int code, string stdout, string stderr) = await Script("start", _dir).ConfigureAwait(false);
         if (code != 0)
@@ -24,6 +27,9 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
         Uri = stdout.Trim().Split('\n')[^1].Trim();
     }
+
+    /// <summary>Stops the broker (SIGTERM by PID file), keeping its state for a restart.</summary>
+    public Task StopAsync() => Script("stop", _dir);
 
     public async Task DisposeAsync()
     {

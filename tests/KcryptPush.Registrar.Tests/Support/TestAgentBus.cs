@@ -31,12 +31,12 @@ internal sealed class TestAgentBus : IAsyncDisposable
 
     public VerifierNodeStore VerifierStore => _services.GetRequiredService<VerifierNodeStore>();
 
-    public static async Task<TestAgentBus> StartAsync(string brokerUri, string probeQueue, string? verifierDb = null)
+    public static async Task<TestAgentBus> StartAsync(string brokerUri, string probeQueue, string? verifierDb = null, TimeSpan? requestTimeout = null)
     {
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Broker:Uri"] = brokerUri,
-            ["Broker:RequestTimeout"] = "00:00:20",
+            ["Broker:RequestTimeout"] = (requestTimeout ?? TimeSpan.FromSeconds(20)).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
@@ -53,8 +53,9 @@ internal sealed class TestAgentBus : IAsyncDisposable
                 x.AddVerifierEnrolment();
             }
 
-            x.AddRequestClient<RegisterNode>(KcryptPushQueues.RegistrarAddress);
-            x.AddRequestClient<CredentialProof>(KcryptPushQueues.RegistrarAddress);
+            RequestTimeout timeout = RequestTimeout.After(ms: (int)(requestTimeout ?? TimeSpan.FromSeconds(20)).TotalMilliseconds);
+            x.AddRequestClient<RegisterNode>(KcryptPushQueues.RegistrarAddress, timeout);
+            x.AddRequestClient<CredentialProof>(KcryptPushQueues.RegistrarAddress, timeout);
             x.AddConsumer<EnrolledProbeConsumer>().Endpoint(e => e.Name = probeQueue);
         });
         ServiceProvider provider = services.BuildServiceProvider();
