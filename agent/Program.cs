@@ -1,8 +1,12 @@
 using System.CommandLine;
 using KcryptPush.Agent.Cli;
 
-var root = new RootCommand("kcrypt-push-agent: enrols this node's TPM and pushes quotes and event logs.")
+var root = new RootCommand(
+    "kcrypt-push-agent: enrols this node's TPM with the registrar and (later) pushes quotes and event logs. "
+    + "Exit codes: 0 success, 1 failed operation or rejection, 2 bad usage (one line on stderr).")
 {
+    RunCommand.Create(),
+    EnrollCommand.Create(),
     TpmCommands.Create(),
 };
 
@@ -12,4 +16,6 @@ if (parsed.Errors.Count > 0)
     Console.Error.WriteLine($"kcrypt-push-agent: {parsed.Errors[0].Message} (see --help)");
     return 2;
 }
-return parsed.Invoke();
+
+// The host's lifetime (console or systemd) handles SIGTERM/SIGINT for run and enroll.
+return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });

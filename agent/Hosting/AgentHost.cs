@@ -1,0 +1,139 @@
+using KcryptPush.Agent.Enrolment;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Messaging;
+using KcryptPush.Tpm.Transport;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KcryptPush.Agent.Hosting;
+
+/// <summary>Builds the agent's host for <c>run</c> (enrol, then stay alive) and <c>enroll</c> (the bus only).</summary>
+public static class AgentHost
+{
+    /// <summary>Creates the host: configuration layers, console/journal logging, systemd integration, bus, enrolment.</summary>
+    /// <param name="commandLine">Option values (configuration key → value; nulls skipped).</param>
+    /// <param name="runService">True for <c>run</c>: the enrolment and watchdog services start with the host.</param>
+    /// <param name="environment">The environment (null: the process environment).</param>
+    /// <param name="configure">Extra registrations (tests replace <see cref="IAgentTpm"/>, for example).</param>
+    /// <param name="logging">Extra logging setup (the <c>enroll</c> command quietens the console).</param>
+    public static IHost Build(
+        IEnumerable<KeyValuePair<string, string?>> commandLine,
+        bool runService,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        Action<IServiceCollection>? configure = null,
+        Action<ILoggingBuilder>? logging = null)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "kcrypt-push-agent",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddAgentSources(commandLine, environment);
+
+        // Bad configuration is a usage error: report it in one line before anything starts.
+        BrokerAddress.Parse(builder.Configuration[$"{BrokerOptions.Section}:Uri"] ?? BrokerOptions.DefaultUri);
+        AgentSettings settings = builder.Configuration.GetSection(AgentSettings.Section).Get<AgentSettings>() ?? new AgentSettings();
+        if (Problem(settings) is { } problem)
+        {
+            throw new AgentConfigurationException(problem);
+        }
+
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+            o.IncludeScopes = true;
+        });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = runService ? LogLevel.None : LogLevel.Trace);
+        logging?.Invoke(builder.Logging);
+
+        // Type=notify: READY=1 when the host has started, i.e. after EnrolmentHostedService.StartAsync.
+        builder.Services.AddSystemd();
+        builder.Services.AddAgent(builder.Configuration);
+        if (runService)
+        {
+            builder.Services.AddHostedService<EnrolmentHostedService>();
+            builder.Services.AddHostedService<WatchdogService>();
+        }
+
+        configure?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    /// <summary>Adds settings, TPM, registrar client, enrolment and the bus.</summary>
+    public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AgentSettings>()
+            .Bind(configuration.GetSection(AgentSettings.Section))
+            .Validate(o => Problem(o) is null, "invalid Agent settings (see the log)")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<AgentSettings>>().Value);
+        services.TryAddSingleton<IAgentTpm>(sp =>
+        {
+            AgentSettings s = sp.GetRequiredService<AgentSettings>();
+            return new TpmAgentTpm(s.Tpm, s.EkKind, s.AkKind, s.AkHandleValue);
+        });
+        services.TryAddSingleton<IRegistrarClient, BusRegistrarClient>();
+        services.TryAddSingleton(sp =>
+        {
+            AgentSettings s = sp.GetRequiredService<AgentSettings>();
+            return new EnrolmentSettings(s.EffectiveHostname, s.RetryMinDelay, s.RetryMaxDelay);
+        });
+        services.TryAddSingleton(sp => new Enroller(
+            sp.GetRequiredService<IAgentTpm>(), sp.GetRequiredService<IRegistrarClient>(), sp.GetRequiredService<EnrolmentSettings>(),
+            sp.GetRequiredService<ILogger<Enroller>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<AgentEnrolment>();
+
+        BrokerOptions broker = configuration.GetSection(BrokerOptions.Section).Get<BrokerOptions>() ?? new BrokerOptions();
+        RequestTimeout timeout = KcryptPushBus.RequestTimeoutOf(broker.RequestTimeout > TimeSpan.Zero ? broker : new BrokerOptions());
+        services.AddKcryptPushBus(configuration, x =>
+        {
+            x.AddRequestClient<RegisterNode>(KcryptPushQueues.RegistrarAddress, timeout);
+            x.AddRequestClient<CredentialProof>(KcryptPushQueues.RegistrarAddress, timeout);
+        });
+        return services;
+    }
+
+    /// <summary>What is wrong with <paramref name="s"/>, or null.</summary>
+    public static string? Problem(AgentSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        if (!KcryptPush.Tpm.Client.EkKinds.TryParse(s.Ek, out _))
+        {
+            return $"Agent:Ek (--ek, KCRYPTPUSH_EK) '{s.Ek}' must be rsa, ecc or ecc384";
+        }
+
+        if (!AgentSettings.TryParseAk(s.Ak, out _))
+        {
+            return $"Agent:Ak '{s.Ak}' must be rsa, rsapss or ecc";
+        }
+
+        if (!AgentSettings.TryParseHandle(s.AkHandle, out _))
+        {
+            return $"Agent:AkHandle '{s.AkHandle}' must be a persistent handle 0x81xxxxxx";
+        }
+
+        try
+        {
+            TpmTransportFactory.Parse(s.Tpm);
+        }
+        catch (InvalidTpmUriException e)
+        {
+            return $"Agent:Tpm (--tpm, KCRYPTPUSH_TPM): {e.Message}";
+        }
+
+        return s.RetryMinDelay > TimeSpan.Zero && s.RetryMaxDelay >= s.RetryMinDelay
+            ? null
+            : "Agent:RetryMinDelay must be positive and at most Agent:RetryMaxDelay";
+    }
+}
