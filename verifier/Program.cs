@@ -1,3 +1,17 @@
+using System.CommandLine;
 using KcryptPush.Verifier.Cli;
+using KcryptPush.Verifier.Hosting;
 
-return VerifierCli.Run(args, Console.Out, Console.Error);
+// The service commands (run, nodes) join the offline commands of VerifierCli.
+RootCommand root = VerifierCli.CreateRootCommand();
+root.Subcommands.Add(VerifierServiceCommands.Run());
+root.Subcommands.Add(VerifierServiceCommands.Nodes());
+ParseResult parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    Console.Error.WriteLine($"kcrypt-push-verifier: {string.Join("; ", parsed.Errors.Select(e => e.Message.ReplaceLineEndings(" ")))} (see --help)");
+    return VerifierCli.BadInput;
+}
+
+// The host's lifetime (console or systemd) handles SIGTERM for run.
+return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,0 +1,39 @@
+using KcryptPush.Messaging;
+using Microsoft.Extensions.Configuration;
+
+namespace KcryptPush.Verifier.Hosting;
+
+/// <summary>
+/// The verifier service's configuration layers, lowest precedence first: appsettings.json beside
+/// the executable, <c>KCRYPTPUSH_Section__Key</c> variables, the short aliases of DESIGN.md's table
+/// (<c>KCRYPTPUSH_BROKER</c>, <c>KCRYPTPUSH_DB</c>), then command-line options.
+/// </summary>
+public static class VerifierConfiguration
+{
+    /// <summary>The configuration key of the LiteDB file.</summary>
+    public const string DbKey = "Verifier:Db";
+
+    /// <summary>The default LiteDB file (DESIGN.md "Command-line contract").</summary>
+    public const string DefaultDb = "/var/lib/kcrypt-push/verifier.db";
+
+    /// <summary>Short environment variables → configuration keys.</summary>
+    public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>
+    {
+        ["KCRYPTPUSH_DB"] = DbKey,
+    };
+
+    /// <summary>Adds every layer to <paramref name="builder"/>.</summary>
+    public static IConfigurationBuilder AddVerifierSources(
+        this IConfigurationBuilder builder,
+        IEnumerable<KeyValuePair<string, string?>> commandLine,
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        return builder.AddKcryptPushSources(Aliases, commandLine, environment);
+    }
+
+    /// <summary>The LiteDB path the configuration names.</summary>
+    public static string DbPath(IConfiguration configuration) =>
+        configuration[DbKey] is { Length: > 0 } path ? path : DefaultDb;
+}

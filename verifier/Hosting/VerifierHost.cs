@@ -1,0 +1,41 @@
+using KcryptPush.Messaging;
+using KcryptPush.Verifier.Enrolment;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KcryptPush.Verifier.Hosting;
+
+/// <summary>
+/// Builds the long-running verifier (<c>kcrypt-push-verifier run</c>): for now the enrolment feed
+/// only (NodeEnrolled → nodes in verifier.db); attestation consumers join it in a later issue.
+/// </summary>
+public static class VerifierHost
+{
+    /// <summary>Creates the host: configuration layers, console/journal logging, systemd integration, bus.</summary>
+    public static IHost Build(IEnumerable<KeyValuePair<string, string?>> commandLine, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "kcrypt-push-verifier",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddVerifierSources(commandLine, environment);
+        BrokerAddress.Parse(builder.Configuration[$"{BrokerOptions.Section}:Uri"] ?? BrokerOptions.DefaultUri);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+            o.IncludeScopes = true;
+        });
+
+        builder.Services.AddSystemd();
+        string db = VerifierConfiguration.DbPath(builder.Configuration);
+        builder.Services.AddVerifierNodeStore(db);
+        builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment());
+        return builder.Build();
+    }
+}

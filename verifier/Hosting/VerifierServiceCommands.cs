@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using KcryptPush.Messaging;
+using KcryptPush.Verifier.Enrolment;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace KcryptPush.Verifier.Hosting;
+
+/// <summary>
+/// <c>kcrypt-push-verifier run</c> (the service) and <c>nodes list [--json]</c>, which reads
+/// verifier.db in LiteDB shared mode, read-only, so it works while the service runs.
+/// </summary>
+public static class VerifierServiceCommands
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static Option<string?> Db() => new("--db")
+    {
+        Description = "LiteDB file (env KCRYPTPUSH_DB; default /var/lib/kcrypt-push/verifier.db)",
+    };
+
+    /// <summary>The <c>run</c> command.</summary>
+    public static Command Run()
+    {
+        var broker = new Option<string?>("--broker")
+        {
+            Description = "broker URI amqp://user:pass@host:port/vhost or amqps://... (env KCRYPTPUSH_BROKER; default amqp://guest:guest@127.0.0.1:5672/)",
+        };
+        Option<string?> db = Db();
+        var run = new Command("run", "run the verifier service: consumes NodeEnrolled from the registrar and stores the nodes (attestation comes later)")
+        {
+            broker, db,
+        };
+        run.SetAction((parse, _) => RunAsync(new Dictionary<string, string?>
+        {
+            ["Broker:Uri"] = parse.GetValue(broker),
+            [VerifierConfiguration.DbKey] = parse.GetValue(db),
+        }));
+        return run;
+    }
+
+    /// <summary>The <c>nodes</c> command group.</summary>
+    public static Command Nodes()
+    {
+        Option<string?> db = Db();
+        var json = new Option<bool>("--json") { Description = "print machine-readable JSON" };
+        var list = new Command("list", "list the nodes the verifier attests") { db, json };
+        list.SetAction(parse => List(parse.GetValue(db), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        return new Command("nodes", "inspect the verifier's node records") { list };
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> overrides)
+    {
+        IHost host;
+        try
+        {
+            host = VerifierHost.Build(overrides);
+        }
+        catch (InvalidBrokerUriException e)
+        {
+            await Console.Error.WriteLineAsync($"kcrypt-push-verifier: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        using (host)
+        {
+            try
+            {
+                _ = host.Services.GetRequiredService<VerifierNodeStore>();
+                await host.RunAsync().ConfigureAwait(false);
+                return 0;
+            }
+            catch (OptionsValidationException e)
+            {
+                await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+                return 2;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+            {
+                await Console.Error.WriteLineAsync($"kcrypt-push-verifier: cannot open the database: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        }
+    }
+
+    private static int List(string? db, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        IConfigurationRoot config = new ConfigurationBuilder().AddVerifierSources([KeyValuePair.Create(VerifierConfiguration.DbKey, db)]).Build();
+        string path = VerifierConfiguration.DbPath(config);
+        if (!File.Exists(path))
+        {
+            stderr.WriteLine($"kcrypt-push-verifier: cannot open {path}: no such file");
+            return 1;
+        }
+
+        IReadOnlyList<VerifierNode> nodes;
+        try
+        {
+            using var store = new VerifierNodeStore(path, readOnly: true);
+            nodes = store.List();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            stderr.WriteLine($"kcrypt-push-verifier: cannot open {path}: {e.Message}");
+            return 1;
+        }
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(nodes.Select(VerifierNodeView.Of).ToList(), JsonOptions));
+            return 0;
+        }
+
+        stdout.WriteLine($"{"TPM HASH",-64}  {"STATE",-8}  {"ENROLLED AT",-20}  HOSTNAME");
+        foreach (VerifierNode n in nodes)
+        {
+            string enrolled = n.EnrolledAt.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+            stdout.WriteLine($"{n.TpmHash,-64}  {VerifierNodeView.EnrolledState,-8}  {enrolled,-20}  {n.Hostname}");
+        }
+
+        return 0;
+    }
+}
