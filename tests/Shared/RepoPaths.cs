@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace KcryptPush.Attestation.Tests;
+namespace KcryptPush.Tests;
 
 /// <summary>Where the repository and the shared test data are, fixed at build time.</summary>
 internal static class RepoPaths
