@@ -48,6 +48,9 @@ internal static class RunCommand
         IHost host;
         try
         {
+            // Bad input gets one line and exit code 2 before any logging starts.
+            var config = RegistrarConfiguration.Build(overrides);
+            BrokerAddress.Parse(config[$"{BrokerOptions.Section}:Uri"] ?? BrokerOptions.DefaultUri);
             host = RegistrarHost.Build(overrides);
         }
         catch (InvalidBrokerUriException e)

@@ -48,6 +48,7 @@ public static class RegistrarServices
             sp.GetRequiredService<RegistrarOptions>().RegistrationsPerMinute, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<RegistrarMetrics>();
         services.TryAddSingleton<EnrolmentService>();
+        services.AddHostedService<RegistrarStartup>();
 
         services.AddKcryptPushBus(configuration, x =>
         {
