@@ -70,6 +70,7 @@ public sealed class Enroller(IAgentTpm tpm, IRegistrarClient registrar, Enrolmen
             ct.ThrowIfCancellationRequested();
             try
             {
+                using IDisposable? scope = s.Identity is null ? null : log.BeginScope("node={node}", s.Identity.TpmHash);
                 EnrolmentResult? done = await StepAsync(s, backoff, ct).ConfigureAwait(false);
                 if (done is not null)
                 {

@@ -30,7 +30,7 @@ public sealed class EnrolmentHostedService(Enroller enroller, AgentEnrolment sta
             throw new EnrolmentFailedException(result);
         }
 
-        using (log.BeginScope(new Dictionary<string, object> { ["node"] = result.TpmHash! }))
+        using (log.BeginScope("node={node}", result.TpmHash))
         {
             log.LogInformation("Node {Node} enrolled; attestation push loop not implemented yet, staying alive", result.TpmHash);
         }
