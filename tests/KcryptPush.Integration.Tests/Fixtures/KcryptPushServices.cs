@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace KcryptPush.Integration.Tests.Fixtures;
+
+/// <summary>
+/// The registrar and the verifier as real processes (<c>kcrypt-push-registrar run</c>,
+/// <c>kcrypt-push-verifier run</c>) on one broker, each with its LiteDB file in a private
+/// directory; their stores are read with their own <c>nodes list/show --json</c> commands.
+/// </summary>
+public sealed class KcryptPushServices : IDisposable
+{
+    public const string RegistrarQueue = "kcrypt-push-registrar";
+    public const string VerifierQueue = "kcrypt-push-verifier-enrolment";
+
+    private readonly RabbitMqBroker _broker;
+
+    public KcryptPushServices(RabbitMqBroker broker)
+    {
+        _broker = broker;
+        Directory = System.IO.Directory.CreateTempSubdirectory("kcp-it-services-").FullName;
+    }
+
+    public string Directory { get; }
+
+    public string RegistrarDb => Path.Combine(Directory, "registrar.db");
+
+    public string VerifierDb => Path.Combine(Directory, "verifier.db");
+
+    public ServiceProcess? Registrar { get; private set; }
+
+    public ServiceProcess? Verifier { get; private set; }
+
+    /// <summary>Starts the registrar with <paramref name="ekCaDir"/>; <paramref name="environment"/> adds e.g. <c>KCRYPTPUSH_Registrar__AllowedTpmHashes__0</c>.</summary>
+    public ServiceProcess StartRegistrar(string ekCaDir, bool requireEkCertificate = true, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        Registrar = ServiceProcess.Start("registrar", "dotnet",
+            [KcryptPushBinaries.Registrar, "run", "--broker", _broker.Uri, "--db", RegistrarDb, "--ek-ca-dir", ekCaDir,
+                "--require-ek-cert", requireEkCertificate ? "true" : "false"],
+            environment);
+        return Registrar;
+    }
+
+    public ServiceProcess StartVerifier()
+    {
+        Verifier = ServiceProcess.Start("verifier", "dotnet", [KcryptPushBinaries.Verifier, "run", "--broker", _broker.Uri, "--db", VerifierDb]);
+        return Verifier;
+    }
+
+    /// <summary>Both services, and waits until both queues have their consumer (so no event is published to an unbound exchange).</summary>
+    public async Task StartAsync(string ekCaDir, bool requireEkCertificate = true, IReadOnlyDictionary<string, string?>? registrarEnvironment = null)
+    {
+        StartRegistrar(ekCaDir, requireEkCertificate, registrarEnvironment);
+        StartVerifier();
+        await _broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), RegistrarQueue, VerifierQueue);
+    }
+
+    /// <summary><c>kcrypt-push-registrar nodes list --json</c>.</summary>
+    public JsonElement[] RegistrarNodes() => Json(Run(KcryptPushBinaries.Registrar, "nodes", "list", "--json", "--db", RegistrarDb)).EnumerateArray().ToArray();
+
+    /// <summary><c>kcrypt-push-registrar nodes show HASH --json</c>, or null when the registrar does not know it.</summary>
+    public JsonElement? RegistrarNode(string tpmHash)
+    {
+        ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Registrar, "nodes", "show", tpmHash, "--json", "--db", RegistrarDb]);
+        return r.ExitCode == 0 ? Json(r.StdOut) : null;
+    }
+
+    /// <summary><c>kcrypt-push-verifier nodes list --json</c> (empty before the verifier stored anything).</summary>
+    public JsonElement[] VerifierNodes() =>
+        File.Exists(VerifierDb) ? Json(Run(KcryptPushBinaries.Verifier, "nodes", "list", "--json", "--db", VerifierDb)).EnumerateArray().ToArray() : [];
+
+    /// <summary>Polls the verifier's store until it holds <paramref name="tpmHash"/>.</summary>
+    public async Task<JsonElement> WaitForVerifierNodeAsync(string tpmHash, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            JsonElement? node = VerifierNodes().Cast<JsonElement?>().FirstOrDefault(n => n!.Value.GetProperty("tpmHash").GetString() == tpmHash);
+            if (node is { } found)
+            {
+                return found;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the verifier did not store {tpmHash} within {timeout}:\n{Verifier?.Output}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    public void Dispose()
+    {
+        Registrar?.Dispose();
+        Verifier?.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string Run(string dll, params string[] args) => ProcessRunner.RunChecked("dotnet", [dll, .. args]).StdOut;
+
+    private static JsonElement Json(string text)
+    {
+        using JsonDocument doc = JsonDocument.Parse(text);
+        return doc.RootElement.Clone();
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+
+namespace KcryptPush.Integration.Tests.Fixtures;
+
+/// <summary>
+/// A private RabbitMQ node per test class, started with <c>scripts/rabbitmq.sh start DIR</c> (which
+/// prints the amqp:// URI once the broker is ready) and stopped by its PID file. Restarting it in
+/// the same directory keeps its port and its durable queues and persistent messages.
+/// </summary>
+public sealed class RabbitMqBroker : IAsyncLifetime
+{
+    private static readonly string ScriptPath = Path.Combine(RepoPaths.Root, "scripts", "rabbitmq.sh");
+
+    public string Uri { get; private set; } = string.Empty;
+
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("kcp-it-rabbit-").FullName;
+
+    public Task InitializeAsync() => StartAsync();
+
+    /// <summary>Starts (again) in the same directory: same port, same durable queues.</summary>
+    public async Task StartAsync()
+    {
+        (int code, string stdout, string stderr) = await Script("start", Directory).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"scripts/rabbitmq.sh start failed ({code}): {stderr}");
+        }
+
+        Uri = stdout.Trim().Split('\n')[^1].Trim();
+    }
+
+    /// <summary>Stops the broker (SIGTERM by PID file), keeping its state for a restart.</summary>
+    public Task StopAsync() => Script("stop", Directory);
+
+    /// <summary>Message and consumer counts of every queue (<c>rabbitmqctl list_queues</c>).</summary>
+    public async Task<IReadOnlyDictionary<string, (int Messages, int Consumers)>> QueuesAsync()
+    {
+        (int code, string stdout, string stderr) = await Script("ctl", Directory, "list_queues", "-q", "--no-table-headers", "name", "messages", "consumers").ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl list_queues failed ({code}): {stderr}");
+        }
+
+        var queues = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+        foreach (string line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length == 3 && int.TryParse(f[1], out int messages) && int.TryParse(f[2], out int consumers))
+            {
+                queues[f[0]] = (messages, consumers);
+            }
+        }
+
+        return queues;
+    }
+
+    /// <summary>Waits until each queue exists with at least one consumer (a service is bound and listening).</summary>
+    public async Task WaitForConsumersAsync(TimeSpan timeout, params string[] queues)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            IReadOnlyDictionary<string, (int Messages, int Consumers)> q = await QueuesAsync().ConfigureAwait(false);
+            if (queues.All(name => q.TryGetValue(name, out var s) && s.Consumers > 0))
+            {
+                return;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"queues {string.Join(", ", queues)} have no consumer after {timeout}: {string.Join("; ", q.Select(kv => $"{kv.Key}={kv.Value}"))}");
+            }
+
+            await Task.Delay(300).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Script("stop", Directory).ConfigureAwait(false);
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The broker may still be flushing its files; the temp dir is harmless.
+        }
+    }
+
+    private static async Task<(int, string, string)> Script(params string[] args)
+    {
+        var psi = new ProcessStartInfo(ScriptPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().ConfigureAwait(false);
+        return (p.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+}
