@@ -1,0 +1,96 @@
+using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.EventLog.Decoding;
+
+namespace KcryptPush.Attestation.BootPolicy;
+
+/// <summary>
+/// Makes a <see cref="MeasuredBootPolicy"/> from a known-good parsed log: the log's Secure Boot
+/// state, the digests of its PK/KEK/db/dbx measurements (or "absent"), its boot applications stage
+/// by stage, its separators, and optionally its EV_IPL digests. Works for any log the parser
+/// accepts (SHA-1 legacy, Windows, systemd-boot, no Secure Boot, an empty chain): whatever the log
+/// lacks becomes an expectation that it stays lacking. Evaluating the policy against the same log passes.
+/// </summary>
+public static class BootPolicyFactory
+{
+    /// <summary>Creates a policy from <paramref name="log"/> with default options.</summary>
+    public static MeasuredBootPolicy Create(ParsedEventLog log) => Create(log, new BootPolicyOptions());
+
+    /// <summary>Creates a policy from <paramref name="log"/>.</summary>
+    /// <exception cref="ArgumentException">A requested bank is not in the log.</exception>
+    public static MeasuredBootPolicy Create(ParsedEventLog log, BootPolicyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(options);
+        IReadOnlyList<ushort> banks = options.Banks is { Count: > 0 } requested ? requested : [PolicyBanks.Preferred(log)];
+        foreach (ushort bank in banks)
+        {
+            if (!log.Banks.Any(b => b.AlgorithmId == bank))
+            {
+                throw new ArgumentException(
+                    $"the log carries no {TcgAlgorithms.BankName(bank)} digests (it has {string.Join(", ", log.Banks.Select(b => b.BankName))})",
+                    nameof(options));
+            }
+        }
+
+        MeasuredBootEvents events = MeasuredBootEvents.Find(log);
+        var variables = new Dictionary<SecureBootVariable, VariableExpectation>();
+        foreach (SecureBootVariable v in MeasuredBootPolicy.PinnableVariables)
+        {
+            List<VariableMeasurement> measured = events.Of(v).ToList();
+            variables[v] = measured.Count == 0
+                ? VariableExpectation.Absent()
+                : VariableExpectation.Measured(Collect(banks, measured.Select(m => m.Event)));
+        }
+
+        var stages = new List<BootStage>(events.BootApplications.Count);
+        for (int i = 0; i < events.BootApplications.Count; i++)
+        {
+            UntrustedEvent e = events.BootApplications[i];
+            stages.Add(new BootStage(i, MeasuredBootEvents.DevicePathOf(e), Collect(banks, [e])));
+        }
+
+        var separators = events.Separators
+            .Select(e => new SeparatorExpectation(e.PcrIndex, Convert.ToHexStringLower(e.Data.Span), Collect(banks, [e])))
+            .ToList();
+
+        IplExpectation? ipl = null;
+        if (options.IncludeIpl)
+        {
+            IReadOnlyList<int> pcrs = options.IplPcrs;
+            ipl = new IplExpectation(pcrs, Collect(banks, events.Ipl.Where(e => pcrs.Contains((int)Math.Min(e.PcrIndex, int.MaxValue)))));
+        }
+
+        return new MeasuredBootPolicy
+        {
+            Banks = banks,
+            SecureBoot = events.LogSecureBootState(),
+            Variables = variables,
+            BootApplications = stages,
+            Ipl = ipl,
+            Separators = separators,
+        };
+    }
+
+    /// <summary>The digests of <paramref name="measurements"/> in each bank; every bank gets an entry.</summary>
+    private static AllowedDigests Collect(IReadOnlyList<ushort> banks, IEnumerable<UntrustedEvent> measurements)
+    {
+        var allowed = new AllowedDigests();
+        foreach (ushort bank in banks)
+        {
+            allowed.AddBank(bank);
+        }
+        foreach (UntrustedEvent e in measurements)
+        {
+            foreach (ushort bank in banks)
+            {
+                // An event may lack a bank (TPML_DIGEST_VALUES.count below the Spec ID's); then
+                // nothing is allowed for it there, and evaluation reports the missing digest.
+                if (e.TryGetDigest(bank, out ReadOnlyMemory<byte> digest))
+                {
+                    allowed.Add(bank, digest.Span);
+                }
+            }
+        }
+        return allowed;
+    }
+}
