@@ -278,7 +278,8 @@ public static class BootPolicyEvaluator
 
     private static string BankList(IEnumerable<ushort> banks) => string.Join(", ", banks.Select(TcgAlgorithms.BankName));
 
-    private static string PathText(string? path) => string.IsNullOrEmpty(path) ? "" : $" ({path})";
+    private static string PathText(string? path) =>
+        string.IsNullOrEmpty(path) ? "" : path.StartsWith('(') ? $" {path}" : $" ({path})";
 
     private static string ValueText(VariableMeasurement m) =>
         m.Data.Data.Length == 0 ? "no data" : Convert.ToHexStringLower(m.Data.Data.Span[..Math.Min(m.Data.Data.Length, 16)]);

@@ -16,6 +16,7 @@ public static class VerifierCli
             "kcrypt-push-verifier: verifies quotes and event logs, releases or quarantines nodes. "
             + "Exit codes: 0 success, 2 bad input (unknown arguments, missing or malformed file; one line on stderr).");
         root.Subcommands.Add(EventLogCommand.Create());
+        root.Subcommands.Add(PolicyCommand.Create());
         return root;
     }
 
