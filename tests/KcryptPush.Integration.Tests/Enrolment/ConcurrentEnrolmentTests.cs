@@ -150,6 +150,23 @@ public sealed class ConcurrentEnrolmentTests(EnrolmentClassFixture f) : IClassFi
         Assert.NotEqual(Convert.ToHexStringLower(forged.Identity.AkName), verifier.GetProperty("akName").GetString());
     }
 
+    [Fact]
+    public async Task Run_exits_1_without_READY_when_the_registrar_rejects_the_node()
+    {
+        // swtpm_setup certifies the RSA and P-384 EKs only: the P-256 EK has no certificate.
+        using var listener = new SystemdNotifyListener();
+        using ServiceProcess agent = ServiceProcess.Start("rejected-agent", SystemdNotifyListener.ShellNamedSystemd,
+            SystemdNotifyListener.ShellArguments("dotnet", KcryptPushBinaries.Agent, "run", "--broker", f.Broker.Uri, "--tpm", f.Tpms[3].TpmUri, "--ek", "ecc"),
+            new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = listener.SocketPath });
+
+        int exit = await agent.WaitForExitAsync(Patience);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"kcrypt-push-agent: enrolment rejected ({EnrolmentRejectionReasons.EkCertificateMissing})", agent.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("READY=1", listener.Lines);
+        Assert.Contains("STATUS=enrolling with the registrar", listener.Lines);
+    }
+
     /// <summary>The first child of <paramref name="pid"/> (the agent under the stand-in systemd shell).</summary>
     private static int? ChildOf(int pid)
     {
