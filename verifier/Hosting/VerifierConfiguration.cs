@@ -20,6 +20,7 @@ public static class VerifierConfiguration
     public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>
     {
         ["KCRYPTPUSH_DB"] = DbKey,
+        ["KCRYPTPUSH_INTERVAL"] = "Verifier:Interval",
     };
 
     /// <summary>Adds every layer to <paramref name="builder"/>.</summary>

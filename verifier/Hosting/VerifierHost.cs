@@ -1,4 +1,5 @@
 using KcryptPush.Messaging;
+using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +36,8 @@ public static class VerifierHost
         builder.Services.AddSystemd();
         string db = VerifierConfiguration.DbPath(builder.Configuration);
         builder.Services.AddVerifierNodeStore(db);
-        builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment());
+        builder.Services.AddVerifierAttestation(builder.Configuration, db);
+        builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment().AddVerifierAttestationConsumers());
         return builder.Build();
     }
 }

@@ -31,14 +31,19 @@ public static class VerifierServiceCommands
             Description = "broker URI amqp://user:pass@host:port/vhost or amqps://... (env KCRYPTPUSH_BROKER; default amqp://guest:guest@127.0.0.1:5672/)",
         };
         Option<string?> db = Db();
-        var run = new Command("run", "run the verifier service: consumes NodeEnrolled from the registrar and stores the nodes (attestation comes later)")
+        var interval = new Option<string?>("--interval")
         {
-            broker, db,
+            Description = "attestation interval, e.g. 60s (env KCRYPTPUSH_INTERVAL; default 60s); challenges expire after 2 intervals, silence after 5",
+        };
+        var run = new Command("run", "run the verifier service: enrolment feed, challenges, quote verification, verdicts")
+        {
+            broker, db, interval,
         };
         run.SetAction((parse, _) => RunAsync(new Dictionary<string, string?>
         {
             ["Broker:Uri"] = parse.GetValue(broker),
             [VerifierConfiguration.DbKey] = parse.GetValue(db),
+            ["Verifier:Interval"] = parse.GetValue(interval),
         }));
         return run;
     }
@@ -65,12 +70,18 @@ public static class VerifierServiceCommands
             await Console.Error.WriteLineAsync($"kcrypt-push-verifier: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (FormatException e)
+        {
+            await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
 
         using (host)
         {
             try
             {
                 _ = host.Services.GetRequiredService<VerifierNodeStore>();
+                _ = host.Services.GetRequiredService<KcryptPush.Verifier.Store.AttestationStore>();
                 await host.RunAsync().ConfigureAwait(false);
                 return 0;
             }

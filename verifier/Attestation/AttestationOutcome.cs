@@ -1,0 +1,8 @@
+using KcryptPush.Contracts.V1;
+
+namespace KcryptPush.Verifier.Attestation;
+
+/// <summary>What the pipeline decided for one QuoteSubmitted: the result for the agent and, on a state change, the verdict event.</summary>
+/// <param name="Result">Sent to the message's response address.</param>
+/// <param name="Verdict">Published on the verdict exchange; null when the state did not change (or on a redelivery).</param>
+public sealed record AttestationOutcome(AttestationResult Result, INodeVerdict? Verdict);

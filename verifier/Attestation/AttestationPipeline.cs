@@ -1,0 +1,578 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Findings;
+using KcryptPush.Attestation.Quotes;
+using KcryptPush.Attestation.Replay;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Messaging;
+using KcryptPush.Tpm.Crypto;
+using KcryptPush.Tpm.Structures;
+using KcryptPush.Tpm.Types;
+using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Policies;
+using KcryptPush.Verifier.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KcryptPush.Verifier.Attestation;
+
+/// <summary>
+/// Judges one QuoteSubmitted exactly in DESIGN.md's order ("Verification, in order"), each failure
+/// its own reason code: (1) node known, AK Name = enrolled AK; (2) challenge issued to this node,
+/// unexpired, unused (claimed atomically; a redelivered message gets the stored result); (3)-(5) the
+/// quote (TPMS_ATTEST, signature, PCR digest); (6) clock info monotonic, reboot detection; (7) event
+/// log: digest, parse, replay per bank against the quoted PCRs; (8) the registered policies.
+/// <para>
+/// State moves only on evidence shown to come from the node's TPM (the signature verified over our
+/// nonce): a forged or replayed message is answered with its reason but cannot quarantine a node.
+/// </para>
+/// </summary>
+public sealed class AttestationPipeline
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly VerifierNodeStore _nodes;
+    private readonly AttestationStore _store;
+    private readonly ChallengeIssuer _issuer;
+    private readonly VerifierOptions _options;
+    private readonly IReadOnlyList<IAttestationPolicy> _policies;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, ParsedEventLog> _parsedLogs = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the pipeline.</summary>
+    public AttestationPipeline(
+        VerifierNodeStore nodes,
+        AttestationStore store,
+        ChallengeIssuer issuer,
+        VerifierOptions options,
+        IEnumerable<IAttestationPolicy> policies,
+        TimeProvider time,
+        ILogger<AttestationPipeline>? log = null)
+    {
+        _nodes = nodes;
+        _store = store;
+        _issuer = issuer;
+        _options = options;
+        _policies = policies.ToList();
+        _time = time;
+        _log = (ILogger?)log ?? NullLogger.Instance;
+    }
+
+    /// <summary>Judges <paramref name="m"/>.</summary>
+    /// <exception cref="MessageValidationException">The message is structurally invalid (goes to the error queue).</exception>
+    public AttestationOutcome Evaluate(QuoteSubmitted m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        Validate(m);
+        DateTime now = _time.GetUtcNow().UtcDateTime;
+
+        // (1) Node known and enrolled; the AK Name in the message is the enrolled AK's.
+        VerifierNode? node = _nodes.Find(m.TpmHash);
+        if (node is null)
+        {
+            return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, Reason(AttestationReasonCodes.NodeUnknown,
+                $"no enrolled node has TPM hash {m.TpmHash}: enrol with the registrar first.")), null);
+        }
+
+        lock (_store.NodeGate(m.TpmHash))
+        {
+            NodeAttestation rec = _store.GetOrNew(m.TpmHash, now);
+            if (rec.State == NodeStates.Terminated)
+            {
+                return new AttestationOutcome(Result(m, AttestationVerdicts.Terminated, null, Reason(AttestationReasonCodes.NodeNotAttesting,
+                    $"node {m.TpmHash} spent its attestation budget ({rec.AttestationsPassed} passes) and is terminated.")), null);
+            }
+
+            if (!CryptographicOperations.FixedTimeEquals(m.AkName, node.AkName))
+            {
+                return Reject(m, rec, now, null, Reason(AttestationReasonCodes.AkMismatch,
+                    $"the quote names AK {Convert.ToHexStringLower(m.AkName)}, the node is enrolled with AK {Convert.ToHexStringLower(node.AkName)}."));
+            }
+
+            // (2) The challenge: issued to this node, unused (or this very message again), unexpired.
+            ChallengeRecord? challenge = _store.FindChallenge(m.ChallengeId);
+            if (challenge is null || challenge.TpmHash != m.TpmHash)
+            {
+                return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeUnknown,
+                    $"challenge {m.ChallengeId} was not issued to node {m.TpmHash}."));
+            }
+
+            byte[] submission = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(m, Json));
+            if (challenge.UsedAt is not null)
+            {
+                bool same = challenge.SubmissionDigest is not null && CryptographicOperations.FixedTimeEquals(challenge.SubmissionDigest, submission);
+                if (same && challenge.ResultJson is not null)
+                {
+                    _log.LogInformation("Redelivered QuoteSubmitted for challenge {Challenge}: same result", m.ChallengeId);
+                    return new AttestationOutcome(JsonSerializer.Deserialize<AttestationResult>(challenge.ResultJson, Json)!, null);
+                }
+
+                if (!same)
+                {
+                    return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeReused,
+                        $"challenge {m.ChallengeId} was already answered at {challenge.UsedAt.Value.ToUniversalTime():O}: a replayed or second quote."));
+                }
+
+                // Same message, claimed but no result stored (the verifier stopped mid-way): judge it again.
+            }
+            else
+            {
+                if (now > challenge.ExpiresAt.ToUniversalTime())
+                {
+                    return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeExpired,
+                        $"challenge {m.ChallengeId} expired at {challenge.ExpiresAt.ToUniversalTime():O}."));
+                }
+
+                challenge.UsedAt = now;
+                challenge.SubmissionDigest = submission;
+                _store.UpdateChallenge(challenge);
+            }
+
+            AttestationOutcome outcome = Judge(m, node, rec, challenge, now);
+            challenge.ResultJson = JsonSerializer.Serialize(outcome.Result, Json);
+            _store.UpdateChallenge(challenge);
+            return outcome;
+        }
+    }
+
+    // Steps 3-8 over a claimed challenge.
+    private AttestationOutcome Judge(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, DateTime now)
+    {
+        // (3)-(5) The quote, with the enrolled AK, the challenge's nonce and selection.
+        TpmlPcrSelection selection = SelectionOf(challenge);
+        PcrValues reported = ReportedPcrs(m);
+        QuoteVerificationResult quote;
+        try
+        {
+            using var verifier = new QuoteVerifier(TpmtPublic.Parse(node.AkPublic));
+            quote = verifier.Verify(m.Attest, m.Signature, challenge.Nonce, selection, reported);
+        }
+        catch (KcryptPush.Tpm.Marshalling.TpmFormatException e)
+        {
+            return Reject(m, rec, now, challenge, Reason(AttestationReasonCodes.SignatureInvalid, $"the enrolled AK does not parse: {e.Message}"));
+        }
+
+        if (!quote.Passed)
+        {
+            List<Finding> failures = quote.Failures.ToList();
+            AttestationReason[] reasons = failures.Select(f => new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message)).ToArray();
+            bool authenticated = quote.Attest is not null && !failures.Any(QuoteReasons.Unauthenticated);
+            return authenticated
+                ? Fail(m, node, rec, now, challenge, quote.Attest, reasons, [], null)
+                : Reject(m, rec, now, challenge, reasons);
+        }
+
+        TpmsAttest attest = quote.Attest!;
+        TpmsClockInfo clock = attest.ClockInfo;
+
+        // (6) Clock info never goes backwards for the node; a new resetCount is a reboot.
+        bool rebooted = rec.HasClock && clock.ResetCount != (ulong)rec.LastResetCount;
+        if (ClockProblem(rec, clock) is { } clockProblem)
+        {
+            return Fail(m, node, rec, now, challenge, attest, [new AttestationReason(AttestationReasonCodes.ClockWentBackwards, clockProblem)], [], null);
+        }
+
+        rec.HasClock = true;
+        rec.LastClock = (long)clock.Clock;
+        rec.LastResetCount = clock.ResetCount;
+        rec.LastRestartCount = clock.RestartCount;
+        rec.LastEvidenceAt = now;
+        if (rebooted)
+        {
+            _log.LogInformation("Node {Node} rebooted (resetCount {Reset}): its boot log is evaluated afresh", m.TpmHash, clock.ResetCount);
+        }
+
+        // (7) The event log: known digest or the full log, then replay against the quoted PCRs.
+        byte[] logBytes;
+        if (m.EventLog is not null)
+        {
+            if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(m.EventLog), m.EventLogSha256))
+            {
+                return Fail(m, node, rec, now, challenge, attest, [new AttestationReason(AttestationReasonCodes.EventLogDigestMismatch,
+                    $"the event log's SHA-256 is {Convert.ToHexStringLower(SHA256.HashData(m.EventLog))}, the quote message names {Convert.ToHexStringLower(m.EventLogSha256)}.")], [], null);
+            }
+
+            logBytes = m.EventLog;
+        }
+        else if (_store.FindLog(m.TpmHash, m.EventLogSha256) is { } known)
+        {
+            logBytes = known.Log;
+            _store.TouchLog(known, now);
+        }
+        else
+        {
+            // Nothing judged: ask for the whole log over the next challenge (no state change).
+            AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(m.TpmHash), [], eventLogWanted: true);
+            rec.LastAttestationAt = now;
+            rec.LastVerdict = AttestationVerdicts.Retry;
+            _store.Save(rec);
+            AddHistory(m, now, AttestationVerdicts.Retry, [], clock, rebooted);
+            return new AttestationOutcome(retry, null);
+        }
+
+        ParsedEventLog log;
+        try
+        {
+            log = ParseCached(m.EventLogSha256, logBytes);
+        }
+        catch (EventLogFormatException e)
+        {
+            return Fail(m, node, rec, now, challenge, attest, [new AttestationReason(AttestationReasonCodes.EventLogMalformed, e.Message)], [], null);
+        }
+
+        if (m.EventLog is not null)
+        {
+            _store.StoreLog(m.TpmHash, m.EventLogSha256, m.EventLog, now);
+        }
+
+        Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted = QuotedPcrs(challenge, reported);
+        if (ReplayProblems(log, quoted) is { } replay)
+        {
+            return Fail(m, node, rec, now, challenge, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
+        }
+
+        // (8) Policies over the validated evidence.
+        ParsedEventLog? reference = null;
+        if (rec.AcceptedLogSha256 is { } accepted && _store.FindLog(m.TpmHash, accepted) is { } refRecord)
+        {
+            try
+            {
+                reference = ParseCached(accepted, refRecord.Log);
+            }
+            catch (EventLogFormatException)
+            {
+                reference = null;
+            }
+        }
+
+        var context = new PolicyContext
+        {
+            Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, Log = log, ReferenceLog = reference, Now = now,
+        };
+        var decisions = _policies.Select(p => p.Evaluate(context)).ToList();
+        var policyFailures = decisions.SelectMany(d => d.Failures).ToList();
+        if (policyFailures.Count == 0 && decisions.SelectMany(d => d.Changes).Any(c => c.IsRelearn))
+        {
+            rec.Relearns.RemoveAll(t => t.ToUniversalTime() <= now.AddDays(-1));
+            if (rec.Relearns.Count >= _options.RelearnsPerDay)
+            {
+                policyFailures.Add(new AttestationReason(AttestationReasonCodes.RelearnRateLimited,
+                    $"re-learning is limited to {_options.RelearnsPerDay} per day per node; {rec.Relearns.Count} in the last 24 hours "
+                    + $"({string.Join(", ", decisions.SelectMany(d => d.Changes).Where(c => c.IsRelearn).Select(c => c.What))} not learned)."));
+            }
+            else
+            {
+                rec.Relearns.Add(now);
+            }
+        }
+
+        if (policyFailures.Count > 0)
+        {
+            return Fail(m, node, rec, now, challenge, attest, policyFailures.ToArray(),
+                decisions.SelectMany(d => d.FailingPcrs).ToArray(), decisions.Select(d => d.FirstBrokenEvent).FirstOrDefault(e => e is not null));
+        }
+
+        foreach (PolicyChange change in decisions.SelectMany(d => d.Changes))
+        {
+            change.Apply(rec);
+            _store.AddAudit(m.TpmHash, change.Actor, change.What, change.OldValue, change.NewValue, now);
+        }
+
+        return Pass(m, node, rec, now, attest, rebooted, decisions.Any(d => d.Terminate));
+    }
+
+    private AttestationOutcome Pass(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest, bool rebooted, bool terminate)
+    {
+        rec.AttestationsPassed++;
+        rec.AcceptedLogSha256 = m.EventLogSha256;
+        string previous = rec.State;
+        string next = terminate ? NodeStates.Terminated : NodeStates.Trusted;
+        INodeVerdict? verdict = ChangeState(rec, next, now) ? next == NodeStates.Terminated
+            ? new NodeTerminated(m.TpmHash, node.Hostname, rec.AttestationsPassed, previous, now)
+            : new NodeTrusted(m.TpmHash, node.Hostname, previous, now)
+            : null;
+
+        SealedSecret[]? secrets = null;
+        string[]? missing = null;
+        if (m.WantedSecrets is { Length: > 0 } wanted)
+        {
+            (secrets, missing) = Seal(node, wanted.Distinct(StringComparer.Ordinal));
+        }
+
+        rec.LastAttestationAt = now;
+        rec.LastVerdict = AttestationVerdicts.Pass;
+        _store.Save(rec);
+        AddHistory(m, now, AttestationVerdicts.Pass, [], attest.ClockInfo, rebooted);
+        Challenge? nextChallenge = terminate ? null : _issuer.Issue(m.TpmHash);
+        var result = new AttestationResult(m.ChallengeId, m.TpmHash, AttestationVerdicts.Pass, [], nextChallenge, false, secrets, missing);
+        return new AttestationOutcome(result, verdict);
+    }
+
+    // A failure of evidence shown to come from the node's TPM (or of policy): quarantine.
+    private AttestationOutcome Fail(
+        QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, ChallengeRecord challenge, TpmsAttest? attest,
+        AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent)
+    {
+        _ = challenge;
+        string previous = rec.State;
+        rec.LastEvidenceAt = now;
+        INodeVerdict? verdict = ChangeState(rec, NodeStates.Quarantined, now)
+            ? new NodeQuarantined(m.TpmHash, node.Hostname, reasons.Select(r => r.Code).Distinct().ToArray(), reasons, pcrs, firstEvent, previous, now)
+            : null;
+        rec.LastAttestationAt = now;
+        rec.LastVerdict = AttestationVerdicts.Fail;
+        _store.Save(rec);
+        AddHistory(m, now, AttestationVerdicts.Fail, reasons, attest?.ClockInfo ?? default, false);
+        _log.LogWarning("Node {Node} failed attestation: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
+        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(m.TpmHash), reasons), verdict);
+    }
+
+    // A rejection of a message not shown to come from the node's TPM: answered, recorded, no state change.
+    private AttestationOutcome Reject(QuoteSubmitted m, NodeAttestation rec, DateTime now, ChallengeRecord? challenge, params AttestationReason[] reasons)
+    {
+        _ = challenge;
+        rec.LastAttestationAt = now;
+        rec.LastVerdict = AttestationVerdicts.Fail;
+        _store.Save(rec);
+        AddHistory(m, now, AttestationVerdicts.Fail, reasons, default, false);
+        _log.LogWarning("Quote for node {Node} rejected: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
+        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(m.TpmHash), reasons), null);
+    }
+
+    private bool ChangeState(NodeAttestation rec, string next, DateTime now)
+    {
+        if (rec.State == next)
+        {
+            return false;
+        }
+
+        _store.AddAudit(rec.TpmHash, "verifier", "state", rec.State, next, now);
+        rec.State = next;
+        rec.StateSince = now;
+        return true;
+    }
+
+    private (SealedSecret[] Secrets, string[] Missing) Seal(VerifierNode node, IEnumerable<string> labels)
+    {
+        TpmtPublic ek = TpmtPublic.Parse(node.EkPublic);
+        var sealedSecrets = new List<SealedSecret>();
+        var missing = new List<string>();
+        foreach (string label in labels)
+        {
+            if (_store.FindSecret(node.TpmHash, label) is not { } secret)
+            {
+                missing.Add(label);
+                continue;
+            }
+
+            SealedSecretParts p = SecretSeal.Seal(ek, node.AkName, node.TpmHash, label, secret.Value);
+            sealedSecrets.Add(new SealedSecret(p.Label, p.CredentialBlob, p.EncryptedSecret, p.Nonce, p.Ciphertext, p.Tag));
+        }
+
+        return (sealedSecrets.ToArray(), missing.ToArray());
+    }
+
+    /// <summary>
+    /// Clock, resetCount and restartCount never go backwards (TPM 2.0 Part 1 §36.4–36.6). One spec
+    /// exception: after a reset that followed a disorderly shutdown, Clock restarts from its last NV
+    /// copy and may be lower; the TPM then reports safe = NO.
+    /// </summary>
+    internal static string? ClockProblem(NodeAttestation rec, TpmsClockInfo c)
+    {
+        if (!rec.HasClock)
+        {
+            return null;
+        }
+
+        ulong lastClock = (ulong)rec.LastClock;
+        if (c.ResetCount < (ulong)rec.LastResetCount)
+        {
+            return $"resetCount went backwards: {c.ResetCount} after {rec.LastResetCount}.";
+        }
+
+        if (c.ResetCount == (ulong)rec.LastResetCount)
+        {
+            if (c.RestartCount < (ulong)rec.LastRestartCount)
+            {
+                return $"restartCount went backwards: {c.RestartCount} after {rec.LastRestartCount} (resetCount {c.ResetCount}).";
+            }
+
+            if (c.Clock < lastClock)
+            {
+                return $"clock went backwards: {c.Clock} after {lastClock} (resetCount {c.ResetCount}, restartCount {c.RestartCount}).";
+            }
+
+            return null;
+        }
+
+        return c.Clock < lastClock && c.Safe
+            ? $"clock went backwards across a reboot with safe = YES: {c.Clock} after {lastClock}."
+            : null;
+    }
+
+    private sealed record ReplayFailure(AttestationReason[] Reasons, PcrMismatch[] Pcrs, BrokenEvent? FirstEvent);
+
+    private static ReplayFailure? ReplayProblems(ParsedEventLog log, Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted)
+    {
+        var actual = new Dictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>>();
+        foreach ((string bank, IReadOnlyDictionary<int, byte[]> values) in quoted)
+        {
+            if (PcrBanks.TryParse(bank, out TpmAlgId alg))
+            {
+                actual[(TcgAlgorithmId)(ushort)alg] = values;
+            }
+        }
+
+        ReplayResult replayed = EventLogReplayer.Replay(log, actual.Keys.ToArray());
+        ReplayVerification check = ReplayVerifier.Verify(log, replayed, actual);
+        if (check.Checks.Count == 0)
+        {
+            return new ReplayFailure([new AttestationReason(AttestationReasonCodes.EventLogReplayMismatch,
+                $"the event log has no bank the quote covers (log banks: {string.Join(", ", log.Banks.Select(b => TcgAlgorithms.BankName(b.AlgorithmId)))}; quoted: {string.Join(", ", quoted.Keys)}): it proves nothing.")], [], null);
+        }
+
+        var mismatches = check.Mismatches.ToList();
+        if (mismatches.Count == 0)
+        {
+            return null;
+        }
+
+        IReadOnlyList<DigestMismatch> edited = EventDigestChecker.Check(log);
+        var reasons = new List<AttestationReason>();
+        var pcrs = new List<PcrMismatch>();
+        BrokenEvent? first = null;
+        foreach (PcrCheck c in mismatches)
+        {
+            string expected = Convert.ToHexStringLower(c.Replayed);
+            string actualHex = Convert.ToHexStringLower(c.Actual ?? []);
+            pcrs.Add(new PcrMismatch(c.Bank, c.Pcr, expected, actualHex));
+            BrokenEvent? e = FirstBrokenOfPcr(log, c, edited);
+            first ??= e;
+            reasons.Add(new AttestationReason(AttestationReasonCodes.EventLogReplayMismatch,
+                $"PCR {c.Bank}:{c.Pcr}: the event log replays to {expected} but the TPM quoted {actualHex} ({c.EventIndices.Count} events)"
+                + (e is null ? "." : $"; first event: #{e.Index} {e.EventType} ({e.Description})")));
+        }
+
+        return new ReplayFailure(reasons.ToArray(), pcrs.ToArray(), first);
+    }
+
+    // The event of the failing PCR whose digest does not match its data, else the PCR's first event.
+    private static BrokenEvent? FirstBrokenOfPcr(ParsedEventLog log, PcrCheck c, IReadOnlyList<DigestMismatch> edited)
+    {
+        DigestMismatch? d = edited.FirstOrDefault(x => x.PcrIndex == (uint)c.Pcr && x.Bank == c.Bank);
+        if (d is not null)
+        {
+            return EventDescriptions.Broken(log.UntrustedEvents[d.EventIndex],
+                $"logged {d.Bank} digest {Convert.ToHexStringLower(d.Logged)} is not {d.Rule} ({Convert.ToHexStringLower(d.Computed)})");
+        }
+
+        return c.EventIndices.Count == 0 ? null : EventDescriptions.Broken(log.UntrustedEvents[c.EventIndices[0]],
+            $"the {c.EventIndices.Count} events of PCR {c.Pcr} (from this one) do not replay to the quoted value: tampered or truncated log");
+    }
+
+    private ParsedEventLog ParseCached(byte[] sha256, byte[] bytes)
+    {
+        string key = Convert.ToHexStringLower(sha256);
+        if (_parsedLogs.TryGetValue(key, out ParsedEventLog? parsed))
+        {
+            return parsed;
+        }
+
+        parsed = EventLogParser.Parse(bytes.AsSpan());
+        if (_parsedLogs.Count >= 256)
+        {
+            _parsedLogs.Clear();
+        }
+
+        _parsedLogs[key] = parsed;
+        return parsed;
+    }
+
+    private static TpmlPcrSelection SelectionOf(ChallengeRecord c) => TpmlPcrSelection.Create(
+        c.Selection.Select(s => PcrBanks.TryParse(s.Bank, out TpmAlgId alg)
+            ? (alg, (IEnumerable<int>)s.Pcrs)
+            : throw new InvalidOperationException($"stored challenge {c.Id} names unknown bank {s.Bank}")).ToArray());
+
+    private static PcrValues ReportedPcrs(QuoteSubmitted m)
+    {
+        var values = new PcrValues();
+        foreach (PcrBankValues bank in m.Pcrs)
+        {
+            if (bank?.Values is null || !PcrBanks.TryParse(bank.Bank, out TpmAlgId alg))
+            {
+                continue; // an unknown bank cannot be in the selection: the quote check reports what is missing
+            }
+
+            foreach ((int pcr, byte[] value) in bank.Values)
+            {
+                if (pcr is >= 0 and < 256 && value is not null)
+                {
+                    values.Set(alg, pcr, value);
+                }
+            }
+        }
+
+        return values;
+    }
+
+    // The reported values of exactly the PCRs the challenge selected (verified by the quote's digest).
+    private static Dictionary<string, IReadOnlyDictionary<int, byte[]>> QuotedPcrs(ChallengeRecord c, PcrValues reported)
+    {
+        var result = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(StringComparer.Ordinal);
+        foreach (BankSelectionRecord s in c.Selection)
+        {
+            PcrBanks.TryParse(s.Bank, out TpmAlgId alg);
+            var bank = new SortedDictionary<int, byte[]>();
+            foreach (int pcr in s.Pcrs)
+            {
+                if (reported.TryGet(alg, pcr, out byte[] v))
+                {
+                    bank[pcr] = v;
+                }
+            }
+
+            result[s.Bank] = bank;
+        }
+
+        return result;
+    }
+
+    private void AddHistory(QuoteSubmitted m, DateTime now, string verdict, IReadOnlyList<AttestationReason> reasons, TpmsClockInfo clock, bool rebooted) =>
+        _store.AddHistory(new HistoryRecord
+        {
+            TpmHash = m.TpmHash,
+            At = now,
+            ChallengeId = m.ChallengeId,
+            Verdict = verdict,
+            Codes = reasons.Select(r => r.Code).ToList(),
+            Messages = reasons.Select(r => r.Message).ToList(),
+            ResetCount = clock.ResetCount,
+            Clock = (long)clock.Clock,
+            Rebooted = rebooted,
+        });
+
+    private static AttestationResult Result(QuoteSubmitted m, string verdict, Challenge? next, AttestationReason[] reasons, bool eventLogWanted = false) =>
+        new(m.ChallengeId, m.TpmHash, verdict, reasons, next, eventLogWanted, null, null);
+
+    private static AttestationReason[] Reason(string code, string message) => [new AttestationReason(code, message)];
+
+    private static void Validate(QuoteSubmitted m)
+    {
+        if (m.TpmHash is not { Length: 64 } || !m.TpmHash.All(char.IsAsciiHexDigitLower))
+        {
+            throw new MessageValidationException("QuoteSubmitted.TpmHash must be 64 lowercase hex digits");
+        }
+
+        if (m.AkName is not { Length: > 2 } || m.Attest is not { Length: > 0 } || m.Signature is not { Length: > 0 } || m.Pcrs is null)
+        {
+            throw new MessageValidationException("QuoteSubmitted needs AkName, Attest, Signature and Pcrs");
+        }
+
+        if (m.EventLogSha256 is not { Length: 32 })
+        {
+            throw new MessageValidationException("QuoteSubmitted.EventLogSha256 must be 32 bytes");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Store;
+
+namespace KcryptPush.Verifier.Attestation;
+
+/// <summary>
+/// Issues single-use challenges (DESIGN.md "Flows", freshness): a fresh random nonce, the configured
+/// selection (all 24 PCRs of each configured bank) and an expiry; stored so they survive a restart.
+/// </summary>
+public sealed class ChallengeIssuer(AttestationStore store, VerifierOptions options, TimeProvider time)
+{
+    private static readonly int[] AllPcrs = Enumerable.Range(0, 24).ToArray();
+
+    /// <summary>Issues and stores a challenge for <paramref name="tpmHash"/>.</summary>
+    public Challenge Issue(string tpmHash)
+    {
+        DateTime now = time.GetUtcNow().UtcDateTime;
+        var record = new ChallengeRecord
+        {
+            Id = Guid.NewGuid(),
+            TpmHash = tpmHash,
+            Nonce = RandomNumberGenerator.GetBytes(options.NonceSize),
+            Selection = options.Banks.Select(b => new BankSelectionRecord { Bank = b, Pcrs = [.. AllPcrs] }).ToList(),
+            IssuedAt = now,
+            ExpiresAt = now + options.EffectiveChallengeExpiry,
+        };
+        store.AddChallenge(record);
+        return ToContract(record);
+    }
+
+    /// <summary>The contract form of a stored challenge.</summary>
+    public static Challenge ToContract(ChallengeRecord r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new Challenge(r.Id, r.TpmHash, r.Nonce, r.Selection.Select(s => new PcrBankSelection(s.Bank, [.. s.Pcrs])).ToArray(),
+            new DateTimeOffset(r.ExpiresAt.ToUniversalTime(), TimeSpan.Zero));
+    }
+}

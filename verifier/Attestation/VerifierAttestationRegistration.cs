@@ -1,0 +1,50 @@
+using KcryptPush.Messaging;
+using KcryptPush.Verifier.Policies;
+using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Verdicts;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace KcryptPush.Verifier.Attestation;
+
+/// <summary>Wiring for attestation (called from the verifier's host setup).</summary>
+public static class VerifierAttestationRegistration
+{
+    /// <summary>The queue of RequestChallenge and QuoteSubmitted.</summary>
+    public const string Queue = "kcrypt-push-verifier-attestation";
+
+    /// <summary>The MassTransit short address of <see cref="Queue"/>, for the agent's request clients.</summary>
+    public static Uri Address { get; } = new("queue:" + Queue);
+
+    /// <summary>
+    /// Registers options, the attestation store (same LiteDB file), the challenge issuer, the
+    /// pipeline with its policies (AK and PCR selective enrollment, attestation budget) and the
+    /// silence detector.
+    /// </summary>
+    public static IServiceCollection AddVerifierAttestation(this IServiceCollection services, IConfiguration configuration, string dbPath)
+    {
+        VerifierOptions options = VerifierOptions.From(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+        services.AddSingleton(_ => new AttestationStore(dbPath) { HistoryLength = options.HistoryLength });
+        services.AddSingleton<ChallengeIssuer>();
+        services.AddSingleton<IAttestationPolicy, AkPolicy>();
+        services.AddSingleton<IAttestationPolicy, PcrSelectiveEnrollmentPolicy>();
+        services.AddSingleton<IAttestationPolicy, AttestationBudgetPolicy>();
+        services.AddSingleton<AttestationPipeline>();
+        services.AddSingleton<SilenceDetector>();
+        services.AddHostedService<SilenceDetectorService>();
+        return services;
+    }
+
+    /// <summary>Puts the attestation consumers on <see cref="Queue"/> (inside AddKcryptPushBus's callback).</summary>
+    public static IBusRegistrationConfigurator AddVerifierAttestationConsumers(this IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<RequestChallengeConsumer>().Endpoint(e => e.Name = Queue);
+        bus.AddConsumer<QuoteSubmittedConsumer>().Endpoint(e => e.Name = Queue);
+        return bus;
+    }
+}

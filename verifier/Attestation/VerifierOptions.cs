@@ -1,0 +1,117 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace KcryptPush.Verifier.Attestation;
+
+/// <summary>
+/// The verifier's attestation settings (configuration section <c>Verifier</c>; <c>--interval</c> /
+/// <c>KCRYPTPUSH_INTERVAL</c> set <c>Verifier:Interval</c>).
+/// </summary>
+public sealed class VerifierOptions
+{
+    /// <summary>The configuration key of the interval.</summary>
+    public const string IntervalKey = "Verifier:Interval";
+
+    /// <summary>The attestation interval (default 60 s).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a challenge is valid (default 2 × interval).</summary>
+    public TimeSpan? ChallengeExpiry { get; init; }
+
+    /// <summary>The banks a challenge selects, all 24 PCRs each (default sha1 and sha256).</summary>
+    public IReadOnlyList<string> Banks { get; init; } = ["sha1", "sha256"];
+
+    /// <summary>Nonce size in bytes (default 32).</summary>
+    public int NonceSize { get; init; } = 32;
+
+    /// <summary>Intervals without evidence before a node is reported silent (default 5).</summary>
+    public int SilentIntervals { get; init; } = 5;
+
+    /// <summary>Re-learns a node may make per 24 hours (default 3).</summary>
+    public int RelearnsPerDay { get; init; } = 3;
+
+    /// <summary>History records kept per node (default 100).</summary>
+    public int HistoryLength { get; init; } = 100;
+
+    /// <summary>The effective challenge expiry.</summary>
+    public TimeSpan EffectiveChallengeExpiry => ChallengeExpiry ?? 2 * Interval;
+
+    /// <summary>Reads the <c>Verifier</c> section.</summary>
+    /// <exception cref="FormatException">A value does not parse or is out of range.</exception>
+    public static VerifierOptions From(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        IConfigurationSection s = configuration.GetSection("Verifier");
+        var o = new VerifierOptions();
+        TimeSpan interval = s["Interval"] is { Length: > 0 } i ? ParseDuration(i, "Verifier:Interval") : o.Interval;
+        TimeSpan? expiry = s["ChallengeExpiry"] is { Length: > 0 } e ? ParseDuration(e, "Verifier:ChallengeExpiry") : null;
+        IReadOnlyList<string> banks = s["Banks"] is { Length: > 0 } b
+            ? b.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => x.ToLowerInvariant()).ToArray()
+            : o.Banks;
+        foreach (string bank in banks)
+        {
+            if (!PcrBanks.TryParse(bank, out _))
+            {
+                throw new FormatException($"Verifier:Banks: unknown bank '{bank}' (sha1, sha256, sha384, sha512)");
+            }
+        }
+
+        return new VerifierOptions
+        {
+            Interval = interval,
+            ChallengeExpiry = expiry,
+            Banks = banks,
+            NonceSize = Int(s, "NonceSize", o.NonceSize, 16, 64),
+            SilentIntervals = Int(s, "SilentIntervals", o.SilentIntervals, 1, 10_000),
+            RelearnsPerDay = Int(s, "RelearnsPerDay", o.RelearnsPerDay, 0, 10_000),
+            HistoryLength = Int(s, "HistoryLength", o.HistoryLength, 1, 100_000),
+        };
+    }
+
+    /// <summary>Parses <c>60s</c>, <c>2m</c>, <c>1h</c>, <c>500ms</c>, plain seconds, or a TimeSpan (<c>00:01:00</c>).</summary>
+    /// <exception cref="FormatException">Not a positive duration.</exception>
+    public static TimeSpan ParseDuration(string text, string what)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.Trim().ToLowerInvariant();
+        (string number, double scale) = t switch
+        {
+            _ when t.EndsWith("ms", StringComparison.Ordinal) => (t[..^2], 0.001),
+            _ when t.EndsWith('s') => (t[..^1], 1.0),
+            _ when t.EndsWith('m') => (t[..^1], 60.0),
+            _ when t.EndsWith('h') => (t[..^1], 3600.0),
+            _ => (t, 1.0),
+        };
+        TimeSpan result;
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+        {
+            result = TimeSpan.FromSeconds(value * scale);
+        }
+        else if (!TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out result))
+        {
+            throw new FormatException($"{what}: '{text}' is not a duration (e.g. 60s, 2m, 00:01:00)");
+        }
+
+        if (result <= TimeSpan.Zero)
+        {
+            throw new FormatException($"{what}: '{text}' must be positive");
+        }
+
+        return result;
+    }
+
+    private static int Int(IConfigurationSection s, string key, int fallback, int min, int max)
+    {
+        if (s[key] is not { Length: > 0 } text)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
+        {
+            throw new FormatException($"Verifier:{key}: '{text}' must be an integer in {min}..{max}");
+        }
+
+        return v;
+    }
+}

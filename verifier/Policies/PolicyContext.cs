@@ -1,0 +1,26 @@
+using KcryptPush.Attestation.EventLog;
+using KcryptPush.Verifier.Store;
+
+namespace KcryptPush.Verifier.Policies;
+
+/// <summary>What a policy sees: validated evidence and the node's stored policy.</summary>
+public sealed class PolicyContext
+{
+    /// <summary>The node's attestation record (policy, counters). Read only.</summary>
+    public required NodeAttestation Node { get; init; }
+
+    /// <summary>The enrolled AK's Name (the one that signed the validated quote).</summary>
+    public required byte[] EnrolledAkName { get; init; }
+
+    /// <summary>The quoted PCR values (signature and digest verified): bank name → index → value.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>> QuotedPcrs { get; init; }
+
+    /// <summary>The event log, replayed to the quoted PCRs.</summary>
+    public required ParsedEventLog Log { get; init; }
+
+    /// <summary>The log the node's last pass was judged with (to name the first differing event), if kept.</summary>
+    public ParsedEventLog? ReferenceLog { get; init; }
+
+    /// <summary>Now (UTC).</summary>
+    public required DateTime Now { get; init; }
+}

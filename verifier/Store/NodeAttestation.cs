@@ -1,0 +1,73 @@
+using KcryptPush.Contracts.V1;
+using LiteDB;
+
+namespace KcryptPush.Verifier.Store;
+
+/// <summary>
+/// The attestation side of a node (LiteDB collection <c>node_attestation</c> in verifier.db, keyed by
+/// TPM hash, beside verifier/Enrolment's <c>nodes</c>): state, selective-enrollment policy, budget,
+/// last clock info and when evidence last arrived.
+/// </summary>
+public sealed class NodeAttestation
+{
+    /// <summary>Lowercase hex SHA-256 of the EK SubjectPublicKeyInfo.</summary>
+    [BsonId]
+    public string TpmHash { get; set; } = string.Empty;
+
+    /// <summary>One of <see cref="NodeStates"/>.</summary>
+    public string State { get; set; } = NodeStates.Pending;
+
+    /// <summary>When the state last changed.</summary>
+    public DateTime StateSince { get; set; }
+
+    /// <summary>
+    /// AK policy: null = no record (TOFU on the next pass), else <see cref="PolicyModes.Enforce"/>,
+    /// <see cref="PolicyModes.Learn"/> or <see cref="PolicyModes.Skip"/>.
+    /// </summary>
+    public string? AkMode { get; set; }
+
+    /// <summary>The AK Name the policy enforces (kept in learn mode as the old value for the audit).</summary>
+    public byte[]? AkName { get; set; }
+
+    /// <summary>PCR policy: null = no record (TOFU: store all PCRs received); a PCR without an entry is skipped.</summary>
+    public List<PcrPolicyRecord>? Pcrs { get; set; }
+
+    /// <summary>Measured-boot policy (attestation/BootPolicy JSON), when the node carries one.</summary>
+    public string? BootPolicyJson { get; set; }
+
+    /// <summary>Attestation budget: after this many passes the node is terminated.</summary>
+    public int? MaxAttestations { get; set; }
+
+    /// <summary>Passes so far.</summary>
+    public int AttestationsPassed { get; set; }
+
+    /// <summary>When each re-learn happened (pruned to the rate-limit window).</summary>
+    public List<DateTime> Relearns { get; set; } = [];
+
+    /// <summary>Whether <see cref="LastClock"/> etc. hold a value.</summary>
+    public bool HasClock { get; set; }
+
+    /// <summary>TPMS_CLOCK_INFO.clock of the last authenticated quote.</summary>
+    public long LastClock { get; set; }
+
+    /// <summary>TPMS_CLOCK_INFO.resetCount of the last authenticated quote.</summary>
+    public long LastResetCount { get; set; }
+
+    /// <summary>TPMS_CLOCK_INFO.restartCount of the last authenticated quote.</summary>
+    public long LastRestartCount { get; set; }
+
+    /// <summary>When authenticated evidence last arrived (silence is measured from it, or from creation).</summary>
+    public DateTime? LastEvidenceAt { get; set; }
+
+    /// <summary>When the last quote was judged.</summary>
+    public DateTime? LastAttestationAt { get; set; }
+
+    /// <summary>The last verdict.</summary>
+    public string? LastVerdict { get; set; }
+
+    /// <summary>SHA-256 of the event log of the last pass (the reference for naming the first differing event).</summary>
+    public byte[]? AcceptedLogSha256 { get; set; }
+
+    /// <summary>When the record was created.</summary>
+    public DateTime CreatedAt { get; set; }
+}

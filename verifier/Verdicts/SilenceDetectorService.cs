@@ -1,0 +1,39 @@
+using KcryptPush.Verifier.Attestation;
+using KcryptPush.Verifier.Store;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KcryptPush.Verifier.Verdicts;
+
+/// <summary>
+/// Runs <see cref="SilenceDetector"/> every half interval (at most every 30 s), publishes NodeSilent,
+/// and prunes challenges that expired more than a day ago.
+/// </summary>
+public sealed class SilenceDetectorService(
+    SilenceDetector detector, AttestationStore store, IBus bus, VerifierOptions options, TimeProvider time, ILogger<SilenceDetectorService> log) : BackgroundService
+{
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        TimeSpan period = TimeSpan.FromTicks(Math.Clamp(options.Interval.Ticks / 2, TimeSpan.FromMilliseconds(200).Ticks, TimeSpan.FromSeconds(30).Ticks));
+        using var timer = new PeriodicTimer(period, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                foreach (var silent in detector.Scan())
+                {
+                    log.LogWarning("Node {Node} ({Hostname}) is silent: no evidence for {Intervals} intervals", silent.TpmHash, silent.Hostname, silent.Intervals);
+                    await VerdictPublisher.Publish(bus, silent, stoppingToken).ConfigureAwait(false);
+                }
+
+                store.PruneChallenges(time.GetUtcNow().UtcDateTime.AddDays(-1));
+            }
+            catch (Exception e) when (e is LiteDB.LiteException or IOException or MassTransitException)
+            {
+                log.LogError(e, "Silence scan failed; retrying next tick");
+            }
+        }
+    }
+}

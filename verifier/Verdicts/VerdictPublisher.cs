@@ -1,0 +1,33 @@
+using KcryptPush.Contracts.V1;
+using MassTransit;
+
+namespace KcryptPush.Verifier.Verdicts;
+
+/// <summary>
+/// Publishes verdict events by their concrete type. MassTransit's RabbitMQ topology publishes each
+/// to the exchange of its type (e.g. <c>KcryptPush.Contracts.V1:NodeQuarantined</c>) bound to the
+/// exchange of every interface it implements, so <see cref="VerdictExchange"/> receives them all.
+/// </summary>
+public static class VerdictPublisher
+{
+    /// <summary>
+    /// The verdict exchange (fanout, durable): MassTransit's default name for <see cref="INodeVerdict"/>.
+    /// Alert consumers bind their own queue here and get NodeTrusted, NodeQuarantined, NodeSilent and NodeTerminated.
+    /// </summary>
+    public const string VerdictExchange = "KcryptPush.Contracts.V1:INodeVerdict";
+
+    /// <summary>Publishes <paramref name="verdict"/> (nothing when null).</summary>
+    public static Task Publish(IPublishEndpoint endpoint, INodeVerdict? verdict, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return verdict switch
+        {
+            null => Task.CompletedTask,
+            NodeTrusted t => endpoint.Publish(t, cancellationToken),
+            NodeQuarantined q => endpoint.Publish(q, cancellationToken),
+            NodeSilent s => endpoint.Publish(s, cancellationToken),
+            NodeTerminated t => endpoint.Publish(t, cancellationToken),
+            _ => throw new ArgumentException($"unknown verdict type {verdict.GetType().Name}", nameof(verdict)),
+        };
+    }
+}
