@@ -379,7 +379,7 @@ public sealed class AttestationPipeline
     /// exception: after a reset that followed a disorderly shutdown, Clock restarts from its last NV
     /// copy and may be lower; the TPM then reports safe = NO.
     /// </summary>
-    internal static string? ClockProblem(NodeAttestation rec, TpmsClockInfo c)
+    public static string? ClockProblem(NodeAttestation rec, TpmsClockInfo c)
     {
         if (!rec.HasClock)
         {

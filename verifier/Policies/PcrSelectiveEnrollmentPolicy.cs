@@ -91,7 +91,7 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
     /// The first event of PCR <paramref name="pcr"/> whose <paramref name="bank"/> digest differs from
     /// the same position in the log the node last passed with (or that the reference log lacks).
     /// </summary>
-    internal static BrokenEvent? FirstDifferingEvent(PolicyContext context, string bank, int pcr)
+    public static BrokenEvent? FirstDifferingEvent(PolicyContext context, string bank, int pcr)
     {
         if (context.ReferenceLog is null || !PcrBanks.TryParse(bank, out Tpm.Types.TpmAlgId alg))
         {
