@@ -1,0 +1,187 @@
+using System.Runtime.InteropServices;
+using KcryptPush.Attestation.EventLog;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Attestation;
+using KcryptPush.Verifier.Policies;
+using KcryptPush.Verifier.Store;
+
+namespace KcryptPush.Verifier.Tests;
+
+/// <summary>Broken evidence vs policy violations, and each row of the selective-enrollment table.</summary>
+public sealed class PolicyTests : IDisposable
+{
+    private readonly PipelineHarness _h = new(new VerifierOptions { RelearnsPerDay = 2 });
+
+    public void Dispose() => _h.Dispose();
+
+    /// <summary>The log with one byte of the sha256 digest of the first PCR <paramref name="pcr"/> event flipped.</summary>
+    private static (byte[] Log, int EventIndex) EditedLog(int pcr)
+    {
+        byte[] log = (byte[])RealEvidence.EventLog.Clone();
+        ParsedEventLog parsed = EventLogParser.Parse(log);
+        UntrustedEvent e = parsed.UntrustedEvents.First(x => x.PcrIndex == (uint)pcr && x.EventType != TcgEventType.EV_NO_ACTION);
+        Assert.True(e.TryGetDigest((ushort)TcgAlgorithmId.Sha256, out ReadOnlyMemory<byte> digest));
+        Assert.True(MemoryMarshal.TryGetArray(digest, out ArraySegment<byte> segment));
+        log[segment.Offset] ^= 0xFF;
+        return (log, e.Index);
+    }
+
+    [Fact]
+    public void An_edited_log_event_is_broken_evidence_naming_the_pcr_and_event()
+    {
+        _h.Attest();
+        (byte[] log, int index) = EditedLog(4);
+
+        AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), log: log));
+
+        Assert.Equal(AttestationVerdicts.Fail, o.Result.Verdict);
+        AttestationReason r = Assert.Single(o.Result.Reasons);
+        Assert.Equal(AttestationReasonCodes.EventLogReplayMismatch, r.Code);
+        Assert.Contains("PCR sha256:4", r.Message, StringComparison.Ordinal);
+        NodeQuarantined q = Assert.IsType<NodeQuarantined>(o.Verdict);
+        Assert.Equal([AttestationReasonCodes.EventLogReplayMismatch], q.ReasonCodes);
+        PcrMismatch m = Assert.Single(q.FailingPcrs);
+        Assert.Equal(("sha256", 4), (m.Bank, m.Index));
+        Assert.Equal(Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[4]), m.Actual);
+        Assert.NotEqual(m.Actual, m.Expected);
+        Assert.Equal(index, q.FirstBrokenEvent!.Index);
+        Assert.Equal(4u, q.FirstBrokenEvent.Pcr);
+        Assert.Equal(NodeStates.Trusted, q.PreviousState);
+        Assert.Equal(NodeStates.Quarantined, _h.Record.State);
+    }
+
+    [Fact]
+    public void Valid_evidence_with_other_values_is_a_policy_violation_with_a_distinct_code()
+    {
+        _h.Attest();
+        string zero = new('0', 64);
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 4, PolicyModes.Enforce, zero, "alice", _h.Now);
+
+        AttestationOutcome o = _h.Attest(withLog: false);
+
+        AttestationReason r = Assert.Single(o.Result.Reasons);
+        Assert.Equal(AttestationReasonCodes.PcrPolicyViolation, r.Code);
+        Assert.Contains("sha256:4", r.Message, StringComparison.Ordinal);
+        NodeQuarantined q = Assert.IsType<NodeQuarantined>(o.Verdict);
+        PcrMismatch m = Assert.Single(q.FailingPcrs);
+        Assert.Equal(zero, m.Expected);
+        Assert.Equal(Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[4]), m.Actual);
+        Assert.NotEqual(AttestationReasonCodes.EventLogReplayMismatch, r.Code);
+
+        // Quarantined again: no second event (state did not change).
+        Assert.Null(_h.Attest(withLog: false).Verdict);
+    }
+
+    [Fact]
+    public void A_policy_violation_names_the_first_event_that_differs_from_the_last_passing_log()
+    {
+        (byte[] edited, int index) = EditedLog(4);
+        var context = new PolicyContext
+        {
+            Node = new NodeAttestation(),
+            EnrolledAkName = RealEvidence.AkName,
+            QuotedPcrs = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(),
+            Log = EventLogParser.Parse(RealEvidence.EventLog),
+            ReferenceLog = EventLogParser.Parse(edited),
+            Now = _h.Now,
+        };
+        BrokenEvent e = PcrSelectiveEnrollmentPolicy.FirstDifferingEvent(context, "sha256", 4)!;
+        Assert.Equal(index, e.Index);
+        Assert.Null(PcrSelectiveEnrollmentPolicy.FirstDifferingEvent(context, "sha256", 7));
+    }
+
+    [Fact]
+    public void Learn_mode_accepts_the_value_stores_it_and_audits_old_and_new()
+    {
+        _h.Attest();
+        string zero = new('0', 64);
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 0, PolicyModes.Enforce, zero, "alice", _h.Now);
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 0, PolicyModes.Learn, null, "alice", _h.Now);
+
+        AttestationOutcome o = _h.Attest(withLog: false);
+
+        Assert.Equal(AttestationVerdicts.Pass, o.Result.Verdict);
+        string actual = Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[0]);
+        PcrPolicyRecord entry = _h.Record.Pcrs!.Single(p => p.Bank == "sha256" && p.Index == 0);
+        Assert.Equal((PolicyModes.Enforce, actual), (entry.Mode, entry.Value));
+        AuditRecord audit = _h.Store.Audit(_h.TpmHash).First(a => a.Actor == "verifier:learn");
+        Assert.Equal(("pcr sha256:0", zero, actual), (audit.What, audit.OldValue, audit.NewValue));
+        Assert.Contains(_h.Store.Audit(_h.TpmHash), a => a.Actor == "alice" && a.What == "pcr sha256:0" && a.NewValue == "\"\" (learn)");
+    }
+
+    [Fact]
+    public void Relearning_is_rate_limited_per_node()
+    {
+        _h.Attest();
+        for (int i = 0; i < 2; i++)
+        {
+            _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 0, PolicyModes.Learn, null, "alice", _h.Now);
+            Assert.Equal(AttestationVerdicts.Pass, _h.Attest(withLog: false).Result.Verdict);
+        }
+
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 0, PolicyModes.Learn, null, "alice", _h.Now);
+        AttestationOutcome limited = _h.Attest(withLog: false);
+        Assert.Equal(AttestationReasonCodes.RelearnRateLimited, Assert.Single(limited.Result.Reasons).Code);
+        Assert.Equal(PolicyModes.Learn, _h.Record.Pcrs!.Single(p => p.Bank == "sha256" && p.Index == 0).Mode);
+
+        // A day later the window has room again.
+        _h.Time.Advance(TimeSpan.FromHours(24.1));
+        Assert.Equal(AttestationVerdicts.Pass, _h.Attest(withLog: false).Result.Verdict);
+    }
+
+    [Fact]
+    public void An_omitted_pcr_is_never_checked()
+    {
+        _h.Attest();
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 11, PolicyModes.Enforce, new string('1', 64), "alice", _h.Now);
+        Assert.Equal(AttestationVerdicts.Fail, _h.Attest(withLog: false).Result.Verdict);
+
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 11, PolicyModes.Skip, null, "alice", _h.Now);
+        Assert.DoesNotContain(_h.Record.Pcrs!, p => p.Bank == "sha256" && p.Index == 11);
+        AttestationOutcome o = _h.Attest(withLog: false);
+        Assert.Equal(AttestationVerdicts.Pass, o.Result.Verdict);
+        NodeTrusted t = Assert.IsType<NodeTrusted>(o.Verdict);
+        Assert.Equal(NodeStates.Quarantined, t.PreviousState);
+    }
+
+    [Fact]
+    public void Operator_provisioned_record_with_learn_entries_learns_on_first_contact()
+    {
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 7, PolicyModes.Learn, null, "alice", _h.Now);
+        _h.Store.SetAkPolicy(_h.TpmHash, PolicyModes.Learn, "alice", _h.Now);
+
+        Assert.Equal(AttestationVerdicts.Pass, _h.Attest().Result.Verdict);
+
+        NodeAttestation rec = _h.Record;
+        Assert.Equal(Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[7]), Assert.Single(rec.Pcrs!).Value);
+        Assert.Equal(PolicyModes.Enforce, rec.AkMode);
+        Assert.Equal(RealEvidence.AkName, rec.AkName);
+    }
+
+    [Fact]
+    public void Enforced_ak_refuses_a_re_enrolled_ak_learn_accepts_it_skip_ignores_it()
+    {
+        _h.Attest();
+        byte[] newName = (byte[])RealEvidence.AkName.Clone();
+        newName[^1] ^= 1;
+        NodeAttestation rec = _h.Record;
+        rec.AkName = newName; // the policy's AK differs from the enrolled one, as after a re-enrolment
+        _h.Store.Save(rec);
+
+        AttestationOutcome enforced = _h.Attest(withLog: false);
+        Assert.Equal(AttestationReasonCodes.AkMismatch, Assert.Single(enforced.Result.Reasons).Code);
+        Assert.Contains("AK policy enforces", enforced.Result.Reasons[0].Message, StringComparison.Ordinal);
+
+        _h.Store.SetAkPolicy(_h.TpmHash, PolicyModes.Learn, "alice", _h.Now);
+        Assert.Equal(AttestationVerdicts.Pass, _h.Attest(withLog: false).Result.Verdict);
+        Assert.Equal(RealEvidence.AkName, _h.Record.AkName);
+        AuditRecord learned = _h.Store.Audit(_h.TpmHash).First(a => a.Actor == "verifier:learn" && a.What == "ak");
+        Assert.Equal((Convert.ToHexStringLower(newName), Convert.ToHexStringLower(RealEvidence.AkName)), (learned.OldValue, learned.NewValue));
+
+        rec = _h.Record;
+        rec.AkName = newName;
+        _h.Store.Save(rec);
+        _h.Store.SetAkPolicy(_h.TpmHash, PolicyModes.Skip, "alice", _h.Now);
+        Assert.Equal(AttestationVerdicts.Pass, _h.Attest(withLog: false).Result.Verdict);
+    }
+}
