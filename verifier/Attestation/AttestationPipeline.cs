@@ -228,7 +228,7 @@ public sealed class AttestationPipeline
         }
 
         Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted = QuotedPcrs(challenge, reported);
-        if (ReplayProblems(log, quoted) is { } replay)
+        if (ReplayProblems(log, quoted, out ReplayVerification replayCheck) is { } replay)
         {
             return Fail(m, node, rec, now, challenge, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
         }
@@ -250,6 +250,7 @@ public sealed class AttestationPipeline
         var context = new PolicyContext
         {
             Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, Log = log, ReferenceLog = reference, Now = now,
+            Replay = replayCheck, ReportedPcrs = reported,
         };
         var decisions = _policies.Select(p => p.Evaluate(context)).ToList();
         var policyFailures = decisions.SelectMany(d => d.Failures).ToList();
@@ -414,7 +415,7 @@ public sealed class AttestationPipeline
 
     private sealed record ReplayFailure(AttestationReason[] Reasons, PcrMismatch[] Pcrs, BrokenEvent? FirstEvent);
 
-    private static ReplayFailure? ReplayProblems(ParsedEventLog log, Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted)
+    private static ReplayFailure? ReplayProblems(ParsedEventLog log, Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted, out ReplayVerification check)
     {
         var actual = new Dictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>>();
         foreach ((string bank, IReadOnlyDictionary<int, byte[]> values) in quoted)
@@ -426,7 +427,7 @@ public sealed class AttestationPipeline
         }
 
         ReplayResult replayed = EventLogReplayer.Replay(log, actual.Keys.ToArray());
-        ReplayVerification check = ReplayVerifier.Verify(log, replayed, actual);
+        check = ReplayVerifier.Verify(log, replayed, actual);
         if (check.Checks.Count == 0)
         {
             return new ReplayFailure([new AttestationReason(AttestationReasonCodes.EventLogReplayMismatch,

@@ -1,4 +1,6 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Quotes;
+using KcryptPush.Attestation.Replay;
 using KcryptPush.Verifier.Store;
 
 namespace KcryptPush.Verifier.Policies;
@@ -17,6 +19,12 @@ public sealed class PolicyContext
 
     /// <summary>The event log, replayed to the quoted PCRs.</summary>
     public required ParsedEventLog Log { get; init; }
+
+    /// <summary>The replay of <see cref="Log"/> against the quoted PCRs (succeeded: the pipeline stops otherwise).</summary>
+    public ReplayVerification? Replay { get; init; }
+
+    /// <summary>The reported PCR values the quote's digest covers.</summary>
+    public PcrValues? ReportedPcrs { get; init; }
 
     /// <summary>The log the node's last pass was judged with (to name the first differing event), if kept.</summary>
     public ParsedEventLog? ReferenceLog { get; init; }
