@@ -25,4 +25,4 @@ public sealed record NodeDetails(
     int AttestationsPassed,
     int? MaxAttestations,
     AttestationRecord[] History,
-    AuditEntry[] Audit);
+    NodeAuditEntry[] Audit);

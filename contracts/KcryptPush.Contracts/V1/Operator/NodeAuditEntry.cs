@@ -1,7 +1,7 @@
 namespace KcryptPush.Contracts.V1;
 
 /// <summary>One audit entry: who changed what, when, from which old to which new value.</summary>
-public sealed record AuditEntry(
+public sealed record NodeAuditEntry(
     DateTimeOffset At,
     string Actor,
     string What,
