@@ -18,6 +18,19 @@ public static class KcryptPushQueues
     /// <summary>Verifier: consumes NodeEnrolled (bound to the <c>KcryptPush.Contracts.V1:NodeEnrolled</c> exchange).</summary>
     public const string VerifierEnrolment = "kcrypt-push-verifier-enrolment";
 
+    /// <summary>Verifier: consumes RequestChallenge (request/response) and QuoteSubmitted (answered with AttestationResult).</summary>
+    public const string VerifierAttestation = "kcrypt-push-verifier-attestation";
+
+    /// <summary>
+    /// The exchange every verdict event (NodeTrusted, NodeQuarantined, NodeSilent, NodeTerminated)
+    /// reaches: MassTransit binds each concrete event's exchange to the exchange of the interface
+    /// they share. Alert consumers bind their own queue here.
+    /// </summary>
+    public const string VerdictExchange = "KcryptPush.Contracts.V1:INodeVerdict";
+
+    /// <summary>The MassTransit short address of the verifier's attestation queue, for request clients.</summary>
+    public static Uri VerifierAttestationAddress { get; } = new("queue:" + VerifierAttestation);
+
     /// <summary>The MassTransit short address of the registrar's queue, for request clients.</summary>
     public static Uri RegistrarAddress { get; } = new("queue:" + Registrar);
 }

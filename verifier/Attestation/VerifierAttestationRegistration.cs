@@ -13,7 +13,7 @@ namespace KcryptPush.Verifier.Attestation;
 public static class VerifierAttestationRegistration
 {
     /// <summary>The queue of RequestChallenge and QuoteSubmitted.</summary>
-    public const string Queue = "kcrypt-push-verifier-attestation";
+    public const string Queue = KcryptPushQueues.VerifierAttestation;
 
     /// <summary>The MassTransit short address of <see cref="Queue"/>, for the agent's request clients.</summary>
     public static Uri Address { get; } = new("queue:" + Queue);

@@ -1,4 +1,5 @@
 using KcryptPush.Contracts.V1;
+using KcryptPush.Messaging;
 using MassTransit;
 
 namespace KcryptPush.Verifier.Verdicts;
@@ -14,7 +15,7 @@ public static class VerdictPublisher
     /// The verdict exchange (fanout, durable): MassTransit's default name for <see cref="INodeVerdict"/>.
     /// Alert consumers bind their own queue here and get NodeTrusted, NodeQuarantined, NodeSilent and NodeTerminated.
     /// </summary>
-    public const string VerdictExchange = "KcryptPush.Contracts.V1:INodeVerdict";
+    public const string VerdictExchange = KcryptPushQueues.VerdictExchange;
 
     /// <summary>Publishes <paramref name="verdict"/> (nothing when null).</summary>
     public static Task Publish(IPublishEndpoint endpoint, INodeVerdict? verdict, CancellationToken cancellationToken)
