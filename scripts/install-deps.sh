@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local system need, only where it is missing:
-# swtpm (+ swtpm_setup/swtpm_localca), tpm2-tools and RabbitMQ from Debian's packages.
+# swtpm (+ swtpm_setup/swtpm_localca), tpm2-tools, RabbitMQ, openssl and jq from Debian's packages.
 set -euo pipefail
 
 need=()
@@ -9,6 +9,7 @@ command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
 command -v tpm2_quote >/dev/null 2>&1 || need+=(tpm2-tools)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
