@@ -12,16 +12,21 @@ internal static class RunCommand
     public static Command Create()
     {
         var options = new ServiceOptions();
+        var push = new PushOptions();
         var run = new Command("run",
             "Run the agent service: enrol this node's TPM with the registrar (RegisterNode, credential activation, "
             + "CredentialProof), retrying with capped exponential backoff while the broker or registrar is away; "
             + "report READY=1 to systemd (Type=notify) only once enrolled, then stay alive and ping the watchdog "
-            + "(WatchdogSec=). The attestation push loop (quotes and event logs) is not implemented yet: after "
-            + "enrolment the service only stays alive. A final rejection exits 1 without READY.");
+            + "(WatchdogSec=); then push attestations: a challenge from the verifier at start, and every --interval a "
+            + "TPM2_Quote over it with the PCR values and the event log's SHA-256 (the whole log only when the verifier "
+            + "asks); each result carries the next challenge. A terminated node stops pushing and stays up. A final "
+            + "enrolment rejection exits 1 without READY.");
         options.AddTo(run);
+        push.AddTo(run);
         run.SetAction((parse, _) =>
         {
             (Dictionary<string, string?> overrides, string? error) = options.Read(parse);
+            error ??= push.Read(parse, overrides);
             if (error is not null)
             {
                 Console.Error.WriteLine($"kcrypt-push-agent: {error}");

@@ -15,6 +15,8 @@ public static class AgentConfiguration
     {
         ["KCRYPTPUSH_TPM"] = "Agent:Tpm",
         ["KCRYPTPUSH_EK"] = "Agent:Ek",
+        ["KCRYPTPUSH_INTERVAL"] = "Agent:Interval",
+        ["KCRYPTPUSH_EVENT_LOG"] = "Agent:EventLog",
     };
 
     /// <summary>Adds every layer to <paramref name="builder"/>.</summary>

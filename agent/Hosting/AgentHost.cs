@@ -1,3 +1,4 @@
+using KcryptPush.Agent.Attestation;
 using KcryptPush.Agent.Enrolment;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
@@ -61,6 +62,7 @@ public static class AgentHost
         {
             builder.Services.AddHostedService<EnrolmentHostedService>();
             builder.Services.AddHostedService<WatchdogService>();
+            builder.Services.AddHostedService<PushLoopService>();
         }
 
         configure?.Invoke(builder.Services);
@@ -93,6 +95,22 @@ public static class AgentHost
             sp.GetRequiredService<IAgentTpm>(), sp.GetRequiredService<IRegistrarClient>(), sp.GetRequiredService<EnrolmentSettings>(),
             sp.GetRequiredService<ILogger<Enroller>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<AgentEnrolment>();
+        services.TryAddSingleton<IEvidenceTpm>(sp =>
+        {
+            AgentSettings s = sp.GetRequiredService<AgentSettings>();
+            return new TpmEvidenceTpm(s.Tpm, s.EkKind, s.AkKind, s.AkHandleValue);
+        });
+        services.TryAddSingleton<IVerifierClient, BusVerifierClient>();
+        services.TryAddSingleton(sp =>
+        {
+            AgentSettings s = sp.GetRequiredService<AgentSettings>();
+            return new PushSettings(s.IntervalValue, s.EventLog, s.RetryMinDelay, s.RetryMaxDelay);
+        });
+        services.TryAddSingleton(sp => new Attestor(
+            sp.GetRequiredService<IEvidenceTpm>(), sp.GetRequiredService<IVerifierClient>(), sp.GetRequiredService<ILogger<Attestor>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new PushLoop(
+            sp.GetRequiredService<Attestor>(), sp.GetRequiredService<IVerifierClient>(), sp.GetRequiredService<PushSettings>(),
+            sp.GetRequiredService<ILogger<PushLoop>>(), sp.GetRequiredService<TimeProvider>()));
 
         BrokerOptions broker = configuration.GetSection(BrokerOptions.Section).Get<BrokerOptions>() ?? new BrokerOptions();
         RequestTimeout timeout = KcryptPushBus.RequestTimeoutOf(broker.RequestTimeout > TimeSpan.Zero ? broker : new BrokerOptions());
@@ -100,6 +118,8 @@ public static class AgentHost
         {
             x.AddRequestClient<RegisterNode>(KcryptPushQueues.RegistrarAddress, timeout);
             x.AddRequestClient<CredentialProof>(KcryptPushQueues.RegistrarAddress, timeout);
+            x.AddRequestClient<RequestChallenge>(VerifierQueue.Address, timeout);
+            x.AddRequestClient<QuoteSubmitted>(VerifierQueue.Address, timeout);
         });
         return services;
     }
@@ -130,6 +150,16 @@ public static class AgentHost
         catch (InvalidTpmUriException e)
         {
             return $"Agent:Tpm (--tpm, KCRYPTPUSH_TPM): {e.Message}";
+        }
+
+        if (!KcryptPush.Agent.Cli.Duration.TryParse(s.Interval, out _))
+        {
+            return $"Agent:Interval (--interval, KCRYPTPUSH_INTERVAL) '{s.Interval}' must be a duration such as 60s or 2m";
+        }
+
+        if (string.IsNullOrWhiteSpace(s.EventLog))
+        {
+            return "Agent:EventLog (--event-log, KCRYPTPUSH_EVENT_LOG) must name the binary event log";
         }
 
         return s.RetryMinDelay > TimeSpan.Zero && s.RetryMaxDelay >= s.RetryMinDelay

@@ -29,6 +29,12 @@ public sealed class AgentSettings
     /// <summary>The host name reported at enrolment (default: the machine name).</summary>
     public string? Hostname { get; set; }
 
+    /// <summary>Time between attestations: <c>60s</c>, <c>2m</c>... (<c>--interval</c>, <c>KCRYPTPUSH_INTERVAL</c>).</summary>
+    public string Interval { get; set; } = "60s";
+
+    /// <summary>The binary measured-boot event log (<c>--event-log</c>, <c>KCRYPTPUSH_EVENT_LOG</c>).</summary>
+    public string EventLog { get; set; } = KcryptPush.Agent.Attestation.PushSettings.DefaultEventLog;
+
     /// <summary>First pause after a transient enrolment failure.</summary>
     public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -43,6 +49,9 @@ public sealed class AgentSettings
 
     /// <summary>The parsed <see cref="AkHandle"/>.</summary>
     public uint AkHandleValue => TryParseHandle(AkHandle, out uint h) ? h : throw new InvalidOperationException($"Agent:AkHandle '{AkHandle}' is not a persistent handle 0x81xxxxxx");
+
+    /// <summary>The parsed <see cref="Interval"/>.</summary>
+    public TimeSpan IntervalValue => KcryptPush.Agent.Cli.Duration.TryParse(Interval, out TimeSpan t) ? t : throw new InvalidOperationException($"Agent:Interval '{Interval}' is not a duration");
 
     /// <summary>The reported host name.</summary>
     public string EffectiveHostname => string.IsNullOrWhiteSpace(Hostname) ? Environment.MachineName : Hostname.Trim();

@@ -32,7 +32,7 @@ public sealed class EnrolmentHostedService(Enroller enroller, AgentEnrolment sta
 
         using (log.BeginScope("node={node}", result.TpmHash))
         {
-            log.LogInformation("Node {Node} enrolled; attestation push loop not implemented yet, staying alive", result.TpmHash);
+            log.LogInformation("Node {Node} enrolled; starting the attestation push loop", result.TpmHash);
         }
 
         state.Complete(result.Enrolled!);

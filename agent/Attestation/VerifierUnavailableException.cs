@@ -1,0 +1,11 @@
+namespace KcryptPush.Agent.Attestation;
+
+/// <summary>The verifier could not be asked or did not answer in time (broker or verifier away): transient, retried with backoff.</summary>
+public sealed class VerifierUnavailableException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public VerifierUnavailableException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
