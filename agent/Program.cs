@@ -2,12 +2,13 @@ using System.CommandLine;
 using KcryptPush.Agent.Cli;
 
 var root = new RootCommand(
-    "kcrypt-push-agent: enrols this node's TPM with the registrar and (later) pushes quotes and event logs. "
+    "kcrypt-push-agent: enrols this node's TPM with the registrar, pushes quotes and event logs to the verifier, answers kcrypt's discovery.password. "
     + "Exit codes: 0 success, 1 failed operation or rejection, 2 bad usage (one line on stderr).")
 {
     RunCommand.Create(),
     EnrollCommand.Create(),
     TpmCommands.Create(),
+    DiscoveryPasswordCommand.Create(),
 };
 
 ParseResult parsed = root.Parse(args);
