@@ -2,10 +2,9 @@ using System.CommandLine;
 using KcryptPush.Verifier.Cli;
 using KcryptPush.Verifier.Hosting;
 
-// The service commands (run, nodes) join the offline commands of VerifierCli.
+// The service command (run) joins the commands of VerifierCli (eventlog, policy, nodes).
 RootCommand root = VerifierCli.CreateRootCommand();
 root.Subcommands.Add(VerifierServiceCommands.Run());
-root.Subcommands.Add(VerifierServiceCommands.Nodes());
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

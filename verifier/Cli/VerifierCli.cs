@@ -17,6 +17,7 @@ public static class VerifierCli
             + "Exit codes: 0 success, 2 bad input (unknown arguments, missing or malformed file; one line on stderr).");
         root.Subcommands.Add(EventLogCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
+        root.Subcommands.Add(NodesCommand.Create());
         return root;
     }
 

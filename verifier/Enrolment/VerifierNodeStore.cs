@@ -104,6 +104,15 @@ public sealed class VerifierNodeStore : IDisposable
         }
     }
 
+    /// <summary>Forgets the node (operator <c>nodes delete</c>); its enrolment events stay. True when it existed.</summary>
+    public bool Delete(string tpmHash)
+    {
+        lock (_gate)
+        {
+            return _nodes.Delete(tpmHash);
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _db.Dispose();
 }

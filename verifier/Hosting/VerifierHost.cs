@@ -1,6 +1,7 @@
 using KcryptPush.Messaging;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Operator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -37,7 +38,8 @@ public static class VerifierHost
         string db = VerifierConfiguration.DbPath(builder.Configuration);
         builder.Services.AddVerifierNodeStore(db);
         builder.Services.AddVerifierAttestation(builder.Configuration, db);
-        builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment().AddVerifierAttestationConsumers());
+        builder.Services.AddVerifierOperator(db);
+        builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment().AddVerifierAttestationConsumers().AddVerifierOperatorConsumers());
         return builder.Build();
     }
 }

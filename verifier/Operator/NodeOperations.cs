@@ -1,0 +1,318 @@
+using System.Security.Cryptography;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Store;
+
+namespace KcryptPush.Verifier.Operator;
+
+/// <summary>
+/// What the operator commands do (DESIGN.md "Policy: selective enrollment"; issue 4 item 6), on the
+/// verifier's stores; the consumers only translate messages. A node is known when the registrar
+/// enrolled it or it has an attestation record. Every change goes to the node's audit trail under
+/// the operator's name; secret values never do.
+/// </summary>
+public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore store, SecretTransportKey secretKey, TimeProvider time)
+{
+    /// <summary>History records <see cref="Show"/> returns.</summary>
+    public const int HistoryShown = 20;
+
+    /// <summary>Audit entries <see cref="Show"/> returns.</summary>
+    public const int AuditShown = 50;
+
+    /// <summary>The AK policy shown while the node has no record yet (TOFU on the next pass).</summary>
+    public const string AkTofu = "tofu";
+
+    /// <summary>Every node, ordered by TPM hash.</summary>
+    public NodeList List()
+    {
+        Dictionary<string, VerifierNode> enrolled = nodes.List().ToDictionary(n => n.TpmHash, StringComparer.Ordinal);
+        Dictionary<string, NodeAttestation> records = store.All().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
+        NodeSummary[] list = enrolled.Keys.Union(records.Keys).Order(StringComparer.Ordinal).Select(hash =>
+        {
+            VerifierNode? node = enrolled.GetValueOrDefault(hash);
+            NodeAttestation? rec = records.GetValueOrDefault(hash);
+            return new NodeSummary(hash, node?.Hostname ?? "", rec?.State ?? NodeStates.Pending, Utc(rec?.LastAttestationAt), rec?.LastVerdict);
+        }).ToArray();
+        return new NodeList(list);
+    }
+
+    /// <summary>One node in full (secret labels, never values), or null when unknown.</summary>
+    public NodeDetails? Show(string tpmHash)
+    {
+        VerifierNode? node = nodes.Find(tpmHash);
+        NodeAttestation? rec = store.Find(tpmHash);
+        if (node is null && rec is null)
+        {
+            return null;
+        }
+
+        PcrPolicyEntry[] pcrs = (rec?.Pcrs ?? []).Select(p => new PcrPolicyEntry(p.Bank, p.Index, p.Mode, p.Mode == PolicyModes.Enforce ? p.Value : null)).ToArray();
+        AttestationRecord[] history = store.History(tpmHash, HistoryShown).Select(h => new AttestationRecord(
+            Utc(h.At), h.Verdict, h.Codes.Select((c, i) => new AttestationReason(c, i < h.Messages.Count ? h.Messages[i] : "")).ToArray(),
+            unchecked((uint)h.ResetCount), unchecked((ulong)h.Clock))).ToArray();
+        IEnumerable<NodeAuditEntry> audit = store.Audit(tpmHash, AuditShown).Select(a => new NodeAuditEntry(Utc(a.At), a.Actor, a.What, a.OldValue, a.NewValue));
+        IEnumerable<NodeAuditEntry> enrolment = nodes.EventsOf(tpmHash).Select(e => new NodeAuditEntry(
+            Utc(e.At), "registrar", e.Event == "added" ? "enrolled" : "ak enrolled", e.OldAkName, e.NewAkName));
+        byte[]? akName = node?.AkName ?? rec?.AkName;
+        return new NodeDetails(
+            tpmHash,
+            node?.Hostname ?? "",
+            rec?.State ?? NodeStates.Pending,
+            akName is null ? "" : Convert.ToHexStringLower(akName),
+            rec?.AkMode ?? AkTofu,
+            pcrs,
+            rec?.BootPolicyJson is not null,
+            [.. store.SecretLabels(tpmHash)],
+            rec?.AttestationsPassed ?? 0,
+            rec?.MaxAttestations,
+            history,
+            audit.Concat(enrolment).OrderByDescending(a => a.At).Take(AuditShown).ToArray());
+    }
+
+    /// <summary>Sets one PCR's policy: <c>enforce</c> with a hex value of the bank's digest size, <c>learn</c> or <c>skip</c>.</summary>
+    public OperatorCommandResult SetPcrPolicy(SetPcrPolicy m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (Problem(m.TpmHash, m.Operator) is { } bad)
+        {
+            return bad;
+        }
+
+        if (!OperatorInput.TryDigestSize(m.Bank, out _))
+        {
+            return OperatorResults.Bad($"unknown PCR bank '{m.Bank}' (sha1, sha256, sha384, sha512)");
+        }
+
+        if (m.Index is < 0 or >= OperatorInput.PcrCount)
+        {
+            return OperatorResults.Bad($"PCR index {m.Index} is outside 0..{OperatorInput.PcrCount - 1}");
+        }
+
+        switch (m.Mode)
+        {
+            case PolicyModes.Enforce when OperatorInput.PcrValueProblem(m.Bank, m.Value) is { } problem:
+                return OperatorResults.Bad(problem);
+            case PolicyModes.Learn or PolicyModes.Skip when !string.IsNullOrEmpty(m.Value):
+                return OperatorResults.Bad($"{m.Mode} takes no value");
+            case PolicyModes.Enforce or PolicyModes.Learn or PolicyModes.Skip:
+                break;
+            default:
+                return OperatorResults.Bad($"PCR policy mode must be enforce, learn or skip, not '{m.Mode}'");
+        }
+
+        if (!Known(m.TpmHash))
+        {
+            return OperatorResults.Unknown(m.TpmHash);
+        }
+
+        string? value = m.Mode == PolicyModes.Enforce ? m.Value!.ToLowerInvariant() : null;
+        store.SetPcrPolicy(m.TpmHash, m.Bank, m.Index, m.Mode, value, m.Operator, Now);
+        return OperatorResults.Success($"{m.Bank}:{m.Index} {m.Mode}{(value is null ? "" : " " + value)}");
+    }
+
+    /// <summary>
+    /// Sets the AK policy. <c>enforce</c> on a node that has no AK on record yet pins the AK the
+    /// registrar enrolled (otherwise nothing could match).
+    /// </summary>
+    public OperatorCommandResult SetAkPolicy(SetAkPolicy m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (Problem(m.TpmHash, m.Operator) is { } bad)
+        {
+            return bad;
+        }
+
+        if (m.Mode is not (PolicyModes.Enforce or PolicyModes.Learn or PolicyModes.Skip))
+        {
+            return OperatorResults.Bad($"AK policy mode must be enforce, learn or skip, not '{m.Mode}'");
+        }
+
+        VerifierNode? node = nodes.Find(m.TpmHash);
+        lock (store.NodeGate(m.TpmHash))
+        {
+            NodeAttestation? rec = store.Find(m.TpmHash);
+            if (node is null && rec is null)
+            {
+                return OperatorResults.Unknown(m.TpmHash);
+            }
+
+            bool pin = m.Mode == PolicyModes.Enforce && rec?.AkName is null;
+            if (pin && node is null)
+            {
+                return OperatorResults.Bad("enforce needs an AK: the node has none on record and is not enrolled");
+            }
+
+            DateTime now = Now;
+            store.SetAkPolicy(m.TpmHash, m.Mode, m.Operator, now);
+            if (pin)
+            {
+                NodeAttestation saved = store.Find(m.TpmHash)!;
+                saved.AkName = node!.AkName;
+                store.Save(saved);
+                store.AddAudit(m.TpmHash, m.Operator, "ak", null, Convert.ToHexStringLower(node.AkName), now);
+            }
+        }
+
+        return OperatorResults.Success($"AK policy {m.Mode}");
+    }
+
+    /// <summary>Opens the passphrase with the verifier's transport key and stores it (the audit names the label, never the value).</summary>
+    public OperatorCommandResult SetSecret(SetSecret m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (Problem(m.TpmHash, m.Operator) is { } bad)
+        {
+            return bad;
+        }
+
+        if (!OperatorInput.IsText(m.Label))
+        {
+            return OperatorResults.Bad($"a secret label is 1..{OperatorInput.MaxTextLength} characters without control characters");
+        }
+
+        if (!Known(m.TpmHash))
+        {
+            return OperatorResults.Unknown(m.TpmHash);
+        }
+
+        byte[] passphrase;
+        try
+        {
+            passphrase = SecretTransport.Open(secretKey.Key, m);
+        }
+        catch (SecretTransportException e)
+        {
+            return OperatorResults.Bad(e.Message);
+        }
+
+        try
+        {
+            if (passphrase.Length == 0)
+            {
+                return OperatorResults.Bad("the passphrase is empty");
+            }
+
+            store.SetSecret(m.TpmHash, m.Label, passphrase, m.Operator, Now);
+            return OperatorResults.Success($"secret {m.Label} set");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passphrase);
+        }
+    }
+
+    /// <summary>
+    /// Quarantines the node now. Returns the <see cref="NodeQuarantined"/> to publish (reason code
+    /// <c>operator-quarantine</c>) only when the state changed.
+    /// </summary>
+    public (OperatorCommandResult Result, NodeQuarantined? Verdict) Quarantine(QuarantineNode m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (Problem(m.TpmHash, m.Operator) is { } bad)
+        {
+            return (bad, null);
+        }
+
+        if (!OperatorInput.IsText(m.Reason))
+        {
+            return (OperatorResults.Bad($"a quarantine needs a reason (1..{OperatorInput.MaxTextLength} characters)"), null);
+        }
+
+        VerifierNode? node = nodes.Find(m.TpmHash);
+        lock (store.NodeGate(m.TpmHash))
+        {
+            NodeAttestation? rec = store.Find(m.TpmHash);
+            if (node is null && rec is null)
+            {
+                return (OperatorResults.Unknown(m.TpmHash), null);
+            }
+
+            DateTime now = Now;
+            rec ??= store.GetOrNew(m.TpmHash, now);
+            string previous = rec.State;
+            if (previous == NodeStates.Quarantined)
+            {
+                return (OperatorResults.Success("already Quarantined: nothing changed"), null);
+            }
+
+            rec.State = NodeStates.Quarantined;
+            rec.StateSince = now;
+            store.Save(rec);
+            store.AddAudit(m.TpmHash, m.Operator, "state", previous, NodeStates.Quarantined, now);
+            store.AddAudit(m.TpmHash, m.Operator, AttestationReasonCodes.OperatorQuarantine, null, m.Reason, now);
+            var reason = new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {m.Operator}: {m.Reason}");
+            var verdict = new NodeQuarantined(m.TpmHash, node?.Hostname ?? "", [AttestationReasonCodes.OperatorQuarantine], [reason], [], null, previous, Utc(now));
+            return (OperatorResults.Success($"Quarantined (was {previous})"), verdict);
+        }
+    }
+
+    /// <summary>Lifts a quarantine: the node is Pending until its next attestation.</summary>
+    public OperatorCommandResult Release(ReleaseNode m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (Problem(m.TpmHash, m.Operator) is { } bad)
+        {
+            return bad;
+        }
+
+        lock (store.NodeGate(m.TpmHash))
+        {
+            NodeAttestation? rec = store.Find(m.TpmHash);
+            if (rec is null)
+            {
+                return nodes.Find(m.TpmHash) is null
+                    ? OperatorResults.Unknown(m.TpmHash)
+                    : OperatorResults.Success($"{NodeStates.Pending}, not quarantined: nothing changed");
+            }
+
+            if (rec.State != NodeStates.Quarantined)
+            {
+                return OperatorResults.Success($"{rec.State}, not quarantined: nothing changed");
+            }
+
+            DateTime now = Now;
+            rec.State = NodeStates.Pending;
+            rec.StateSince = now;
+            store.Save(rec);
+            store.AddAudit(m.TpmHash, m.Operator, "state", NodeStates.Quarantined, NodeStates.Pending, now);
+            return OperatorResults.Success($"{NodeStates.Pending} until its next attestation");
+        }
+    }
+
+    /// <summary>Forgets the node: enrolment, policy, state, secrets, history (the audit trail stays).</summary>
+    public OperatorCommandResult Delete(DeleteNode m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (Problem(m.TpmHash, m.Operator) is { } bad)
+        {
+            return bad;
+        }
+
+        if (!Known(m.TpmHash))
+        {
+            return OperatorResults.Unknown(m.TpmHash);
+        }
+
+        store.Delete(m.TpmHash, m.Operator, Now);
+        nodes.Delete(m.TpmHash);
+        return OperatorResults.Success("deleted");
+    }
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    private bool Known(string tpmHash) => nodes.Find(tpmHash) is not null || store.Find(tpmHash) is not null;
+
+    private static OperatorCommandResult? Problem(string? tpmHash, string? operatorName)
+    {
+        if (!OperatorInput.IsTpmHash(tpmHash))
+        {
+            return OperatorResults.Bad($"a TPM hash is 64 lowercase hex digits, not '{tpmHash}'");
+        }
+
+        return OperatorInput.IsText(operatorName) ? null : OperatorResults.Bad("the operator name is missing");
+    }
+
+    private static DateTimeOffset Utc(DateTime at) => new(DateTime.SpecifyKind(at.ToUniversalTime(), DateTimeKind.Utc), TimeSpan.Zero);
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } v ? Utc(v) : null;
+}
