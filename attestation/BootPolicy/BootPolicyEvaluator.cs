@@ -8,7 +8,8 @@ namespace KcryptPush.Attestation.BootPolicy;
 /// state, never throws for a parsed log. Every rule gives at least one <see cref="RuleResult"/>;
 /// a rule that fails in several places gives one failed result per place, each naming the event.
 /// The log is untrusted: a pass means something only after the log replayed to a verified quote's
-/// PCRs in the banks the policy checks (see <c>Policies.MeasuredBootNodePolicy</c>).
+/// PCRs in the banks the policy checks, which the verifier requires before it applies the rules
+/// (<c>KcryptPush.Verifier.Policies.MeasuredBootNodePolicy</c>).
 /// </summary>
 public static class BootPolicyEvaluator
 {

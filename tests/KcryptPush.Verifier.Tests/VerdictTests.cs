@@ -142,7 +142,7 @@ public sealed class VerdictTests : IDisposable
     }
 
     private AttestationPipeline PipelineWithBootPolicy() => new(_h.Nodes, _h.Store, _h.Issuer, _h.Options,
-        [new AkPolicy(), new PcrSelectiveEnrollmentPolicy(), new MeasuredBootPolicyAdapter(), new AttestationBudgetPolicy()], _h.Time);
+        [new AkPolicy(), new PcrSelectiveEnrollmentPolicy(), new MeasuredBootNodePolicy(), new AttestationBudgetPolicy()], _h.Time);
 
     // TPM2_ActivateCredential in software for an RSA EK (TPM 2.0 Part 1 §24): OAEP-decrypt the seed with
     // label "IDENTITY\0", check the outer HMAC over encIdentity ‖ AK Name, AES-CFB-decrypt the credential.

@@ -32,7 +32,7 @@ public static class VerifierAttestationRegistration
         services.AddSingleton<ChallengeIssuer>();
         services.AddSingleton<IAttestationPolicy, AkPolicy>();
         services.AddSingleton<IAttestationPolicy, PcrSelectiveEnrollmentPolicy>();
-        services.AddSingleton<IAttestationPolicy, MeasuredBootPolicyAdapter>();
+        services.AddSingleton<IAttestationPolicy, MeasuredBootNodePolicy>();
         services.AddSingleton<IAttestationPolicy, AttestationBudgetPolicy>();
         services.AddSingleton<AttestationPipeline>();
         services.AddSingleton<SilenceDetector>();
