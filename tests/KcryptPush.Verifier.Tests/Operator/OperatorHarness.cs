@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Operator;
+using KcryptPush.Verifier.Store;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KcryptPush.Verifier.Tests.Operator;
+
+/// <summary>
+/// The operator consumers on MassTransit's in-memory test harness over a real verifier.db (LiteDB)
+/// and a real secret transport key in a temporary directory; requests go to the operator queue's
+/// address as the command line sends them.
+/// </summary>
+internal sealed class OperatorHarness : IAsyncDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-operator-tests-").FullName;
+    private readonly ServiceProvider _services;
+
+    private OperatorHarness()
+    {
+        Time = new ManualTime(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        DbPath = Path.Combine(_dir, "verifier.db");
+        Nodes = new VerifierNodeStore(DbPath);
+        Store = new AttestationStore(DbPath);
+        Key = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(DbPath));
+        Operations = new NodeOperations(Nodes, Store, Key, Time);
+        var services = new ServiceCollection();
+        services.AddSingleton(Nodes).AddSingleton(Store).AddSingleton(Key).AddSingleton(Operations);
+        services.AddMassTransitTestHarness(x => x.AddVerifierOperatorConsumers());
+        _services = services.BuildServiceProvider(true);
+        Harness = _services.GetRequiredService<ITestHarness>();
+    }
+
+    public ManualTime Time { get; }
+
+    public string DbPath { get; }
+
+    public VerifierNodeStore Nodes { get; }
+
+    public AttestationStore Store { get; }
+
+    public SecretTransportKey Key { get; }
+
+    public NodeOperations Operations { get; }
+
+    public ITestHarness Harness { get; }
+
+    public DateTime Now => Time.GetUtcNow().UtcDateTime;
+
+    public static async Task<OperatorHarness> StartAsync()
+    {
+        var h = new OperatorHarness();
+        await h.Harness.Start();
+        return h;
+    }
+
+    /// <summary>A random TPM hash.</summary>
+    public static string NewHash() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Enrols a node as the registrar's NodeEnrolled would; returns its TPM hash.</summary>
+    public string Enrol(string? hostname = null, string? tpmHash = null)
+    {
+        string hash = tpmHash ?? NewHash();
+        Nodes.Apply(new NodeEnrolled(hash, RandomNumberGenerator.GetBytes(64), RandomNumberGenerator.GetBytes(80), [0x00, 0x0b, .. RandomNumberGenerator.GetBytes(32)],
+            hostname ?? "node-" + hash[..6], Time.GetUtcNow()), Now);
+        return hash;
+    }
+
+    /// <summary>Sends <paramref name="request"/> to the operator queue and waits for <typeparamref name="T"/>.</summary>
+    public async Task<T> Ask<TRequest, T>(TRequest request)
+        where TRequest : class where T : class
+    {
+        IRequestClient<TRequest> client = Harness.Bus.CreateRequestClient<TRequest>(VerifierOperatorRegistration.Address, RequestTimeout.After(s: 10));
+        return (await client.GetResponse<T>(request)).Message;
+    }
+
+    public Task<OperatorCommandResult> Command<TRequest>(TRequest request)
+        where TRequest : class => Ask<TRequest, OperatorCommandResult>(request);
+
+    /// <summary>ShowNode: the details, or the result when the verifier answered with one.</summary>
+    public async Task<(NodeDetails? Details, OperatorCommandResult? Result)> Show(string tpmHash)
+    {
+        IRequestClient<ShowNode> client = Harness.Bus.CreateRequestClient<ShowNode>(VerifierOperatorRegistration.Address, RequestTimeout.After(s: 10));
+        Response<NodeDetails, OperatorCommandResult> r = await client.GetResponse<NodeDetails, OperatorCommandResult>(new ShowNode(tpmHash));
+        return r.Is(out Response<NodeDetails>? d) ? (d!.Message, null) : r.Is(out Response<OperatorCommandResult>? c) ? (null, c!.Message) : (null, null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Harness.Stop();
+        await _services.DisposeAsync();
+        Nodes.Dispose();
+        Store.Dispose();
+        Key.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
