@@ -112,6 +112,13 @@ public static class AgentHost
             sp.GetRequiredService<Attestor>(), sp.GetRequiredService<IVerifierClient>(), sp.GetRequiredService<PushSettings>(),
             sp.GetRequiredService<ILogger<PushLoop>>(), sp.GetRequiredService<TimeProvider>()));
 
+        // MassTransit writes its JSON envelope indented; a steady node's QuoteSubmitted (48 PCR
+        // values) then costs ~1.5 KB of whitespace per interval. Receivers parse either form.
+        if (!MassTransit.Serialization.SystemTextJsonMessageSerializer.Options.IsReadOnly)
+        {
+            MassTransit.Serialization.SystemTextJsonMessageSerializer.Options.WriteIndented = false;
+        }
+
         BrokerOptions broker = configuration.GetSection(BrokerOptions.Section).Get<BrokerOptions>() ?? new BrokerOptions();
         RequestTimeout timeout = KcryptPushBus.RequestTimeoutOf(broker.RequestTimeout > TimeSpan.Zero ? broker : new BrokerOptions());
         services.AddKcryptPushBus(configuration, x =>

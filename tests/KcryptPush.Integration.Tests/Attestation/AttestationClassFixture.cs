@@ -1,0 +1,96 @@
+using System.Reflection;
+using KcryptPush.Agent.Attestation;
+using KcryptPush.Integration.Tests.Enrolment;
+using KcryptPush.Integration.Tests.Fixtures;
+
+namespace KcryptPush.Integration.Tests.Attestation;
+
+/// <summary>
+/// One broker, <see cref="TpmCount"/> swtpms, the registrar and a verifier with a short interval
+/// (<see cref="Interval"/>) and silence threshold (<see cref="SilentIntervals"/>), a spy on the
+/// verdict exchange and one on the verifier's attestation exchange.
+/// </summary>
+public sealed class AttestationClassFixture : IAsyncLifetime
+{
+    public const int TpmCount = 7;
+    public const string Interval = "2s";
+    public const int SilentIntervals = 4;
+    public const string VerdictExchange = "KcryptPush.Contracts.V1:INodeVerdict";
+    public const string VerifierEnrolmentQueue = "kcrypt-push-verifier-enrolment";
+
+    public static readonly string SharedLog = Path.Combine(RepoPaths.EventLogs, "gcp-ubuntu2104-nosb.bin");
+
+    public RabbitMqBroker Broker { get; } = new();
+
+    public SwtpmPool Tpms { get; private set; } = null!;
+
+    public KcryptPushServices Services { get; private set; } = null!;
+
+    public ServiceProcess Verifier { get; private set; } = null!;
+
+    public ExchangeSpy Verdicts { get; private set; } = null!;
+
+    public ExchangeSpy ToVerifier { get; private set; } = null!;
+
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("kcp-it-attest-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        Task<SwtpmPool> tpms = Task.Run(() => SwtpmPool.Start(TpmCount));
+        await Broker.InitializeAsync();
+        Tpms = await tpms;
+        Services = new KcryptPushServices(Broker);
+        Services.StartRegistrar(SwtpmPool.CaDirectory(Services.Directory, [.. Tpms.Instances]));
+        Verifier = ServiceProcess.Start("verifier", "dotnet",
+            [KcryptPushBinaries.Verifier, "run", "--broker", Broker.Uri, "--db", Services.VerifierDb, "--interval", Interval],
+            new Dictionary<string, string?>
+            {
+                ["KCRYPTPUSH_Verifier__SilentIntervals"] = SilentIntervals.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["KCRYPTPUSH_INTERVAL"] = null,
+            });
+        await Broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), KcryptPushServices.RegistrarQueue, VerifierEnrolmentQueue, VerifierQueue.Name);
+        Verdicts = await ExchangeSpy.StartAsync(Broker.Uri, VerdictExchange);
+        ToVerifier = await ExchangeSpy.StartAsync(Broker.Uri, VerifierQueue.Name);
+    }
+
+    /// <summary>
+    /// Configures a partition secret in the verifier's store with the verifier's own store class
+    /// (LiteDB shared mode, so this works while the verifier runs). The test project does not
+    /// reference the verifier, so the class is loaded from the verifier's build output.
+    /// </summary>
+    public void SetSecret(string tpmHash, string label, string passphrase)
+    {
+        Assembly verifier = Assembly.LoadFrom(KcryptPushBinaries.Verifier);
+        Type storeType = verifier.GetType("KcryptPush.Verifier.Store.AttestationStore", throwOnError: true)!;
+        using var store = (IDisposable)Activator.CreateInstance(storeType, Services.VerifierDb, false)!;
+        storeType.GetMethod("SetSecret")!.Invoke(store, [tpmHash, label, System.Text.Encoding.UTF8.GetBytes(passphrase), "integration-test", DateTime.UtcNow]);
+    }
+
+    /// <summary>The verifier's output, for failure messages.</summary>
+    public string Diagnostics() => $"--- verifier ---\n{Verifier?.Output}\n--- registrar ---\n{Services?.Registrar?.Output}";
+
+    public async Task DisposeAsync()
+    {
+        if (Verdicts is not null)
+        {
+            await Verdicts.DisposeAsync();
+        }
+
+        if (ToVerifier is not null)
+        {
+            await ToVerifier.DisposeAsync();
+        }
+
+        Verifier?.Dispose();
+        Services?.Dispose();
+        Tpms?.Dispose();
+        await Broker.DisposeAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
