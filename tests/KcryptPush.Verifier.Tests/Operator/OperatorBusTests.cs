@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Messaging;
+using KcryptPush.Verifier.Store;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KcryptPush.Verifier.Tests.Operator;
+
+/// <summary>
+/// <c>kcrypt-push-verifier run</c> as a process on a private RabbitMQ, and the <c>nodes</c> commands as
+/// the real executable against it: the node comes from a NodeEnrolled published on the broker, and
+/// NodeQuarantined is received on a queue bound like an alert consumer's.
+/// </summary>
+public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLifetime
+{
+    private const string Passphrase = "correct horse battery staple ü";
+    private readonly RabbitMqFixture _broker;
+    private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-operator-bus-").FullName;
+    private readonly ConcurrentQueue<NodeQuarantined> _quarantined = new();
+    private ServiceProvider? _services;
+    private IBusControl? _bus;
+    private VerifierProcess? _verifier;
+
+    public OperatorBusTests(RabbitMqFixture broker)
+    {
+        _broker = broker;
+    }
+
+    private string Db => Path.Combine(_dir, "verifier.db");
+
+    public async Task InitializeAsync()
+    {
+        _verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "60s");
+        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create<string, string?>("Broker:Uri", _broker.Uri)]).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(_quarantined);
+        services.AddKcryptPushBus(config, x => x.AddConsumer<QuarantineRecorder>().Endpoint(e => e.Name = "kcp-test-alerts"));
+        _services = services.BuildServiceProvider();
+        _bus = _services.GetRequiredService<IBusControl>();
+        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _bus.StartAsync(start.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _verifier?.Dispose();
+        if (_bus is not null)
+        {
+            await _bus.StopAsync();
+        }
+
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Nodes_commands_work_against_the_running_verifier_over_the_broker()
+    {
+        string hash = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var enrolled = new NodeEnrolled(hash, RandomNumberGenerator.GetBytes(64), RandomNumberGenerator.GetBytes(80),
+            [0x00, 0x0b, .. RandomNumberGenerator.GetBytes(32)], "node-ops", DateTimeOffset.UtcNow);
+        JsonElement row = await WaitForNode(enrolled);
+
+        // list --json: DESIGN.md's tpmHash, hostname, state.
+        Assert.Equal(("node-ops", NodeStates.Pending), (row.GetProperty("hostname").GetString(), row.GetProperty("state").GetString()));
+
+        // set-pcr enforce, and bad input refused locally (exit 2, one line).
+        string value = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        JsonElement set = Ok(await Nodes(null, "set-pcr", hash, "sha256:7", value.ToUpperInvariant(), "--operator", "alice", "--json"));
+        Assert.Equal((true, "ok"), (set.GetProperty("succeeded").GetBoolean(), set.GetProperty("code").GetString()));
+        Ok(await Nodes(null, "set-pcr", hash, "sha1:0", "--learn", "--operator", "alice"));
+        (int badCode, _, string badErr) = await Nodes(null, "set-pcr", hash, "sha256:7", value[..40]);
+        Assert.Equal(2, badCode);
+        Assert.Single(badErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // set-secret: passphrase from stdin, encrypted to the verifier's key; the store holds it, show only the label.
+        Ok(await Nodes(Passphrase + "\nsecond line is ignored\n", "set-secret", hash, "COS_PERSISTENT", "--operator", "alice"));
+        (int emptyCode, _, string emptyErr) = await Nodes("\n", "set-secret", hash, "COS_OEM");
+        Assert.Equal(2, emptyCode);
+        Assert.Contains("empty", emptyErr, StringComparison.Ordinal);
+
+        (int showCode, string showOut, _) = await Nodes(null, "show", hash, "--json");
+        Assert.Equal(0, showCode);
+        Assert.DoesNotContain("horse", showOut, StringComparison.Ordinal);
+        JsonElement show = JsonDocument.Parse(showOut).RootElement;
+        Assert.Equal(hash, show.GetProperty("tpmHash").GetString());
+        Assert.Equal(["COS_PERSISTENT"], show.GetProperty("secretLabels").EnumerateArray().Select(e => e.GetString()));
+        JsonElement pcr7 = Assert.Single(show.GetProperty("pcrPolicy").EnumerateArray(), p => p.GetProperty("bank").GetString() == "sha256");
+        Assert.Equal((7, "enforce", value), (pcr7.GetProperty("index").GetInt32(), pcr7.GetProperty("mode").GetString(), pcr7.GetProperty("value").GetString()));
+        Assert.Contains(show.GetProperty("audit").EnumerateArray(), a => a.GetProperty("actor").GetString() == "alice" && a.GetProperty("what").GetString() == "secret COS_PERSISTENT");
+        using (var store = new AttestationStore(Db, readOnly: true))
+        {
+            Assert.Equal(Passphrase, Encoding.UTF8.GetString(store.FindSecret(hash, "COS_PERSISTENT")!.Value));
+        }
+
+        // The text table names the node too.
+        (int tableCode, string table, _) = await Nodes(null, "list");
+        Assert.Equal(0, tableCode);
+        Assert.Contains(hash, table, StringComparison.Ordinal);
+
+        // quarantine: state changes, NodeQuarantined (operator-quarantine) reaches an alert queue once.
+        Ok(await Nodes(null, "quarantine", hash, "--reason", "disk reported stolen", "--operator", "bob"));
+        NodeQuarantined q = await WaitFor(() => _quarantined.FirstOrDefault(e => e.TpmHash == hash));
+        Assert.Equal([AttestationReasonCodes.OperatorQuarantine], q.ReasonCodes);
+        Assert.Equal((NodeStates.Pending, "node-ops"), (q.PreviousState, q.Hostname));
+        Assert.Contains("disk reported stolen", q.Reasons[0].Message, StringComparison.Ordinal);
+        Assert.Equal(NodeStates.Quarantined, (await ListRow(hash))?.GetProperty("state").GetString());
+        Ok(await Nodes(null, "quarantine", hash, "--reason", "again"));
+
+        // release: Pending; set-ak learn. The second quarantine published nothing.
+        Ok(await Nodes(null, "release", hash, "--operator", "bob"));
+        Assert.Equal(NodeStates.Pending, (await ListRow(hash))?.GetProperty("state").GetString());
+        Ok(await Nodes(null, "set-ak", hash, "--learn"));
+        Assert.Single(_quarantined, e => e.TpmHash == hash);
+
+        // delete: gone; show is then exit 1 with one line naming node-unknown.
+        JsonElement deleted = Ok(await Nodes(null, "delete", hash, "--json"));
+        Assert.True(deleted.GetProperty("succeeded").GetBoolean());
+        Assert.Null(await ListRow(hash));
+        (int goneCode, _, string goneErr) = await Nodes(null, "show", hash);
+        Assert.Equal(1, goneCode);
+        Assert.Contains("node-unknown", Assert.Single(goneErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.False(_verifier!.HasExited, _verifier.Output);
+    }
+
+    private Task<(int Code, string Stdout, string Stderr)> Nodes(string? stdin, params string[] args) =>
+        VerifierProcess.Command(stdin, ["nodes", .. args, "--broker", _broker.Uri]);
+
+    private static JsonElement Ok((int Code, string Stdout, string Stderr) r)
+    {
+        Assert.True(r.Code == 0, $"exit {r.Code}: {r.Stderr}");
+        return r.Stdout.TrimStart().StartsWith('{') ? JsonDocument.Parse(r.Stdout).RootElement : default;
+    }
+
+    private async Task<JsonElement?> ListRow(string hash)
+    {
+        (int code, string stdout, string stderr) = await Nodes(null, "list", "--json");
+        Assert.True(code == 0, stderr);
+        return JsonDocument.Parse(stdout).RootElement.EnumerateArray().Where(n => n.GetProperty("tpmHash").GetString() == hash).Select(n => (JsonElement?)n).FirstOrDefault();
+    }
+
+    // The verifier declares and binds its queues when it starts; until then a request or a published
+    // NodeEnrolled finds no queue, so publish (idempotent for the verifier) until the node is listed.
+    private async Task<JsonElement> WaitForNode(NodeEnrolled enrolled)
+    {
+        string hash = enrolled.TpmHash;
+        DateTime until = DateTime.UtcNow.AddSeconds(60);
+        string last = "";
+        while (DateTime.UtcNow < until)
+        {
+            await _bus!.Publish(enrolled);
+            (int code, string stdout, string stderr) = await Nodes(null, "list", "--json", "--timeout", "3s");
+            if (code == 0 && JsonDocument.Parse(stdout).RootElement.EnumerateArray().FirstOrDefault(n => n.GetProperty("tpmHash").GetString() == hash) is { ValueKind: JsonValueKind.Object } row)
+            {
+                return row;
+            }
+
+            last = stderr + stdout;
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"the verifier never listed {hash}: {last}\n{_verifier!.Output}");
+    }
+
+    private static async Task<T> WaitFor<T>(Func<T?> probe)
+        where T : class
+    {
+        DateTime until = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < until)
+        {
+            if (probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("no NodeQuarantined arrived");
+    }
+
+    private sealed class QuarantineRecorder(ConcurrentQueue<NodeQuarantined> received) : IConsumer<NodeQuarantined>
+    {
+        public Task Consume(ConsumeContext<NodeQuarantined> context)
+        {
+            received.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+}

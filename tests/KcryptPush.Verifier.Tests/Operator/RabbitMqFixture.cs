@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace KcryptPush.Verifier.Tests.Operator;
+
+/// <summary>
+/// (Copied from tests/KcryptPush.Registrar.Tests/Support.) A private RabbitMQ node per test class, started with <c>scripts/rabbitmq.sh start DIR</c> (which
+/// prints the amqp:// URI once the broker is ready) and stopped by its PID file.
+/// </summary>
+public sealed class RabbitMqFixture : IAsyncLifetime
+{
+    private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("kcp-rabbit-").FullName;
+
+    public string Uri { get; private set; } = string.Empty;
+
+    public string Directory => _dir;
+
+    public Task InitializeAsync() => StartAsync();
+
+    /// <summary>Starts (again) in the same directory: same port, same durable queues.</summary>
+    public async Task StartAsync()
+    {
+        (int code, string stdout, string stderr) = await Script("start", _dir).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"scripts/rabbitmq.sh start failed ({code}): {stderr}");
+        }
+
+        Uri = stdout.Trim().Split('\n')[^1].Trim();
+    }
+
+    /// <summary>Stops the broker (SIGTERM by PID file), keeping its state for a restart.</summary>
+    public Task StopAsync() => Script("stop", _dir);
+
+    public async Task DisposeAsync()
+    {
+        await Script("stop", _dir).ConfigureAwait(false);
+        try
+        {
+            System.IO.Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The broker may still be flushing its files; the temp dir is harmless.
+        }
+    }
+
+    /// <summary>rabbitmqctl against this node.</summary>
+    public Task<(int Code, string Stdout, string Stderr)> Ctl(params string[] args) => Script(["ctl", _dir, .. args]);
+
+    private static async Task<(int, string, string)> Script(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "scripts", "rabbitmq.sh"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().ConfigureAwait(false);
+        return (p.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+}
