@@ -202,8 +202,9 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
     }
 
     /// <summary>
-    /// Quarantines the node now. Returns the <see cref="NodeQuarantined"/> to publish (reason code
-    /// <c>operator-quarantine</c>) only when the state changed.
+    /// Quarantines the node now and holds it there until <see cref="Release"/> (passing evidence does
+    /// not lift an operator's quarantine: <see cref="OperatorQuarantinePolicy"/>). Returns the
+    /// <see cref="NodeQuarantined"/> to publish (reason code <c>operator-quarantine</c>) only when the state changed.
     /// </summary>
     public (OperatorCommandResult Result, NodeQuarantined? Verdict) Quarantine(QuarantineNode m)
     {
@@ -230,23 +231,31 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             DateTime now = Now;
             rec ??= store.GetOrNew(m.TpmHash, now);
             string previous = rec.State;
+            if (rec.OperatorQuarantine is not null)
+            {
+                return (OperatorResults.Success($"already held in quarantine ({rec.OperatorQuarantine}): nothing changed"), null);
+            }
+
+            // The hold keeps the node Quarantined through passing quotes (OperatorQuarantinePolicy).
+            rec.OperatorQuarantine = $"{m.Operator}: {m.Reason}";
+            store.AddAudit(m.TpmHash, m.Operator, AttestationReasonCodes.OperatorQuarantine, null, m.Reason, now);
             if (previous == NodeStates.Quarantined)
             {
-                return (OperatorResults.Success("already Quarantined: nothing changed"), null);
+                store.Save(rec);
+                return (OperatorResults.Success("already Quarantined by its evidence; now also held until release"), null);
             }
 
             rec.State = NodeStates.Quarantined;
             rec.StateSince = now;
             store.Save(rec);
             store.AddAudit(m.TpmHash, m.Operator, "state", previous, NodeStates.Quarantined, now);
-            store.AddAudit(m.TpmHash, m.Operator, AttestationReasonCodes.OperatorQuarantine, null, m.Reason, now);
             var reason = new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {m.Operator}: {m.Reason}");
             var verdict = new NodeQuarantined(m.TpmHash, node?.Hostname ?? "", [AttestationReasonCodes.OperatorQuarantine], [reason], [], null, previous, Utc(now));
             return (OperatorResults.Success($"Quarantined (was {previous})"), verdict);
         }
     }
 
-    /// <summary>Lifts a quarantine: the node is Pending until its next attestation.</summary>
+    /// <summary>Lifts a quarantine (and an operator's hold): the node is Pending until its next attestation.</summary>
     public OperatorCommandResult Release(ReleaseNode m)
     {
         ArgumentNullException.ThrowIfNull(m);
@@ -265,12 +274,24 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
                     : OperatorResults.Success($"{NodeStates.Pending}, not quarantined: nothing changed");
             }
 
-            if (rec.State != NodeStates.Quarantined)
+            if (rec.State != NodeStates.Quarantined && rec.OperatorQuarantine is null)
             {
                 return OperatorResults.Success($"{rec.State}, not quarantined: nothing changed");
             }
 
             DateTime now = Now;
+            if (rec.OperatorQuarantine is not null)
+            {
+                store.AddAudit(m.TpmHash, m.Operator, AttestationReasonCodes.OperatorQuarantine, rec.OperatorQuarantine, "released", now);
+                rec.OperatorQuarantine = null;
+            }
+
+            if (rec.State != NodeStates.Quarantined)
+            {
+                store.Save(rec);
+                return OperatorResults.Success($"{rec.State}: quarantine hold lifted");
+            }
+
             rec.State = NodeStates.Pending;
             rec.StateSince = now;
             store.Save(rec);

@@ -1,3 +1,4 @@
+using KcryptPush.Verifier.Policies;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,7 +16,8 @@ public static class VerifierOperatorRegistration
 
     /// <summary>
     /// Registers the secret transport key (<see cref="SecretTransportKey.PathBeside"/> the database,
-    /// loaded or generated when the service starts) and <see cref="NodeOperations"/>. Needs the node and
+    /// loaded or generated when the service starts), <see cref="NodeOperations"/> and the
+    /// <see cref="OperatorQuarantinePolicy"/> among the attestation policies. Needs the node and
     /// attestation stores registered.
     /// </summary>
     public static IServiceCollection AddVerifierOperator(this IServiceCollection services, string dbPath)
@@ -24,6 +26,7 @@ public static class VerifierOperatorRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => SecretTransportKey.LoadOrCreate(keyPath));
         services.AddSingleton<NodeOperations>();
+        services.AddSingleton<IAttestationPolicy, OperatorQuarantinePolicy>();
         services.AddHostedService<SecretKeyStartup>();
         return services;
     }

@@ -68,6 +68,12 @@ public sealed class NodeAttestation
     /// <summary>SHA-256 of the event log of the last pass (the reference for naming the first differing event).</summary>
     public byte[]? AcceptedLogSha256 { get; set; }
 
+    /// <summary>
+    /// Set while an operator holds the node in quarantine (<c>"operator: reason"</c>): passing evidence
+    /// does not make it Trusted until <c>nodes release</c> clears it (verifier/Operator).
+    /// </summary>
+    public string? OperatorQuarantine { get; set; }
+
     /// <summary>When the record was created.</summary>
     public DateTime CreatedAt { get; set; }
 }
