@@ -9,6 +9,7 @@ var root = new RootCommand(
     EnrollCommand.Create(),
     TpmCommands.Create(),
     DiscoveryPasswordCommand.Create(),
+    CleanupCommand.Create(),
 };
 
 ParseResult parsed = root.Parse(args);
