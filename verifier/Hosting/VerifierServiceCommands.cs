@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using KcryptPush.Messaging;
 using KcryptPush.Verifier.Enrolment;
 using Microsoft.Extensions.Configuration;
@@ -10,13 +8,9 @@ using Microsoft.Extensions.Options;
 
 namespace KcryptPush.Verifier.Hosting;
 
-/// <summary>
-/// <c>kcrypt-push-verifier run</c> (the service) and <c>nodes list [--json]</c>, which reads
-/// verifier.db in LiteDB shared mode, read-only, so it works while the service runs.
-/// </summary>
+/// <summary><c>kcrypt-push-verifier run</c>: the service.</summary>
 public static class VerifierServiceCommands
 {
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private static Option<string?> Db() => new("--db")
     {
@@ -46,16 +40,6 @@ public static class VerifierServiceCommands
             ["Verifier:Interval"] = parse.GetValue(interval),
         }));
         return run;
-    }
-
-    /// <summary>The <c>nodes</c> command group.</summary>
-    public static Command Nodes()
-    {
-        Option<string?> db = Db();
-        var json = new Option<bool>("--json") { Description = "print machine-readable JSON" };
-        var list = new Command("list", "list the nodes the verifier attests") { db, json };
-        list.SetAction(parse => List(parse.GetValue(db), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
-        return new Command("nodes", "inspect the verifier's node records") { list };
     }
 
     private static async Task<int> RunAsync(Dictionary<string, string?> overrides)
@@ -96,43 +80,5 @@ public static class VerifierServiceCommands
                 return 1;
             }
         }
-    }
-
-    private static int List(string? db, bool json, TextWriter stdout, TextWriter stderr)
-    {
-        IConfigurationRoot config = new ConfigurationBuilder().AddVerifierSources([KeyValuePair.Create(VerifierConfiguration.DbKey, db)]).Build();
-        string path = VerifierConfiguration.DbPath(config);
-        if (!File.Exists(path))
-        {
-            stderr.WriteLine($"kcrypt-push-verifier: cannot open {path}: no such file");
-            return 1;
-        }
-
-        IReadOnlyList<VerifierNode> nodes;
-        try
-        {
-            using var store = new VerifierNodeStore(path, readOnly: true);
-            nodes = store.List();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)
-        {
-            stderr.WriteLine($"kcrypt-push-verifier: cannot open {path}: {e.Message}");
-            return 1;
-        }
-
-        if (json)
-        {
-            stdout.WriteLine(JsonSerializer.Serialize(nodes.Select(VerifierNodeView.Of).ToList(), JsonOptions));
-            return 0;
-        }
-
-        stdout.WriteLine($"{"TPM HASH",-64}  {"STATE",-8}  {"ENROLLED AT",-20}  HOSTNAME");
-        foreach (VerifierNode n in nodes)
-        {
-            string enrolled = n.EnrolledAt.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-            stdout.WriteLine($"{n.TpmHash,-64}  {VerifierNodeView.EnrolledState,-8}  {enrolled,-20}  {n.Hostname}");
-        }
-
-        return 0;
     }
 }
