@@ -17,7 +17,7 @@ internal static class RunCommand
             "Run the agent service: enrol this node's TPM with the registrar (RegisterNode, credential activation, "
             + "CredentialProof), retrying with capped exponential backoff while the broker or registrar is away; "
             + "report READY=1 to systemd (Type=notify) only once enrolled, then stay alive and ping the watchdog "
-            + "(WatchdogSec=); then push attestations: a challenge from the verifier at start, and every --interval a "
+            + "(WatchdogSec=); then run the attestation push loop: a challenge from the verifier at start, and every --interval a "
             + "TPM2_Quote over it with the PCR values and the event log's SHA-256 (the whole log only when the verifier "
             + "asks); each result carries the next challenge. A terminated node stops pushing and stays up. A final "
             + "enrolment rejection exits 1 without READY.");
