@@ -77,6 +77,7 @@ internal sealed class PipelineHarness : IDisposable
             Selection = [new BankSelectionRecord { Bank = "sha256", Pcrs = Enumerable.Range(0, 24).ToList() }],
             IssuedAt = Now,
             ExpiresAt = Now + (validFor ?? TimeSpan.FromMinutes(2)),
+            ClockFloor = ClockFloor.Of(Store.Find(tpmHash ?? TpmHash)),   // as ChallengeIssuer does
         });
         return id;
     }

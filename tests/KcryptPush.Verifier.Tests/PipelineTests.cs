@@ -172,6 +172,37 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public void A_quote_over_a_challenge_issued_before_a_later_quote_was_accepted_is_not_a_clock_rollback()
+    {
+        // The agent's push loop and the kcrypt discovery call hold challenges at the same time; the
+        // quote made later may arrive first. Only quotes accepted before a challenge was issued bound it.
+        Assert.Equal(AttestationVerdicts.Pass, _h.Attest().Result.Verdict);
+        Guid earlier = _h.Challenge();
+        NodeAttestation rec = _h.Record;
+        rec.LastClock = (long)RealEvidence.Clock.Clock + 1;   // a later quote, over another challenge, accepted meanwhile
+        _h.Store.Save(rec);
+
+        AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(earlier));
+
+        Assert.Equal(AttestationVerdicts.Pass, o.Result.Verdict);
+        Assert.Equal((long)RealEvidence.Clock.Clock + 1, _h.Record.LastClock);   // the latest accepted clock stays
+    }
+
+    [Fact]
+    public void An_issued_challenge_carries_the_latest_accepted_clock_as_its_floor()
+    {
+        Assert.Null(_h.Store.FindChallenge(new ChallengeIssuer(_h.Store, new VerifierOptions(), TimeProvider.System).Issue(_h.TpmHash).ChallengeId)!.ClockFloor);
+        _h.Attest();
+
+        Challenge issued = new ChallengeIssuer(_h.Store, new VerifierOptions(), TimeProvider.System).Issue(_h.TpmHash);
+
+        ClockFloor floor = _h.Store.FindChallenge(issued.ChallengeId)!.ClockFloor!;
+        Assert.Equal((long)RealEvidence.Clock.Clock, floor.Clock);
+        Assert.Equal((long)RealEvidence.Clock.ResetCount, floor.ResetCount);
+        Assert.Equal((long)RealEvidence.Clock.RestartCount, floor.RestartCount);
+    }
+
+    [Fact]
     public void Reset_count_going_backwards_is_refused()
     {
         _h.Attest();
@@ -197,11 +228,11 @@ public sealed class PipelineTests : IDisposable
     [Fact]
     public void Clock_rule_allows_a_lower_clock_after_a_disorderly_reset_only()
     {
-        var rec = new NodeAttestation { HasClock = true, LastClock = 1000, LastResetCount = 5, LastRestartCount = 2 };
-        Assert.Null(AttestationPipeline.ClockProblem(rec, new Tpm.Structures.TpmsClockInfo(500, 6, 0, false)));
-        Assert.NotNull(AttestationPipeline.ClockProblem(rec, new Tpm.Structures.TpmsClockInfo(500, 6, 0, true)));
-        Assert.NotNull(AttestationPipeline.ClockProblem(rec, new Tpm.Structures.TpmsClockInfo(2000, 5, 1, true)));
-        Assert.Null(AttestationPipeline.ClockProblem(rec, new Tpm.Structures.TpmsClockInfo(2000, 5, 3, true)));
+        var floor = new ClockFloor { Clock = 1000, ResetCount = 5, RestartCount = 2 };
+        Assert.Null(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(500, 6, 0, false)));
+        Assert.NotNull(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(500, 6, 0, true)));
+        Assert.NotNull(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(2000, 5, 1, true)));
+        Assert.Null(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(2000, 5, 3, true)));
     }
 
     [Fact]

@@ -167,17 +167,22 @@ public sealed class AttestationPipeline
         TpmsAttest attest = quote.Attest!;
         TpmsClockInfo clock = attest.ClockInfo;
 
-        // (6) Clock info never goes backwards for the node; a new resetCount is a reboot.
-        bool rebooted = rec.HasClock && clock.ResetCount != (ulong)rec.LastResetCount;
-        if (ClockProblem(rec, clock) is { } clockProblem)
+        // (6) Clock info never goes backwards for the node: not below what was accepted before the
+        // challenge was issued (its floor); a new resetCount is a reboot.
+        bool rebooted = rec.HasClock && clock.ResetCount > (ulong)rec.LastResetCount;
+        if (ClockProblem(challenge.ClockFloor, clock) is { } clockProblem)
         {
             return Fail(m, node, rec, now, challenge, attest, [new AttestationReason(AttestationReasonCodes.ClockWentBackwards, clockProblem)], [], null);
         }
 
-        rec.HasClock = true;
-        rec.LastClock = (long)clock.Clock;
-        rec.LastResetCount = clock.ResetCount;
-        rec.LastRestartCount = clock.RestartCount;
+        if (!rec.HasClock || IsLater(clock, rec))
+        {
+            rec.HasClock = true;
+            rec.LastClock = (long)clock.Clock;
+            rec.LastResetCount = clock.ResetCount;
+            rec.LastRestartCount = clock.RestartCount;
+        }
+
         rec.LastEvidenceAt = now;
         if (rebooted)
         {
@@ -380,24 +385,24 @@ public sealed class AttestationPipeline
     /// exception: after a reset that followed a disorderly shutdown, Clock restarts from its last NV
     /// copy and may be lower; the TPM then reports safe = NO.
     /// </summary>
-    public static string? ClockProblem(NodeAttestation rec, TpmsClockInfo c)
+    public static string? ClockProblem(ClockFloor? floor, TpmsClockInfo c)
     {
-        if (!rec.HasClock)
+        if (floor is null)
         {
             return null;
         }
 
-        ulong lastClock = (ulong)rec.LastClock;
-        if (c.ResetCount < (ulong)rec.LastResetCount)
+        ulong lastClock = (ulong)floor.Clock;
+        if (c.ResetCount < (ulong)floor.ResetCount)
         {
-            return $"resetCount went backwards: {c.ResetCount} after {rec.LastResetCount}.";
+            return $"resetCount went backwards: {c.ResetCount} after {floor.ResetCount}.";
         }
 
-        if (c.ResetCount == (ulong)rec.LastResetCount)
+        if (c.ResetCount == (ulong)floor.ResetCount)
         {
-            if (c.RestartCount < (ulong)rec.LastRestartCount)
+            if (c.RestartCount < (ulong)floor.RestartCount)
             {
-                return $"restartCount went backwards: {c.RestartCount} after {rec.LastRestartCount} (resetCount {c.ResetCount}).";
+                return $"restartCount went backwards: {c.RestartCount} after {floor.RestartCount} (resetCount {c.ResetCount}).";
             }
 
             if (c.Clock < lastClock)
@@ -412,6 +417,11 @@ public sealed class AttestationPipeline
             ? $"clock went backwards across a reboot with safe = YES: {c.Clock} after {lastClock}."
             : null;
     }
+
+    /// <summary>Whether <paramref name="c"/> is later than the node's latest accepted clock info
+    /// (ordered by resetCount, then restartCount, then clock).</summary>
+    private static bool IsLater(TpmsClockInfo c, NodeAttestation rec) =>
+        ((ulong)c.ResetCount, (ulong)c.RestartCount, c.Clock).CompareTo(((ulong)rec.LastResetCount, (ulong)rec.LastRestartCount, (ulong)rec.LastClock)) > 0;
 
     private sealed record ReplayFailure(AttestationReason[] Reasons, PcrMismatch[] Pcrs, BrokenEvent? FirstEvent);
 

@@ -24,6 +24,7 @@ public sealed class ChallengeIssuer(AttestationStore store, VerifierOptions opti
             Selection = options.Banks.Select(b => new BankSelectionRecord { Bank = b, Pcrs = [.. AllPcrs] }).ToList(),
             IssuedAt = now,
             ExpiresAt = now + options.EffectiveChallengeExpiry,
+            ClockFloor = ClockFloor.Of(store.Find(tpmHash)),
         };
         store.AddChallenge(record);
         return ToContract(record);

@@ -28,6 +28,9 @@ public sealed class ChallengeRecord
     /// <summary>When it expires.</summary>
     public DateTime ExpiresAt { get; set; }
 
+    /// <summary>The node's latest accepted clock info when this was issued (null: none yet).</summary>
+    public ClockFloor? ClockFloor { get; set; }
+
     /// <summary>When a quote claimed it (null while unused).</summary>
     public DateTime? UsedAt { get; set; }
 

@@ -47,13 +47,13 @@ public sealed class NodeAttestation
     /// <summary>Whether <see cref="LastClock"/> etc. hold a value.</summary>
     public bool HasClock { get; set; }
 
-    /// <summary>TPMS_CLOCK_INFO.clock of the last authenticated quote.</summary>
+    /// <summary>TPMS_CLOCK_INFO.clock of the latest authenticated quote (latest by resetCount, restartCount, clock).</summary>
     public long LastClock { get; set; }
 
-    /// <summary>TPMS_CLOCK_INFO.resetCount of the last authenticated quote.</summary>
+    /// <summary>TPMS_CLOCK_INFO.resetCount of the latest authenticated quote.</summary>
     public long LastResetCount { get; set; }
 
-    /// <summary>TPMS_CLOCK_INFO.restartCount of the last authenticated quote.</summary>
+    /// <summary>TPMS_CLOCK_INFO.restartCount of the latest authenticated quote.</summary>
     public long LastRestartCount { get; set; }
 
     /// <summary>When authenticated evidence last arrived (silence is measured from it, or from creation).</summary>
