@@ -44,7 +44,7 @@ public sealed class AgentCommandLineTests
     }
 
     [Fact]
-    public void Run_help_says_that_the_push_loop_is_not_there_yet()
+    public void Run_help_describes_readiness_after_enrolment_and_the_push_loop()
     {
         ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Agent, "run", "--help"], environment: CleanEnvironment);
 
