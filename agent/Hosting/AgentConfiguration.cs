@@ -26,8 +26,6 @@ public static class AgentConfiguration
         IReadOnlyDictionary<string, string?>? environment = null,
         string? appSettingsDirectory = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.AddJsonFile(Path.Combine(appSettingsDirectory ?? AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
-        return builder.AddKcryptPushSources(Aliases, commandLine, environment);
+        return builder.AddKcryptPushServiceSources(Aliases, commandLine, environment, appSettingsDirectory);
     }
 }

@@ -19,6 +19,22 @@ public static class KcryptPushConfiguration
         ["KCRYPTPUSH_BROKER"] = "Broker:Uri",
     };
 
+    /// <summary>
+    /// Adds every layer a service reads: appsettings.json beside the executable (or in
+    /// <paramref name="appSettingsDirectory"/>), then <see cref="AddKcryptPushSources"/>.
+    /// </summary>
+    public static IConfigurationBuilder AddKcryptPushServiceSources(
+        this IConfigurationBuilder builder,
+        IReadOnlyDictionary<string, string> aliases,
+        IEnumerable<KeyValuePair<string, string?>> commandLine,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? appSettingsDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddJsonFile(Path.Combine(appSettingsDirectory ?? AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        return builder.AddKcryptPushSources(aliases, commandLine, environment);
+    }
+
     /// <summary>Adds the environment layers and the command-line overrides.</summary>
     /// <param name="builder">The configuration to extend.</param>
     /// <param name="aliases">Service-specific short environment variables → configuration keys

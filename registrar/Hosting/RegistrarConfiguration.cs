@@ -30,9 +30,7 @@ public static class RegistrarConfiguration
         IReadOnlyDictionary<string, string?>? environment = null,
         string? appSettingsDirectory = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.AddJsonFile(Path.Combine(appSettingsDirectory ?? AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
-        return builder.AddKcryptPushSources(Aliases, commandLine, environment);
+        return builder.AddKcryptPushServiceSources(Aliases, commandLine, environment, appSettingsDirectory);
     }
 
     /// <summary>Builds the configuration alone (for the CLI commands that do not start the service).</summary>

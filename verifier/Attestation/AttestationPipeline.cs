@@ -430,7 +430,7 @@ public sealed class AttestationPipeline
         var actual = new Dictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>>();
         foreach ((string bank, IReadOnlyDictionary<int, byte[]> values) in quoted)
         {
-            if (PcrBanks.TryParse(bank, out TpmAlgId alg))
+            if (PcrBankNames.TryParse(bank, out TpmAlgId alg))
             {
                 actual[(TcgAlgorithmId)(ushort)alg] = values;
             }
@@ -502,7 +502,7 @@ public sealed class AttestationPipeline
     }
 
     private static TpmlPcrSelection SelectionOf(ChallengeRecord c) => TpmlPcrSelection.Create(
-        c.Selection.Select(s => PcrBanks.TryParse(s.Bank, out TpmAlgId alg)
+        c.Selection.Select(s => PcrBankNames.TryParse(s.Bank, out TpmAlgId alg)
             ? (alg, (IEnumerable<int>)s.Pcrs)
             : throw new InvalidOperationException($"stored challenge {c.Id} names unknown bank {s.Bank}")).ToArray());
 
@@ -511,7 +511,7 @@ public sealed class AttestationPipeline
         var values = new PcrValues();
         foreach (PcrBankValues bank in m.Pcrs)
         {
-            if (bank?.Values is null || !PcrBanks.TryParse(bank.Bank, out TpmAlgId alg))
+            if (bank?.Values is null || !PcrBankNames.TryParse(bank.Bank, out TpmAlgId alg))
             {
                 continue; // an unknown bank cannot be in the selection: the quote check reports what is missing
             }
@@ -534,7 +534,7 @@ public sealed class AttestationPipeline
         var result = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(StringComparer.Ordinal);
         foreach (BankSelectionRecord s in c.Selection)
         {
-            PcrBanks.TryParse(s.Bank, out TpmAlgId alg);
+            PcrBankNames.TryParse(s.Bank, out TpmAlgId alg);
             var bank = new SortedDictionary<int, byte[]>();
             foreach (int pcr in s.Pcrs)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using KcryptPush.Tpm.Types;
 using Microsoft.Extensions.Configuration;
 
 namespace KcryptPush.Verifier.Attestation;
@@ -50,7 +51,7 @@ public sealed class VerifierOptions
             : o.Banks;
         foreach (string bank in banks)
         {
-            if (!PcrBanks.TryParse(bank, out _))
+            if (!PcrBankNames.TryParse(bank, out _))
             {
                 throw new FormatException($"Verifier:Banks: unknown bank '{bank}' (sha1, sha256, sha384, sha512)");
             }

@@ -29,9 +29,7 @@ public static class VerifierConfiguration
         IEnumerable<KeyValuePair<string, string?>> commandLine,
         IReadOnlyDictionary<string, string?>? environment = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
-        return builder.AddKcryptPushSources(Aliases, commandLine, environment);
+        return builder.AddKcryptPushServiceSources(Aliases, commandLine, environment);
     }
 
     /// <summary>The LiteDB path the configuration names.</summary>

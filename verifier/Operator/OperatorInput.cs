@@ -19,7 +19,7 @@ public static class OperatorInput
     public static bool TryDigestSize(string? bank, out int size)
     {
         size = 0;
-        if (bank is null || !PcrBanks.TryParse(bank, out TpmAlgId alg))
+        if (bank is null || !PcrBankNames.TryParse(bank, out TpmAlgId alg))
         {
             return false;
         }

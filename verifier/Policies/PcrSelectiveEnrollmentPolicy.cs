@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Store;
 
@@ -93,7 +94,7 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
     /// </summary>
     public static BrokenEvent? FirstDifferingEvent(PolicyContext context, string bank, int pcr)
     {
-        if (context.ReferenceLog is null || !PcrBanks.TryParse(bank, out Tpm.Types.TpmAlgId alg))
+        if (context.ReferenceLog is null || !PcrBankNames.TryParse(bank, out Tpm.Types.TpmAlgId alg))
         {
             return null;
         }

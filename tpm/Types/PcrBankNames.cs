@@ -1,6 +1,4 @@
-using KcryptPush.Tpm.Types;
-
-namespace KcryptPush.Agent.Attestation;
+namespace KcryptPush.Tpm.Types;
 
 /// <summary>The contracts' bank names (<c>sha1</c>, <c>sha256</c>...) ↔ TPM_ALG_ID (TPM 2.0 Part 2 §6.3).</summary>
 public static class PcrBankNames
