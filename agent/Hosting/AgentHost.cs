@@ -125,8 +125,8 @@ public static class AgentHost
         {
             x.AddRequestClient<RegisterNode>(KcryptPushQueues.RegistrarAddress, timeout);
             x.AddRequestClient<CredentialProof>(KcryptPushQueues.RegistrarAddress, timeout);
-            x.AddRequestClient<RequestChallenge>(VerifierQueue.Address, timeout);
-            x.AddRequestClient<QuoteSubmitted>(VerifierQueue.Address, timeout);
+            x.AddRequestClient<RequestChallenge>(KcryptPushQueues.VerifierAttestationAddress, timeout);
+            x.AddRequestClient<QuoteSubmitted>(KcryptPushQueues.VerifierAttestationAddress, timeout);
         });
         return services;
     }

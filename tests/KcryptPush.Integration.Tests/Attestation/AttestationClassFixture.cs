@@ -1,5 +1,6 @@
 using System.Reflection;
 using KcryptPush.Agent.Attestation;
+using KcryptPush.Messaging;
 using KcryptPush.Integration.Tests.Enrolment;
 using KcryptPush.Integration.Tests.Fixtures;
 
@@ -48,9 +49,9 @@ public sealed class AttestationClassFixture : IAsyncLifetime
                 ["KCRYPTPUSH_Verifier__SilentIntervals"] = SilentIntervals.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["KCRYPTPUSH_INTERVAL"] = null,
             });
-        await Broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), KcryptPushServices.RegistrarQueue, VerifierEnrolmentQueue, VerifierQueue.Name);
+        await Broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), KcryptPushServices.RegistrarQueue, VerifierEnrolmentQueue, KcryptPushQueues.VerifierAttestation);
         Verdicts = await ExchangeSpy.StartAsync(Broker.Uri, VerdictExchange);
-        ToVerifier = await ExchangeSpy.StartAsync(Broker.Uri, VerifierQueue.Name);
+        ToVerifier = await ExchangeSpy.StartAsync(Broker.Uri, KcryptPushQueues.VerifierAttestation);
     }
 
     /// <summary>
