@@ -51,8 +51,11 @@ case "$cmd" in
   start)
     [ -f "$log" ] || { echo "run-system: no event log at $log (-l)" >&2; exit 2; }
     scripts/install-deps.sh
-    dotnet build KcryptPush.sln -c Release -v quiet -nologo > /dev/null
     mkdir -p "$dir/ek-ca"
+    for p in agent registrar verifier; do
+      dotnet build "$p" -c Release -v quiet -nologo > "$dir/build-$p.log" 2>&1 \
+        || { cat "$dir/build-$p.log" >&2; echo "run-system: building $p failed" >&2; exit 1; }
+    done
     broker=$(scripts/rabbitmq.sh start "$dir/broker")
     for i in $(seq 1 "$agents"); do
       uri=$(scripts/swtpm.sh start "$dir/tpm$i")
