@@ -22,7 +22,7 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// </summary>
 public sealed class AttackClassFixture : IAsyncLifetime
 {
-    public const int TpmCount = 5;
+    public const int TpmCount = 7;
     public static readonly TimeSpan ChallengeExpiry = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
