@@ -71,6 +71,29 @@ public sealed class VerdictTests : IDisposable
     }
 
     [Fact]
+    public void A_repeated_discovery_message_gets_no_secret_once_the_node_is_quarantined_and_nothing_after_expiry()
+    {
+        _h.Store.SetSecret(_h.TpmHash, "COS_PERSISTENT", Encoding.UTF8.GetBytes("hunter2"), "alice", _h.Now);
+        _h.Attest();
+        QuoteSubmitted discovery = _h.Quote(_h.Challenge(), withLog: false, wanted: ["COS_PERSISTENT"]);
+        Assert.Single(_h.Pipeline.Evaluate(discovery).Result.Secrets!);
+        Assert.Single(_h.Pipeline.Evaluate(discovery).Result.Secrets!);   // an honest redelivery, node still trusted
+
+        NodeAttestation rec = _h.Record;
+        rec.State = NodeStates.Quarantined;
+        rec.OperatorQuarantine = "disk reported stolen";
+        _h.Store.Save(rec);
+        AttestationOutcome afterQuarantine = _h.Pipeline.Evaluate(discovery);
+        Assert.Null(afterQuarantine.Result.Secrets);
+
+        _h.Time.Advance(TimeSpan.FromMinutes(3));   // past the challenge's expiry
+        AttestationOutcome late = _h.Pipeline.Evaluate(discovery);
+        Assert.Equal(AttestationVerdicts.Fail, late.Result.Verdict);
+        Assert.Equal(AttestationReasonCodes.ChallengeExpired, Assert.Single(late.Result.Reasons).Code);
+        Assert.Null(late.Result.Secrets);
+    }
+
+    [Fact]
     public void A_node_without_evidence_for_n_intervals_is_reported_silent_once()
     {
         var detector = new SilenceDetector(_h.Nodes, _h.Store, _h.Options, _h.Time);

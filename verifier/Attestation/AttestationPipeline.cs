@@ -99,6 +99,14 @@ public sealed class AttestationPipeline
                     $"challenge {m.ChallengeId} was not issued to node {m.TpmHash}."));
             }
 
+            // Expiry bounds redelivery too: the agent stops resending when its challenge expires, so a
+            // copy arriving later is a replay, and must not fetch the stored result (and its secrets).
+            if (now > challenge.ExpiresAt.ToUniversalTime())
+            {
+                return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeExpired,
+                    $"challenge {m.ChallengeId} expired at {challenge.ExpiresAt.ToUniversalTime():O}."));
+            }
+
             byte[] submission = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(m, Json));
             if (challenge.UsedAt is not null)
             {
@@ -106,7 +114,12 @@ public sealed class AttestationPipeline
                 if (same && challenge.ResultJson is not null)
                 {
                     _log.LogInformation("Redelivered QuoteSubmitted for challenge {Challenge}: same result", m.ChallengeId);
-                    return new AttestationOutcome(JsonSerializer.Deserialize<AttestationResult>(challenge.ResultJson, Json)!, null);
+                    AttestationResult stored = JsonSerializer.Deserialize<AttestationResult>(challenge.ResultJson, Json)!;
+
+                    // Secrets go only to a node that is trusted now: a quarantine since the first
+                    // answer withdraws them from the repeated one.
+                    bool trustedNow = rec.State == NodeStates.Trusted && rec.OperatorQuarantine is null;
+                    return new AttestationOutcome(trustedNow ? stored : stored with { Secrets = null }, null);
                 }
 
                 if (!same)
@@ -119,12 +132,6 @@ public sealed class AttestationPipeline
             }
             else
             {
-                if (now > challenge.ExpiresAt.ToUniversalTime())
-                {
-                    return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeExpired,
-                        $"challenge {m.ChallengeId} expired at {challenge.ExpiresAt.ToUniversalTime():O}."));
-                }
-
                 challenge.UsedAt = now;
                 challenge.SubmissionDigest = submission;
                 _store.UpdateChallenge(challenge);

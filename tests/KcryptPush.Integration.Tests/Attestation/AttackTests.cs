@@ -118,8 +118,7 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
         Assert.Null(r.Secrets);
     }
 
-    [Fact(Skip = "verifier bug (reported): a byte-identical QuoteSubmitted gets its stored result back however late, so an old discovery "
-        + "message replayed after its challenge expired and after an operator quarantine is answered 'pass' with the sealed secret")]
+    [Fact]
     public async Task An_old_discovery_message_replayed_after_its_challenge_expired_and_an_operator_quarantine_releases_no_secret()
     {
         AttackNode n = f.Nodes[6];
