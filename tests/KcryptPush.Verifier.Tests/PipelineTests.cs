@@ -64,6 +64,22 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public void A_forged_signature_does_not_use_up_the_nodes_challenge()
+    {
+        Guid c = _h.Challenge();
+        QuoteSubmitted genuine = _h.Quote(c);
+        byte[] forged = (byte[])genuine.Signature.Clone();
+        forged[^1] ^= 1;
+
+        AttestationOutcome rejected = _h.Pipeline.Evaluate(genuine with { Signature = forged });
+        Assert.Equal(AttestationReasonCodes.SignatureInvalid, Assert.Single(rejected.Result.Reasons).Code);
+
+        Assert.Equal(AttestationVerdicts.Pass, _h.Pipeline.Evaluate(genuine).Result.Verdict);
+        AttestationOutcome second = _h.Pipeline.Evaluate(genuine with { Hostname = "other" });
+        Assert.Equal(AttestationReasonCodes.ChallengeReused, Assert.Single(second.Result.Reasons).Code);
+    }
+
+    [Fact]
     public void A_redelivered_message_gets_the_same_result_and_a_different_one_is_a_reused_challenge()
     {
         Guid c = _h.Challenge();

@@ -138,8 +138,12 @@ public sealed class AttestationPipeline
             }
 
             AttestationOutcome outcome = Judge(m, node, rec, challenge, now);
-            challenge.ResultJson = JsonSerializer.Serialize(outcome.Result, Json);
-            _store.UpdateChallenge(challenge);
+            if (challenge.UsedAt is not null)
+            {
+                challenge.ResultJson = JsonSerializer.Serialize(outcome.Result, Json);
+                _store.UpdateChallenge(challenge);
+            }
+
             return outcome;
         }
     }
@@ -345,7 +349,15 @@ public sealed class AttestationPipeline
     // A rejection of a message not shown to come from the node's TPM: answered, recorded, no state change.
     private AttestationOutcome Reject(QuoteSubmitted m, NodeAttestation rec, DateTime now, ChallengeRecord? challenge, params AttestationReason[] reasons)
     {
-        _ = challenge;
+        if (challenge is not null)
+        {
+            // A message the node's TPM did not sign over this nonce must not use up the node's
+            // challenge: anyone who saw the challenge id could otherwise stop the node attesting.
+            challenge.UsedAt = null;
+            challenge.SubmissionDigest = null;
+            _store.UpdateChallenge(challenge);
+        }
+
         rec.LastAttestationAt = now;
         rec.LastVerdict = AttestationVerdicts.Fail;
         _store.Save(rec);
