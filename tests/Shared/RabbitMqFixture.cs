@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace KcryptPush.Verifier.Tests.Operator;
+namespace KcryptPush.Tests;
 
 /// <summary>
-/// (Copied from tests/KcryptPush.Registrar.Tests/Support.) A private RabbitMQ node per test class, started with <c>scripts/rabbitmq.sh start DIR</c> (which
+/// A private RabbitMQ node per test class, started with <c>scripts/rabbitmq.sh start DIR</c> (which
 /// prints the amqp:// URI once the broker is ready) and stopped by its PID file.
 /// </summary>
 public sealed class RabbitMqFixture : IAsyncLifetime
