@@ -4,7 +4,8 @@ namespace KcryptPush.Tests;
 
 /// <summary>
 /// A private RabbitMQ node per test class, started with <c>scripts/rabbitmq.sh start DIR</c> (which
-/// prints the amqp:// URI once the broker is ready) and stopped by its PID file.
+/// prints the amqp:// URI once the broker is ready) and stopped by its PID file. Restarting it in
+/// the same directory keeps its port and its durable queues and persistent messages.
 /// </summary>
 public sealed class RabbitMqFixture : IAsyncLifetime
 {
@@ -46,6 +47,49 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     /// <summary>rabbitmqctl against this node.</summary>
     public Task<(int Code, string Stdout, string Stderr)> Ctl(params string[] args) => Script(["ctl", _dir, .. args]);
+
+    /// <summary>Message and consumer counts of every queue (<c>rabbitmqctl list_queues</c>).</summary>
+    public async Task<IReadOnlyDictionary<string, (int Messages, int Consumers)>> QueuesAsync()
+    {
+        (int code, string stdout, string stderr) = await Ctl("list_queues", "-q", "--no-table-headers", "name", "messages", "consumers").ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl list_queues failed ({code}): {stderr}");
+        }
+
+        var queues = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+        foreach (string line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length == 3 && int.TryParse(f[1], out int messages) && int.TryParse(f[2], out int consumers))
+            {
+                queues[f[0]] = (messages, consumers);
+            }
+        }
+
+        return queues;
+    }
+
+    /// <summary>Waits until each queue exists with at least one consumer (a service is bound and listening).</summary>
+    public async Task WaitForConsumersAsync(TimeSpan timeout, params string[] queues)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            IReadOnlyDictionary<string, (int Messages, int Consumers)> q = await QueuesAsync().ConfigureAwait(false);
+            if (queues.All(name => q.TryGetValue(name, out var s) && s.Consumers > 0))
+            {
+                return;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"queues {string.Join(", ", queues)} have no consumer after {timeout}: {string.Join("; ", q.Select(kv => $"{kv.Key}={kv.Value}"))}");
+            }
+
+            await Task.Delay(300).ConfigureAwait(false);
+        }
+    }
 
     private static async Task<(int, string, string)> Script(params string[] args)
     {

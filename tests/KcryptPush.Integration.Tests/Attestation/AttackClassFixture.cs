@@ -28,7 +28,7 @@ public sealed class AttackClassFixture : IAsyncLifetime
 
     private IHost? _attacker;
 
-    public RabbitMqBroker Broker { get; } = new();
+    public RabbitMqFixture Broker { get; } = new();
 
     public SwtpmPool Tpms { get; private set; } = null!;
 

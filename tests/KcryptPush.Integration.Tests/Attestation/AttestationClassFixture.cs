@@ -21,7 +21,7 @@ public sealed class AttestationClassFixture : IAsyncLifetime
 
     public static readonly string SharedLog = Path.Combine(RepoPaths.EventLogs, "gcp-ubuntu2104-nosb.bin");
 
-    public RabbitMqBroker Broker { get; } = new();
+    public RabbitMqFixture Broker { get; } = new();
 
     public SwtpmPool Tpms { get; private set; } = null!;
 

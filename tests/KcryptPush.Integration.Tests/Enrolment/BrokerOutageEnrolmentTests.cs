@@ -15,7 +15,7 @@ namespace KcryptPush.Integration.Tests.Enrolment;
 /// </summary>
 public sealed class BrokerOutageEnrolmentTests : IAsyncLifetime
 {
-    private readonly RabbitMqBroker _broker = new();
+    private readonly RabbitMqFixture _broker = new();
     private SwtpmPool _tpms = null!;
     private KcryptPushServices _services = null!;
 

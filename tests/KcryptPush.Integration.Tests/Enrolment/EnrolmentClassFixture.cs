@@ -10,7 +10,7 @@ public sealed class EnrolmentClassFixture : IAsyncLifetime
 {
     public const int TpmCount = 5;
 
-    public RabbitMqBroker Broker { get; } = new();
+    public RabbitMqFixture Broker { get; } = new();
 
     public SwtpmPool Tpms { get; private set; } = null!;
 

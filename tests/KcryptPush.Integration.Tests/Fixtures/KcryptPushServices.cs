@@ -13,9 +13,9 @@ public sealed class KcryptPushServices : IDisposable
     public const string RegistrarQueue = "kcrypt-push-registrar";
     public const string VerifierQueue = "kcrypt-push-verifier-enrolment";
 
-    private readonly RabbitMqBroker _broker;
+    private readonly RabbitMqFixture _broker;
 
-    public KcryptPushServices(RabbitMqBroker broker)
+    public KcryptPushServices(RabbitMqFixture broker)
     {
         _broker = broker;
         Directory = System.IO.Directory.CreateTempSubdirectory("kcp-it-services-").FullName;
