@@ -14,7 +14,8 @@ RMQ=/usr/lib/rabbitmq/bin
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # AMQP ports from 10000-14999 and Erlang distribution ports 5000 above them: all below Linux's
 # ephemeral range (32768-60999) and below scripts/swtpm.sh's range.
@@ -71,11 +72,7 @@ stop() {
   local d=$1 pid
   [ -f "$d/rabbit.pid" ] || return 0
   pid=$(cat "$d/rabbit.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
+  stop_pid "$pid" 30
   rm -f "$d/rabbit.pid"
 }
 

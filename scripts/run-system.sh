@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+# shellcheck source=lib.sh
+. scripts/lib.sh
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -33,13 +35,10 @@ start_bg() { # name, command...
 }
 
 stop_all() {
-  local f pid
+  local f
   for f in "$dir"/*.pid; do
     [ -e "$f" ] || continue
-    pid=$(cat "$f")
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    stop_pid "$(cat "$f")" 5
     rm -f "$f"
   done
   for t in "$dir"/tpm*; do [ -d "$t" ] && scripts/swtpm.sh stop "$t"; done

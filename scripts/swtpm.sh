@@ -14,7 +14,8 @@ set -euo pipefail
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Ports are drawn from 20000-31999: below Linux's ephemeral range (32768-60999), where closed
 # client connections (tpm2-tools opens one per command) would collide, and above the brokers'
@@ -86,11 +87,7 @@ stop() {
   local d=$1 pid
   [ -f "$d/swtpm.pid" ] || return 0
   pid=$(cat "$d/swtpm.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
+  stop_pid "$pid" 5
   rm -f "$d/swtpm.pid"
 }
 
