@@ -1,4 +1,5 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Hashing;
 
 namespace KcryptPush.Attestation.Replay;
 
@@ -92,8 +93,7 @@ public static class EventLogReplayer
         }
 
         uint extended = 0;
-        using System.Security.Cryptography.HashAlgorithm hash = TcgAlgorithms.CreateHashAlgorithm(alg);
-        Span<byte> input = stackalloc byte[2 * TcgAlgorithms.MaxDigestSize];
+        using PcrExtender extender = PcrExtender.Create(alg);
         for (int i = 0; i < events.Count; i++)
         {
             UntrustedEvent e = events[i];
@@ -108,11 +108,7 @@ public static class EventLogReplayer
                 continue;
             }
 
-            // TPM 2.0 Part 1 §17.2 PCR extend: new = H(old ‖ digest).
-            Span<byte> pcr = state.AsSpan((int)e.PcrIndex * size, size);
-            pcr.CopyTo(input);
-            digest.Span.CopyTo(input.Slice(size));
-            hash.TryComputeHash(input.Slice(0, 2 * size), pcr, out _);
+            extender.Extend(state.AsSpan((int)e.PcrIndex * size, size), digest.Span);
             extended |= 1u << (int)e.PcrIndex;
         }
 

@@ -1,4 +1,5 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Hashing;
 
 namespace KcryptPush.Attestation.Replay;
 
@@ -95,12 +96,12 @@ public static class ReplayVerifier
     {
         int size = value.Length;
         var pcr = (byte[])value.Clone();
-        Span<byte> input = stackalloc byte[2 * TcgAlgorithms.MaxDigestSize];
+        Span<byte> digest = stackalloc byte[TcgAlgorithms.MaxDigestSize];
+        using PcrExtender extender = PcrExtender.Create(alg);
         foreach (MissingEvent e in workaround.AppendedEvents)
         {
-            pcr.CopyTo(input);
-            TcgAlgorithms.Hash(alg, e.Data, input.Slice(size, size));
-            TcgAlgorithms.Hash(alg, input.Slice(0, 2 * size), pcr);
+            TcgAlgorithms.Hash(alg, e.Data, digest.Slice(0, size));
+            extender.Extend(pcr, digest.Slice(0, size));
         }
         return pcr;
     }
