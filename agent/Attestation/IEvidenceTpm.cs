@@ -7,8 +7,10 @@ public interface IEvidenceTpm
 {
     /// <summary>
     /// TPM2_Quote (TPM 2.0 Part 3 §18.4) with the AK over the challenge's nonce and PCR selection,
-    /// then TPM2_PCR_Read (Part 3 §22.4) of the same selection.
+    /// then TPM2_PCR_Read (Part 3 §22.4) of the same selection, taken again while the values read do
+    /// not hash to the quote's pcrDigest (a PCR extended in between).
     /// </summary>
+    /// <exception cref="PcrsKeptChangingException">The values never matched the quote in a few attempts.</exception>
     /// <exception cref="InvalidChallengeException">The challenge names a bank or PCR this agent cannot select.</exception>
     /// <exception cref="KcryptPush.Tpm.Transport.TpmTransportException">The TPM cannot be reached (transient).</exception>
     QuoteEvidence Quote(Challenge challenge);

@@ -88,6 +88,11 @@ public sealed class PushLoop(Attestor attestor, IVerifierClient verifier, PushSe
             {
                 await PauseAsync(backoff, e.Message, LogLevel.Error, cancellationToken).ConfigureAwait(false);
             }
+            catch (PcrsKeptChangingException e)
+            {
+                held = null;
+                await PauseAsync(backoff, e.Message, LogLevel.Warning, cancellationToken).ConfigureAwait(false);
+            }
             catch (InvalidChallengeException e)
             {
                 held = null;

@@ -58,15 +58,40 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, AkKind akKind, 
         lock (_gate)
         {
             using TpmClient client = TpmClient.Open(tpmUri);
-            TpmQuote quote = client.Quote(akHandle, challenge.Nonce, selection);
-            IReadOnlyList<TpmPcrValue> values = client.ReadPcrs(selection);
-            PcrBankValues[] pcrs = values
-                .GroupBy(v => v.Bank)
-                .Select(g => new PcrBankValues(PcrBankNames.NameOf(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))
-                .ToArray();
-            return new QuoteEvidence(quote.Attest, quote.Signature, pcrs);
+            for (int attempt = 1; attempt <= MaxQuoteAttempts; attempt++)
+            {
+                TpmQuote quote = client.Quote(akHandle, challenge.Nonce, selection);
+                AfterQuote?.Invoke(client, attempt);
+                IReadOnlyList<TpmPcrValue> values = client.ReadPcrs(selection);
+
+                // Quote and read are two commands: a PCR extended between them (by the kernel, through
+                // the resource manager) would reach the verifier as a PCR digest mismatch and
+                // quarantine the node, so the pair is taken again until it agrees.
+                if (QuotedPcrDigest.Matches(quote, values))
+                {
+                    Attempts = attempt;
+                    PcrBankValues[] pcrs = values
+                        .GroupBy(v => v.Bank)
+                        .Select(g => new PcrBankValues(PcrBankNames.NameOf(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))
+                        .ToArray();
+                    return new QuoteEvidence(quote.Attest, quote.Signature, pcrs);
+                }
+            }
+
+            throw new PcrsKeptChangingException(
+                $"PCRs changed between TPM2_Quote and TPM2_PCR_Read in {MaxQuoteAttempts} attempts in a row over challenge {challenge.ChallengeId}; nothing sent");
         }
     }
+
+    /// <summary>Quote-and-read pairs taken before giving up with <see cref="PcrsKeptChangingException"/>.</summary>
+    public const int MaxQuoteAttempts = 5;
+
+    /// <summary>Pairs the last successful <see cref="Quote"/> needed (1 unless PCRs moved).</summary>
+    public int Attempts { get; private set; }
+
+    /// <summary>Test seam: runs on the open TPM between the quote and the read of each attempt (a test
+    /// extends a PCR there, as the kernel may on a live system).</summary>
+    internal Action<TpmClient, int>? AfterQuote { get; init; }
 
     /// <inheritdoc/>
     public byte[] OpenSecret(string tpmHash, SealedSecret secret)
