@@ -4,5 +4,5 @@ namespace KcryptPush.Verifier.Attestation;
 
 /// <summary>What the pipeline decided for one QuoteSubmitted: the result for the agent and, on a state change, the verdict event.</summary>
 /// <param name="Result">Sent to the message's response address.</param>
-/// <param name="Verdict">Published on the verdict exchange; null when the state did not change (or on a redelivery).</param>
+/// <param name="Verdict">The verdict event staged in the node's record for the verdict exchange; null when the state did not change (or on a redelivery).</param>
 public sealed record AttestationOutcome(AttestationResult Result, INodeVerdict? Verdict);

@@ -13,6 +13,7 @@ using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Verdicts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -320,6 +321,11 @@ public sealed class AttestationPipeline
 
         rec.LastAttestationAt = now;
         rec.LastVerdict = AttestationVerdicts.Pass;
+        if (verdict is not null)
+        {
+            VerdictOutbox.Stage(rec, verdict, now);
+        }
+
         _store.Save(rec);
         AddHistory(m, now, AttestationVerdicts.Pass, [], attest.ClockInfo, rebooted);
         Challenge? nextChallenge = terminate ? null : _issuer.Issue(m.TpmHash);
@@ -340,6 +346,11 @@ public sealed class AttestationPipeline
             : null;
         rec.LastAttestationAt = now;
         rec.LastVerdict = AttestationVerdicts.Fail;
+        if (verdict is not null)
+        {
+            VerdictOutbox.Stage(rec, verdict, now);
+        }
+
         _store.Save(rec);
         AddHistory(m, now, AttestationVerdicts.Fail, reasons, attest?.ClockInfo ?? default, false);
         _log.LogWarning("Node {Node} failed attestation: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));

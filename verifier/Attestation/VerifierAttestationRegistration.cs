@@ -20,8 +20,8 @@ public static class VerifierAttestationRegistration
 
     /// <summary>
     /// Registers options, the attestation store (same LiteDB file), the challenge issuer, the
-    /// pipeline with its policies (AK and PCR selective enrollment, attestation budget) and the
-    /// silence detector.
+    /// pipeline with its policies (AK and PCR selective enrollment, attestation budget), the
+    /// silence detector and the verdict outbox.
     /// </summary>
     public static IServiceCollection AddVerifierAttestation(this IServiceCollection services, IConfiguration configuration, string dbPath)
     {
@@ -37,6 +37,8 @@ public static class VerifierAttestationRegistration
         services.AddSingleton<AttestationPipeline>();
         services.AddSingleton<SilenceDetector>();
         services.AddHostedService<SilenceDetectorService>();
+        services.AddSingleton<VerdictOutbox>();
+        services.AddHostedService<VerdictOutboxService>();
         return services;
     }
 

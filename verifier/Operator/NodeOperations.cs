@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Verdicts;
 
 namespace KcryptPush.Verifier.Operator;
 
@@ -204,7 +205,8 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
     /// <summary>
     /// Quarantines the node now and holds it there until <see cref="Release"/> (passing evidence does
     /// not lift an operator's quarantine: <see cref="OperatorQuarantinePolicy"/>). Returns the
-    /// <see cref="NodeQuarantined"/> to publish (reason code <c>operator-quarantine</c>) only when the state changed.
+    /// <see cref="NodeQuarantined"/> (reason code <c>operator-quarantine</c>), staged in the node's record
+    /// for <see cref="VerdictOutbox"/>, only when the state changed.
     /// </summary>
     public (OperatorCommandResult Result, NodeQuarantined? Verdict) Quarantine(QuarantineNode m)
     {
@@ -247,10 +249,11 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
 
             rec.State = NodeStates.Quarantined;
             rec.StateSince = now;
-            store.Save(rec);
-            store.AddAudit(m.TpmHash, m.Operator, "state", previous, NodeStates.Quarantined, now);
             var reason = new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {m.Operator}: {m.Reason}");
             var verdict = new NodeQuarantined(m.TpmHash, node?.Hostname ?? "", [AttestationReasonCodes.OperatorQuarantine], [reason], [], null, previous, Utc(now));
+            VerdictOutbox.Stage(rec, verdict, now);
+            store.Save(rec);
+            store.AddAudit(m.TpmHash, m.Operator, "state", previous, NodeStates.Quarantined, now);
             return (OperatorResults.Success($"Quarantined (was {previous})"), verdict);
         }
     }

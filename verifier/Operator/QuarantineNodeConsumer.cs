@@ -5,18 +5,22 @@ using MassTransit;
 namespace KcryptPush.Verifier.Operator;
 
 /// <summary>
-/// Answers <see cref="QuarantineNode"/> and, when the state changed, publishes
-/// <see cref="NodeQuarantined"/> (reason code <c>operator-quarantine</c>) on the verdict exchange.
-/// The bus's in-memory outbox sends both only after the store committed.
+/// Answers <see cref="QuarantineNode"/>; when the state changed, the <see cref="NodeQuarantined"/>
+/// (reason code <c>operator-quarantine</c>) staged in the node's record goes out through
+/// <see cref="VerdictOutbox"/>.
 /// </summary>
-public sealed class QuarantineNodeConsumer(NodeOperations operations) : IConsumer<QuarantineNode>
+public sealed class QuarantineNodeConsumer(NodeOperations operations, VerdictOutbox outbox) : IConsumer<QuarantineNode>
 {
     /// <inheritdoc/>
     public async Task Consume(ConsumeContext<QuarantineNode> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         (OperatorCommandResult result, NodeQuarantined? verdict) = operations.Quarantine(context.Message);
+        if (verdict is not null)
+        {
+            outbox.Notify(verdict.TpmHash);
+        }
+
         await context.RespondAsync(result).ConfigureAwait(false);
-        await VerdictPublisher.Publish(context, verdict, context.CancellationToken).ConfigureAwait(false);
     }
 }

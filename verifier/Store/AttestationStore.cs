@@ -73,6 +73,11 @@ public sealed class AttestationStore : IDisposable
         _nodes.Upsert(node);
     }
 
+    /// <summary>The nodes whose records hold verdicts the broker has not confirmed (read at start-up
+    /// and after a failed publish, not per message).</summary>
+    public IReadOnlyList<string> NodesWithPendingVerdicts() =>
+        _nodes.FindAll().Where(n => n.PendingVerdicts is { Count: > 0 }).Select(n => n.TpmHash).ToList();
+
     /// <summary>Every node's attestation record.</summary>
     public IReadOnlyList<NodeAttestation> All() => _nodes.FindAll().ToList();
 

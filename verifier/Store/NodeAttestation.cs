@@ -41,6 +41,10 @@ public sealed class NodeAttestation
     /// <summary>Passes so far.</summary>
     public int AttestationsPassed { get; set; }
 
+    /// <summary>Verdict events of this node's state changes the broker has not confirmed yet, oldest
+    /// first (<see cref="PendingVerdict"/>).</summary>
+    public List<PendingVerdict> PendingVerdicts { get; set; } = [];
+
     /// <summary>When each re-learn happened (pruned to the rate-limit window).</summary>
     public List<DateTime> Relearns { get; set; } = [];
 

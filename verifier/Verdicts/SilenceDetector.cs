@@ -12,7 +12,8 @@ namespace KcryptPush.Verifier.Verdicts;
 /// </summary>
 public sealed class SilenceDetector(VerifierNodeStore nodes, AttestationStore store, VerifierOptions options, TimeProvider time)
 {
-    /// <summary>Marks newly silent nodes and returns their NodeSilent events.</summary>
+    /// <summary>Marks newly silent nodes, stages their NodeSilent events in their records
+    /// (<see cref="VerdictOutbox"/>) and returns them.</summary>
     public IReadOnlyList<NodeSilent> Scan()
     {
         DateTime now = time.GetUtcNow().UtcDateTime;
@@ -39,9 +40,11 @@ public sealed class SilenceDetector(VerifierNodeStore nodes, AttestationStore st
                 store.AddAudit(node.TpmHash, "verifier", "state", previous, NodeStates.Silent, now);
                 rec.State = NodeStates.Silent;
                 rec.StateSince = now;
+                var silent = new NodeSilent(node.TpmHash, node.Hostname, rec.LastEvidenceAt is { } seen ? new DateTimeOffset(seen.ToUniversalTime(), TimeSpan.Zero) : null,
+                    (int)Math.Min(int.MaxValue, quiet / options.Interval), previous, now);
+                VerdictOutbox.Stage(rec, silent, now);
                 store.Save(rec);
-                events.Add(new NodeSilent(node.TpmHash, node.Hostname, rec.LastEvidenceAt is { } seen ? new DateTimeOffset(seen.ToUniversalTime(), TimeSpan.Zero) : null,
-                    (int)Math.Min(int.MaxValue, quiet / options.Interval), previous, now));
+                events.Add(silent);
             }
         }
 

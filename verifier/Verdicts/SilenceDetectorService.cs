@@ -1,17 +1,16 @@
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Store;
-using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace KcryptPush.Verifier.Verdicts;
 
 /// <summary>
-/// Runs <see cref="SilenceDetector"/> every half interval (at most every 30 s), publishes NodeSilent,
-/// and prunes challenges that expired more than a day ago.
+/// Runs <see cref="SilenceDetector"/> every half interval (at most every 30 s), hands the NodeSilent
+/// events it staged to <see cref="VerdictOutbox"/>, and prunes challenges that expired more than a day ago.
 /// </summary>
 public sealed class SilenceDetectorService(
-    SilenceDetector detector, AttestationStore store, IBus bus, VerifierOptions options, TimeProvider time, ILogger<SilenceDetectorService> log) : BackgroundService
+    SilenceDetector detector, AttestationStore store, VerdictOutbox outbox, VerifierOptions options, TimeProvider time, ILogger<SilenceDetectorService> log) : BackgroundService
 {
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -25,12 +24,12 @@ public sealed class SilenceDetectorService(
                 foreach (var silent in detector.Scan())
                 {
                     log.LogWarning("Node {Node} ({Hostname}) is silent: no evidence for {Intervals} intervals", silent.TpmHash, silent.Hostname, silent.Intervals);
-                    await VerdictPublisher.Publish(bus, silent, stoppingToken).ConfigureAwait(false);
+                    outbox.Notify(silent.TpmHash);
                 }
 
                 store.PruneChallenges(time.GetUtcNow().UtcDateTime.AddDays(-1));
             }
-            catch (Exception e) when (e is LiteDB.LiteException or IOException or MassTransitException)
+            catch (Exception e) when (e is LiteDB.LiteException or IOException)
             {
                 log.LogError(e, "Silence scan failed; retrying next tick");
             }

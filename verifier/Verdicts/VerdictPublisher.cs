@@ -17,17 +17,18 @@ public static class VerdictPublisher
     /// </summary>
     public const string VerdictExchange = KcryptPushQueues.VerdictExchange;
 
-    /// <summary>Publishes <paramref name="verdict"/> (nothing when null).</summary>
-    public static Task Publish(IPublishEndpoint endpoint, INodeVerdict? verdict, CancellationToken cancellationToken)
+    /// <summary>Publishes <paramref name="verdict"/> with <paramref name="messageId"/> as its MessageId
+    /// (the <see cref="Store.PendingVerdict"/> id, so a consumer can drop a repeat).</summary>
+    public static Task Publish(IPublishEndpoint endpoint, INodeVerdict verdict, Guid messageId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(verdict);
         return verdict switch
         {
-            null => Task.CompletedTask,
-            NodeTrusted t => endpoint.Publish(t, cancellationToken),
-            NodeQuarantined q => endpoint.Publish(q, cancellationToken),
-            NodeSilent s => endpoint.Publish(s, cancellationToken),
-            NodeTerminated t => endpoint.Publish(t, cancellationToken),
+            NodeTrusted t => endpoint.Publish(t, c => c.MessageId = messageId, cancellationToken),
+            NodeQuarantined q => endpoint.Publish(q, c => c.MessageId = messageId, cancellationToken),
+            NodeSilent s => endpoint.Publish(s, c => c.MessageId = messageId, cancellationToken),
+            NodeTerminated t => endpoint.Publish(t, c => c.MessageId = messageId, cancellationToken),
             _ => throw new ArgumentException($"unknown verdict type {verdict.GetType().Name}", nameof(verdict)),
         };
     }

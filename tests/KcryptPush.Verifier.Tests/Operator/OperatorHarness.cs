@@ -3,6 +3,7 @@ using KcryptPush.Contracts.V1;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Operator;
 using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Verdicts;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,9 +30,11 @@ internal sealed class OperatorHarness : IAsyncDisposable
         Operations = new NodeOperations(Nodes, Store, Key, Time);
         var services = new ServiceCollection();
         services.AddSingleton(Nodes).AddSingleton(Store).AddSingleton(Key).AddSingleton(Operations);
+        services.AddSingleton<VerdictOutbox>().AddSingleton<VerdictOutboxService>();
         services.AddMassTransitTestHarness(x => x.AddVerifierOperatorConsumers());
         _services = services.BuildServiceProvider(true);
         Harness = _services.GetRequiredService<ITestHarness>();
+        Outbox = _services.GetRequiredService<VerdictOutboxService>();
     }
 
     public ManualTime Time { get; }
@@ -48,12 +51,16 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     public ITestHarness Harness { get; }
 
+    /// <summary>Publishes the verdicts the consumers stage, as in the verifier.</summary>
+    public VerdictOutboxService Outbox { get; }
+
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 
     public static async Task<OperatorHarness> StartAsync()
     {
         var h = new OperatorHarness();
         await h.Harness.Start();
+        await h.Outbox.StartAsync(CancellationToken.None);
         return h;
     }
 
@@ -90,6 +97,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Outbox.StopAsync(CancellationToken.None);
         await Harness.Stop();
         await _services.DisposeAsync();
         Nodes.Dispose();

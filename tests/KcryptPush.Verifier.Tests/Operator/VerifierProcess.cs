@@ -8,6 +8,7 @@ internal sealed class VerifierProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     private VerifierProcess(Process process)
     {
@@ -63,6 +64,12 @@ internal sealed class VerifierProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

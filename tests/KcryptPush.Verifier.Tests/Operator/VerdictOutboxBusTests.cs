@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Messaging;
+using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Verdicts;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KcryptPush.Verifier.Tests.Operator;
+
+/// <summary>
+/// The verdict outbox against the real verifier process and a private RabbitMQ: events a verifier
+/// saved but never published (it died in between, or the broker was away) go out when it can.
+/// </summary>
+public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsyncLifetime
+{
+    private const string AlertQueue = "kcp-test-outbox-alerts";
+    private readonly RabbitMqFixture _broker;
+    private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-outbox-bus-").FullName;
+    private readonly ConcurrentQueue<(Guid? MessageId, INodeVerdict Verdict)> _received = new();
+    private ServiceProvider? _services;
+    private IBusControl? _bus;
+
+    public VerdictOutboxBusTests(RabbitMqFixture broker)
+    {
+        _broker = broker;
+    }
+
+    private string Db => Path.Combine(_dir, "verifier.db");
+
+    public async Task InitializeAsync()
+    {
+        // The alert queue exists (bound to the verdict exchanges) before any verifier publishes.
+        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create<string, string?>("Broker:Uri", _broker.Uri)]).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(_received);
+        services.AddKcryptPushBus(config, x =>
+        {
+            // One queue, one message at a time, like an alert consumer that cares about order.
+            x.AddConsumer<TrustedRecorder>().Endpoint(e => { e.Name = AlertQueue; e.ConcurrentMessageLimit = 1; });
+            x.AddConsumer<QuarantinedRecorder>().Endpoint(e => { e.Name = AlertQueue; e.ConcurrentMessageLimit = 1; });
+            x.AddConsumer<SilentRecorder>().Endpoint(e => { e.Name = AlertQueue; e.ConcurrentMessageLimit = 1; });
+        });
+        _services = services.BuildServiceProvider();
+        _bus = _services.GetRequiredService<IBusControl>();
+        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _bus.StartAsync(start.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_bus is not null)
+        {
+            await _bus.StopAsync();
+        }
+
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Verdicts_saved_by_a_verifier_that_died_before_publishing_go_out_in_order_when_it_starts_again()
+    {
+        string hash = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var at = DateTimeOffset.UtcNow;
+        PendingVerdict trusted, quarantined;
+        using (var store = new AttestationStore(Db))
+        {
+            NodeAttestation rec = store.GetOrNew(hash, at.UtcDateTime);
+            trusted = VerdictOutbox.Stage(rec, new NodeTrusted(hash, "node-a", NodeStates.Pending, at), at.UtcDateTime);
+            quarantined = VerdictOutbox.Stage(rec, new NodeQuarantined(hash, "node-a", ["pcr-policy-violation"],
+                [new AttestationReason("pcr-policy-violation", "PCR 7")], [new PcrMismatch("sha256", 7, "aa", "bb")], null, NodeStates.Trusted, at), at.UtcDateTime);
+            rec.State = NodeStates.Quarantined;
+            store.Save(rec);
+        }
+
+        using VerifierProcess verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "60s");
+
+        await WaitUntil(() => _received.Count(r => r.Verdict.TpmHash == hash) >= 2, "both verdicts on the exchange", verifier);
+        (Guid? MessageId, INodeVerdict Verdict)[] mine = [.. _received.Where(r => r.Verdict.TpmHash == hash)];
+        Assert.Equal([trusted.Id, quarantined.Id], mine.Select(r => r.MessageId));
+        Assert.IsType<NodeTrusted>(mine[0].Verdict);
+        NodeQuarantined q = Assert.IsType<NodeQuarantined>(mine[1].Verdict);
+        Assert.Equal((7, "bb"), (q.FailingPcrs[0].Index, q.FailingPcrs[0].Actual));
+
+        // Removed once confirmed: a later restart publishes nothing again.
+        await WaitUntil(() => Pending(hash).Count == 0, "the record emptied", verifier);
+        Assert.False(verifier.HasExited, verifier.Output);
+    }
+
+    [Fact]
+    public async Task A_node_that_falls_silent_while_the_broker_is_away_is_reported_even_if_the_verifier_dies_meanwhile()
+    {
+        // Interval 1 s: silence after 5 intervals without evidence.
+        var verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "1s");
+        string hash = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var enrolled = new NodeEnrolled(hash, RandomNumberGenerator.GetBytes(64), RandomNumberGenerator.GetBytes(80),
+            [0x00, 0x0b, .. RandomNumberGenerator.GetBytes(32)], "node-b", DateTimeOffset.UtcNow);
+        PendingVerdict staged;
+        try
+        {
+            await WaitUntil(() => EnrolledAsync(enrolled).GetAwaiter().GetResult(), "the verifier to learn the node", verifier);
+            await _broker.StopAsync();
+            try
+            {
+                // The verifier saves the state change and its NodeSilent; the publish waits for the broker.
+                await WaitUntil(() => StateOf(hash) == NodeStates.Silent, "the node to fall silent", verifier);
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                staged = Assert.Single(Pending(hash));
+                Assert.Equal(nameof(NodeSilent), staged.Type);
+            }
+            finally
+            {
+                verifier.Dispose(); // killed before it could publish
+                await _broker.StartAsync();
+            }
+        }
+        finally
+        {
+            verifier.Dispose();
+        }
+
+        using VerifierProcess restarted = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "1s");
+        await WaitUntil(() => _received.Any(r => r.MessageId == staged.Id), "NodeSilent from the restarted verifier", restarted, TimeSpan.FromSeconds(90));
+        NodeSilent silent = Assert.IsType<NodeSilent>(Assert.Single(_received, r => r.MessageId == staged.Id).Verdict);
+        Assert.Equal((hash, "node-b", NodeStates.Pending), (silent.TpmHash, silent.Hostname, silent.PreviousState));
+        await WaitUntil(() => Pending(hash).Count == 0, "the record emptied", restarted);
+        Assert.False(restarted.HasExited, restarted.Output);
+    }
+
+    // The verifier declares its enrolment queue when it starts: publish until it has the node.
+    private async Task<bool> EnrolledAsync(NodeEnrolled enrolled)
+    {
+        await _bus!.Publish(enrolled);
+        await Task.Delay(300);
+        using var nodes = new KcryptPush.Verifier.Enrolment.VerifierNodeStore(Db, readOnly: true);
+        return nodes.Find(enrolled.TpmHash) is not null;
+    }
+
+    private string? StateOf(string hash)
+    {
+        using var store = new AttestationStore(Db, readOnly: true);
+        return store.Find(hash)?.State;
+    }
+
+    private List<PendingVerdict> Pending(string hash)
+    {
+        using var store = new AttestationStore(Db, readOnly: true);
+        return store.Find(hash)?.PendingVerdicts ?? [];
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what, VerifierProcess verifier, TimeSpan? patience = null)
+    {
+        DateTime until = DateTime.UtcNow + (patience ?? TimeSpan.FromSeconds(45));
+        while (DateTime.UtcNow < until)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"waited in vain for {what}\n{verifier.Output}");
+    }
+
+    private sealed class TrustedRecorder(ConcurrentQueue<(Guid?, INodeVerdict)> received) : IConsumer<NodeTrusted>
+    {
+        public Task Consume(ConsumeContext<NodeTrusted> context)
+        {
+            received.Enqueue((context.MessageId, context.Message));
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class SilentRecorder(ConcurrentQueue<(Guid?, INodeVerdict)> received) : IConsumer<NodeSilent>
+    {
+        public Task Consume(ConsumeContext<NodeSilent> context)
+        {
+            received.Enqueue((context.MessageId, context.Message));
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class QuarantinedRecorder(ConcurrentQueue<(Guid?, INodeVerdict)> received) : IConsumer<NodeQuarantined>
+    {
+        public Task Consume(ConsumeContext<NodeQuarantined> context)
+        {
+            received.Enqueue((context.MessageId, context.Message));
+            return Task.CompletedTask;
+        }
+    }
+}
