@@ -42,7 +42,7 @@ public sealed class DiscoveryClient(
 
                     return await AttestOnceAsync(node, label, linked.Token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is VerifierUnavailableException or TpmTransportException or EventLogUnavailableException)
+                catch (Exception e) when (e is VerifierUnavailableException or TpmTransportException or EventLogUnavailableException or PcrsKeptChangingException)
                 {
                     lastError = e.Message.ReplaceLineEndings(" ");
                     TimeSpan delay = backoff.Next();
