@@ -24,7 +24,12 @@ internal sealed class PipelineHarness : IDisposable
         Time = new ManualTime(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
         DbPath = Path.Combine(_dir, "verifier.db");
         Nodes = new VerifierNodeStore(DbPath);
-        Store = new AttestationStore(DbPath);
+        using (var transportKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256))
+        {
+            SecretKey = SecretAtRestKey.DeriveFrom(transportKey);
+        }
+
+        Store = new AttestationStore(DbPath) { SecretKey = SecretKey };
         Issuer = new ChallengeIssuer(Store, Options, Time);
         Pipeline = NewPipeline();
         Ek = RSA.Create(2048);
@@ -38,6 +43,9 @@ internal sealed class PipelineHarness : IDisposable
     }
 
     public VerifierOptions Options { get; }
+
+    /// <summary>The key the store seals secrets under (derived from a throwaway transport key).</summary>
+    public SecretAtRestKey SecretKey { get; }
 
     public ManualTime Time { get; }
 
@@ -98,6 +106,7 @@ internal sealed class PipelineHarness : IDisposable
     public void Dispose()
     {
         Store.Dispose();
+        SecretKey.Dispose();
         Nodes.Dispose();
         Ek.Dispose();
         try

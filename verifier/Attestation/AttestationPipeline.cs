@@ -397,14 +397,33 @@ public sealed class AttestationPipeline
         var missing = new List<string>();
         foreach (string label in labels)
         {
-            if (_store.FindSecret(node.TpmHash, label) is not { } secret)
+            byte[]? secret;
+            try
+            {
+                secret = _store.OpenSecret(node.TpmHash, label);
+            }
+            catch (CryptographicException e)
+            {
+                // Not released, and said loudly: the stored ciphertext was altered or the key file replaced.
+                _log.LogError("Secret {Label} of {Node} cannot be opened: {Reason}", label, node.TpmHash, e.Message);
+                secret = null;
+            }
+
+            if (secret is null)
             {
                 missing.Add(label);
                 continue;
             }
 
-            SealedSecretParts p = SecretSeal.Seal(ek, node.AkName, node.TpmHash, label, secret.Value);
-            sealedSecrets.Add(new SealedSecret(p.Label, p.CredentialBlob, p.EncryptedSecret, p.Nonce, p.Ciphertext, p.Tag));
+            try
+            {
+                SealedSecretParts p = SecretSeal.Seal(ek, node.AkName, node.TpmHash, label, secret);
+                sealedSecrets.Add(new SealedSecret(p.Label, p.CredentialBlob, p.EncryptedSecret, p.Nonce, p.Ciphertext, p.Tag));
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
         }
 
         return (sealedSecrets.ToArray(), missing.ToArray());

@@ -28,7 +28,7 @@ public static class VerifierAttestationRegistration
         VerifierOptions options = VerifierOptions.From(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
-        services.AddSingleton(_ => new AttestationStore(dbPath) { HistoryLength = options.HistoryLength });
+        services.AddSingleton(sp => new AttestationStore(dbPath) { HistoryLength = options.HistoryLength, SecretKey = sp.GetService<SecretAtRestKey>() });
         services.AddSingleton<ChallengeIssuer>();
         services.AddSingleton<IAttestationPolicy, AkPolicy>();
         services.AddSingleton<IAttestationPolicy, PcrSelectiveEnrollmentPolicy>();

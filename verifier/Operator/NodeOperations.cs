@@ -157,7 +157,8 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
         return OperatorResults.Success($"AK policy {m.Mode}");
     }
 
-    /// <summary>Opens the passphrase with the verifier's transport key and stores it (the audit names the label, never the value).</summary>
+    /// <summary>Opens the passphrase with the verifier's transport key and stores it sealed at rest
+    /// (<see cref="SecretAtRestKey"/>; the audit names the label, never the value).</summary>
     public OperatorCommandResult SetSecret(SetSecret m)
     {
         ArgumentNullException.ThrowIfNull(m);

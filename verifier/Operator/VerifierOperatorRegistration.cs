@@ -1,4 +1,5 @@
 using KcryptPush.Verifier.Policies;
+using KcryptPush.Verifier.Store;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,7 +17,8 @@ public static class VerifierOperatorRegistration
 
     /// <summary>
     /// Registers the secret transport key (<see cref="SecretTransportKey.PathBeside"/> the database,
-    /// loaded or generated when the service starts), <see cref="NodeOperations"/> and the
+    /// loaded or generated when the service starts) and the <see cref="SecretAtRestKey"/> derived from
+    /// it, <see cref="NodeOperations"/> and the
     /// <see cref="OperatorQuarantinePolicy"/> among the attestation policies. Needs the node and
     /// attestation stores registered.
     /// </summary>
@@ -25,6 +27,7 @@ public static class VerifierOperatorRegistration
         string keyPath = SecretTransportKey.PathBeside(dbPath);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => SecretTransportKey.LoadOrCreate(keyPath));
+        services.AddSingleton(sp => SecretAtRestKey.DeriveFrom(sp.GetRequiredService<SecretTransportKey>().Key));
         services.AddSingleton<NodeOperations>();
         services.AddSingleton<IAttestationPolicy, OperatorQuarantinePolicy>();
         services.AddHostedService<SecretKeyStartup>();

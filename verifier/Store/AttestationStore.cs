@@ -51,6 +51,9 @@ public sealed class AttestationStore : IDisposable
     /// <summary>How many history records are kept per node (default 100).</summary>
     public int HistoryLength { get; init; } = 100;
 
+    /// <summary>The key secrets are sealed under; without it, secrets can be listed by label but not set or read.</summary>
+    public SecretAtRestKey? SecretKey { get; init; }
+
     /// <summary>How many event logs are kept per node (default 4).</summary>
     public int LogsPerNode { get; init; } = 4;
 
@@ -182,19 +185,52 @@ public sealed class AttestationStore : IDisposable
 
     // ---- secrets ----
 
-    /// <summary>Sets a partition secret (the value is never written to the audit).</summary>
+    /// <summary>Sets a partition secret, sealed under <see cref="SecretKey"/> (the value is never written to the audit).</summary>
+    /// <exception cref="InvalidOperationException">The store was opened without <see cref="SecretKey"/>.</exception>
     public void SetSecret(string tpmHash, string label, byte[] value, string actor, DateTime nowUtc)
     {
         ArgumentNullException.ThrowIfNull(label);
         ArgumentNullException.ThrowIfNull(value);
+        SecretAtRestKey key = RequireSecretKey();
         string id = tpmHash + "\n" + label;
         bool existed = _secrets.FindById(id) is not null;
-        _secrets.Upsert(new SecretRecord { Id = id, TpmHash = tpmHash, Label = label, Value = value, SetAt = nowUtc });
+        var record = new SecretRecord { Id = id, TpmHash = tpmHash, Label = label, SetAt = nowUtc };
+        key.Seal(record, value);
+        _secrets.Upsert(record);
         AddAudit(tpmHash, actor, $"secret {label}", existed ? "set" : null, "set", nowUtc);
     }
 
-    /// <summary>The secret for a label, if configured.</summary>
+    /// <summary>The secret's record (label, when set, ciphertext), if configured.</summary>
     public SecretRecord? FindSecret(string tpmHash, string label) => _secrets.FindById(tpmHash + "\n" + label);
+
+    /// <summary>The passphrase for a label, if configured; the caller zeroes it after use.</summary>
+    /// <exception cref="InvalidOperationException">The store was opened without <see cref="SecretKey"/>.</exception>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The stored ciphertext does not authenticate.</exception>
+    public byte[]? OpenSecret(string tpmHash, string label)
+    {
+        SecretAtRestKey key = RequireSecretKey();
+        return FindSecret(tpmHash, label) is not { } record ? null
+            : record.IsSealed ? key.Open(record)
+            : (byte[])record.Value.Clone();
+    }
+
+    /// <summary>Seals records still holding a plaintext passphrase (written before secrets were sealed at
+    /// rest); returns how many.</summary>
+    public int SealPlaintextSecrets()
+    {
+        SecretAtRestKey key = RequireSecretKey();
+        int sealedCount = 0;
+        foreach (SecretRecord record in _secrets.FindAll().Where(r => !r.IsSealed).ToList())
+        {
+            byte[] plaintext = record.Value;
+            key.Seal(record, plaintext);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
+            _secrets.Update(record);
+            sealedCount++;
+        }
+
+        return sealedCount;
+    }
 
     /// <summary>The labels configured for a node.</summary>
     public IReadOnlyList<string> SecretLabels(string tpmHash) =>
@@ -275,4 +311,7 @@ public sealed class AttestationStore : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _db.Dispose();
+
+    private SecretAtRestKey RequireSecretKey() => SecretKey
+        ?? throw new InvalidOperationException("this store was opened without the secret key (verifier.secret-key): secrets cannot be set or read");
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using KcryptPush.Agent.Attestation;
 using KcryptPush.Messaging;
 using KcryptPush.Integration.Tests.Enrolment;
@@ -58,16 +57,18 @@ public sealed class AttestationClassFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Configures a partition secret in the verifier's store with the verifier's own store class
-    /// (LiteDB shared mode, so this works while the verifier runs). The test project does not
-    /// reference the verifier, so the class is loaded from the verifier's build output.
+    /// Configures a partition secret as an operator does: <c>kcrypt-push-verifier nodes set-secret</c>
+    /// over the broker, the passphrase on stdin, encrypted to the running verifier's key.
     /// </summary>
     public void SetSecret(string tpmHash, string label, string passphrase)
     {
-        Assembly verifier = Assembly.LoadFrom(KcryptPushBinaries.Verifier);
-        Type storeType = verifier.GetType("KcryptPush.Verifier.Store.AttestationStore", throwOnError: true)!;
-        using var store = (IDisposable)Activator.CreateInstance(storeType, Services.VerifierDb, false)!;
-        storeType.GetMethod("SetSecret")!.Invoke(store, [tpmHash, label, System.Text.Encoding.UTF8.GetBytes(passphrase), "integration-test", DateTime.UtcNow]);
+        ProcessResult r = ProcessRunner.Run("dotnet",
+            [KcryptPushBinaries.Verifier, "nodes", "set-secret", tpmHash, label, "--operator", "integration-test", "--broker", Broker.Uri],
+            stdin: passphrase + "\n", timeout: TimeSpan.FromSeconds(60));
+        if (r.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"nodes set-secret failed ({r.ExitCode}): {r.StdErr}{r.StdOut}\n{Diagnostics()}");
+        }
     }
 
     /// <summary>The verifier's output, for failure messages.</summary>

@@ -22,7 +22,6 @@ public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixt
     {
         using var nodes = new Nodes([new AgentNode(f, 0, SharedLog), new AgentNode(f, 1, SharedLog), new AgentNode(f, 2, SharedLog)]);
         string passphrase = "correct horse \"battery\" staple " + Guid.NewGuid().ToString("N");
-        f.SetSecret(nodes[0].TpmHash, Label, passphrase);
         foreach (AgentNode n in nodes)
         {
             n.Start();
@@ -36,6 +35,7 @@ public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixt
         }
 
         // The discovery plugin of the node with a configured secret prints exactly {"data": "<passphrase>"}.
+        f.SetSecret(nodes[0].TpmHash, Label, passphrase);
         ProcessResult released = await nodes[0].DiscoverAsync(Label);
         Assert.True(released.ExitCode == 0, released.StdErr);
         Assert.Equal("{\"data\": " + JsonSerializer.Serialize(passphrase, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "}", released.StdOut);
@@ -88,9 +88,9 @@ public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixt
     {
         using var nodes = new Nodes([new AgentNode(f, 3, SharedLog)]);
         AgentNode n = nodes[0];
-        f.SetSecret(n.TpmHash, Label, "never-released");
         n.Start();
         await f.Verdicts.WaitForAsync(m => m.Is("NodeTrusted") && Hash(m) == n.TpmHash, Patience, "NodeTrusted (TOFU)", () => n.Output + f.Diagnostics());
+        f.SetSecret(n.TpmHash, Label, "never-released");
         await WaitForQuotesAsync(n, 3);
 
         // Reboot into the same firmware with another boot application: log and PCRs agree.

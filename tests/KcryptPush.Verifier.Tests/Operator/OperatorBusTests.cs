@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
+using KcryptPush.Verifier.Operator;
 using KcryptPush.Verifier.Store;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -98,9 +99,24 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         JsonElement pcr7 = Assert.Single(show.GetProperty("pcrPolicy").EnumerateArray(), p => p.GetProperty("bank").GetString() == "sha256");
         Assert.Equal((7, "enforce", value), (pcr7.GetProperty("index").GetInt32(), pcr7.GetProperty("mode").GetString(), pcr7.GetProperty("value").GetString()));
         Assert.Contains(show.GetProperty("audit").EnumerateArray(), a => a.GetProperty("actor").GetString() == "alice" && a.GetProperty("what").GetString() == "secret COS_PERSISTENT");
-        using (var store = new AttestationStore(Db, readOnly: true))
+        // Sealed at rest: the file holds no passphrase; the key derived from verifier.secret-key opens it.
+        using (var transport = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(Db)))
+        using (var secretKey = SecretAtRestKey.DeriveFrom(transport.Key))
+        using (var store = new AttestationStore(Db, readOnly: true) { SecretKey = secretKey })
         {
-            Assert.Equal(Passphrase, Encoding.UTF8.GetString(store.FindSecret(hash, "COS_PERSISTENT")!.Value));
+            SecretRecord record = store.FindSecret(hash, "COS_PERSISTENT")!;
+            Assert.True(record.IsSealed);
+            Assert.Empty(record.Value);
+            Assert.Equal(Passphrase, Encoding.UTF8.GetString(store.OpenSecret(hash, "COS_PERSISTENT")!));
+        }
+
+        byte[] passphraseBytes = Encoding.UTF8.GetBytes(Passphrase);
+        foreach (string file in Directory.GetFiles(_dir, "verifier*.db"))
+        {
+            using var copy = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var bytes = new MemoryStream();
+            copy.CopyTo(bytes);
+            Assert.True(bytes.ToArray().AsSpan().IndexOf(passphraseBytes) < 0, $"{file} holds the passphrase in plaintext");
         }
 
         // The text table names the node too.

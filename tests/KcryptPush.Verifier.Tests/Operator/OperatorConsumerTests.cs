@@ -183,13 +183,13 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         OperatorCommandResult r = await _h.Command(SecretTransport.Seal(_h.Key.PublicKey, hash, "COS_PERSISTENT", Encoding.UTF8.GetBytes("pässphrase 1"), Alice));
 
         Assert.True(r.Succeeded, r.Message);
-        Assert.Equal("pässphrase 1", Encoding.UTF8.GetString(_h.Store.FindSecret(hash, "COS_PERSISTENT")!.Value));
+        Assert.Equal("pässphrase 1", Encoding.UTF8.GetString(_h.Store.OpenSecret(hash, "COS_PERSISTENT")!));
         AuditRecord audit = _h.Store.Audit(hash, 1)[0];
         Assert.Equal((Alice, "secret COS_PERSISTENT", (string?)null, "set"), (audit.Actor, audit.What, audit.OldValue, audit.NewValue));
         Assert.DoesNotContain(_h.Store.Audit(hash), a => (a.OldValue + a.NewValue + a.What).Contains("pässphrase", StringComparison.Ordinal));
 
         await _h.Command(SecretTransport.Seal(_h.Key.PublicKey, hash, "COS_PERSISTENT", "second"u8, "bob"));
-        Assert.Equal("second", Encoding.UTF8.GetString(_h.Store.FindSecret(hash, "COS_PERSISTENT")!.Value));
+        Assert.Equal("second", Encoding.UTF8.GetString(_h.Store.OpenSecret(hash, "COS_PERSISTENT")!));
         Assert.Equal(("bob", "set"), (_h.Store.Audit(hash, 1)[0].Actor, _h.Store.Audit(hash, 1)[0].OldValue));
     }
 
@@ -224,7 +224,7 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Empty(_h.Store.SecretLabels(hash));
         Assert.Empty(_h.Store.SecretLabels(other));
         Assert.True((await _h.Command(good)).Succeeded);
-        Assert.Equal("secret"u8.ToArray(), _h.Store.FindSecret(hash, "L")!.Value);
+        Assert.Equal("secret"u8.ToArray(), _h.Store.OpenSecret(hash, "L")!);
     }
 
     [Fact]

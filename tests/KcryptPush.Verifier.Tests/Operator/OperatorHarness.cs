@@ -25,8 +25,9 @@ internal sealed class OperatorHarness : IAsyncDisposable
         Time = new ManualTime(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
         DbPath = Path.Combine(_dir, "verifier.db");
         Nodes = new VerifierNodeStore(DbPath);
-        Store = new AttestationStore(DbPath);
         Key = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(DbPath));
+        SecretKey = SecretAtRestKey.DeriveFrom(Key.Key);
+        Store = new AttestationStore(DbPath) { SecretKey = SecretKey };
         Operations = new NodeOperations(Nodes, Store, Key, Time);
         var services = new ServiceCollection();
         services.AddSingleton(Nodes).AddSingleton(Store).AddSingleton(Key).AddSingleton(Operations);
@@ -46,6 +47,8 @@ internal sealed class OperatorHarness : IAsyncDisposable
     public AttestationStore Store { get; }
 
     public SecretTransportKey Key { get; }
+
+    public SecretAtRestKey SecretKey { get; }
 
     public NodeOperations Operations { get; }
 
@@ -103,6 +106,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
         Nodes.Dispose();
         Store.Dispose();
         Key.Dispose();
+        SecretKey.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 }
