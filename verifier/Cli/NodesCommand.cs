@@ -155,7 +155,7 @@ internal static class NodesCommand
         var hash = Hash();
         var label = new Argument<string>("LABEL") { Description = "the partition label, e.g. COS_PERSISTENT" };
         var cmd = new Command("set-secret",
-            "set a partition secret: the passphrase is the first line of stdin; it is encrypted to the verifier's key (ECDH P-256, HKDF-SHA256, AES-GCM) before it leaves")
+            "set a partition secret: the passphrase is the first line of stdin; it is encrypted to the verifier's key (ECDH P-256, HKDF-SHA256, AES-GCM) before it leaves; the node may be one that has not enrolled yet (the secret waits for its first passing attestation)")
         {
             hash, label,
         };

@@ -158,7 +158,8 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
     }
 
     /// <summary>Opens the passphrase with the verifier's transport key and stores it sealed at rest
-    /// (<see cref="SecretAtRestKey"/>; the audit names the label, never the value).</summary>
+    /// (<see cref="SecretAtRestKey"/>; the audit names the label, never the value). The node need not
+    /// have enrolled yet: a passphrase can be provisioned by TPM hash ahead of the node's first boot.</summary>
     public OperatorCommandResult SetSecret(SetSecret m)
     {
         ArgumentNullException.ThrowIfNull(m);
@@ -170,11 +171,6 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
         if (!OperatorInput.IsText(m.Label))
         {
             return OperatorResults.Bad($"a secret label is 1..{OperatorInput.MaxTextLength} characters without control characters");
-        }
-
-        if (!Known(m.TpmHash))
-        {
-            return OperatorResults.Unknown(m.TpmHash);
         }
 
         byte[] passphrase;
@@ -194,8 +190,23 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
                 return OperatorResults.Bad("the passphrase is empty");
             }
 
-            store.SetSecret(m.TpmHash, m.Label, passphrase, m.Operator, Now);
-            return OperatorResults.Success($"secret {m.Label} set");
+            // DESIGN.md: an operator-provisioned passphrase, with attestation data learned on first
+            // contact. A node that has not enrolled yet gets a Pending record (TOFU for AK and PCRs
+            // as for any new node), so list, show and delete know it.
+            bool enrolled = nodes.Find(m.TpmHash) is not null;
+            lock (store.NodeGate(m.TpmHash))
+            {
+                if (store.Find(m.TpmHash) is null)
+                {
+                    store.Save(store.GetOrNew(m.TpmHash, Now));
+                }
+
+                store.SetSecret(m.TpmHash, m.Label, passphrase, m.Operator, Now);
+            }
+
+            return OperatorResults.Success(enrolled
+                ? $"secret {m.Label} set"
+                : $"secret {m.Label} set for a node that has not enrolled yet: released once it enrols and passes attestation");
         }
         finally
         {

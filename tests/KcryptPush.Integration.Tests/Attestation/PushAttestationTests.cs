@@ -22,6 +22,10 @@ public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixt
     {
         using var nodes = new Nodes([new AgentNode(f, 0, SharedLog), new AgentNode(f, 1, SharedLog), new AgentNode(f, 2, SharedLog)]);
         string passphrase = "correct horse \"battery\" staple " + Guid.NewGuid().ToString("N");
+
+        // Provisioned by TPM hash before the node ever contacted the registrar (DESIGN.md's
+        // operator-provisioned passphrase, attestation data learned on first contact).
+        f.SetSecret(nodes[0].TpmHash, Label, passphrase);
         foreach (AgentNode n in nodes)
         {
             n.Start();
@@ -35,7 +39,6 @@ public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixt
         }
 
         // The discovery plugin of the node with a configured secret prints exactly {"data": "<passphrase>"}.
-        f.SetSecret(nodes[0].TpmHash, Label, passphrase);
         ProcessResult released = await nodes[0].DiscoverAsync(Label);
         Assert.True(released.ExitCode == 0, released.StdErr);
         Assert.Equal("{\"data\": " + JsonSerializer.Serialize(passphrase, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "}", released.StdOut);

@@ -129,7 +129,6 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         [
             await _h.Command(new SetPcrPolicy(hash, "sha256", 0, PolicyModes.Learn, null, Alice)),
             await _h.Command(new SetAkPolicy(hash, PolicyModes.Learn, Alice)),
-            await _h.Command(SecretTransport.Seal(_h.Key.PublicKey, hash, "L", "x"u8, Alice)),
             await _h.Command(new QuarantineNode(hash, "stolen", Alice)),
             await _h.Command(new ReleaseNode(hash, Alice)),
             await _h.Command(new DeleteNode(hash, Alice)),
@@ -140,6 +139,30 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Empty(_h.Store.SecretLabels(hash));
         Assert.Empty(_h.Store.Audit(hash));
         Assert.False(await _h.Harness.Published.Any<NodeQuarantined>());
+    }
+
+    [Fact]
+    public async Task A_secret_can_be_provisioned_by_tpm_hash_before_the_node_enrols()
+    {
+        string hash = OperatorHarness.NewHash();
+
+        OperatorCommandResult r = await _h.Command(SecretTransport.Seal(_h.Key.PublicKey, hash, "COS_PERSISTENT", "early"u8, Alice));
+
+        Assert.True(r.Succeeded, r.Message);
+        Assert.Contains("not enrolled yet", r.Message, StringComparison.Ordinal);
+        Assert.Equal("early"u8.ToArray(), _h.Store.OpenSecret(hash, "COS_PERSISTENT"));
+        NodeAttestation rec = _h.Store.Find(hash)!;
+        Assert.Equal((NodeStates.Pending, null, null), (rec.State, rec.AkMode, rec.Pcrs));
+        Assert.Contains(_h.Operations.List().Nodes, n => n.TpmHash == hash && n.State == NodeStates.Pending);
+        (NodeDetails? shown, _) = await _h.Show(hash);
+        Assert.Equal(["COS_PERSISTENT"], shown!.SecretLabels);
+        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What) == (Alice, "secret COS_PERSISTENT"));
+
+        // Enrolling later changes nothing of it; delete forgets it like any node.
+        _h.Enrol(tpmHash: hash);
+        Assert.Equal("early"u8.ToArray(), _h.Store.OpenSecret(hash, "COS_PERSISTENT"));
+        Assert.True((await _h.Command(new DeleteNode(hash, Alice))).Succeeded);
+        Assert.Empty(_h.Store.SecretLabels(hash));
     }
 
     [Fact]

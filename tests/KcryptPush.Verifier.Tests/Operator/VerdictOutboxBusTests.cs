@@ -140,6 +140,11 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
     {
         await _bus!.Publish(enrolled);
         await Task.Delay(300);
+        if (!File.Exists(Db))
+        {
+            return false; // the verifier has not opened its database yet
+        }
+
         using var nodes = new KcryptPush.Verifier.Enrolment.VerifierNodeStore(Db, readOnly: true);
         return nodes.Find(enrolled.TpmHash) is not null;
     }
