@@ -57,6 +57,8 @@ public sealed class VerdictOutboxTests : IDisposable
             new NodeSilent(_h.TpmHash, "n1", null, 7, NodeStates.Trusted, at),
             new NodeSilent(_h.TpmHash, "n1", at.AddMinutes(-3), 7, NodeStates.Trusted, at),
             new NodeTerminated(_h.TpmHash, "n1", 42, NodeStates.Trusted, at),
+            new NodeReleased(_h.TpmHash, "n1", "bob", "alice: disk stolen", NodeStates.Quarantined, at),
+            new NodeReleased(_h.TpmHash, "n1", "bob", null, NodeStates.Quarantined, at),
         ];
         var record = new NodeAttestation { TpmHash = _h.TpmHash };
 

@@ -270,13 +270,17 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
         }
     }
 
-    /// <summary>Lifts a quarantine (and an operator's hold): the node is Pending until its next attestation.</summary>
-    public OperatorCommandResult Release(ReleaseNode m)
+    /// <summary>
+    /// Lifts a quarantine (and an operator's hold): the node is Pending until its next attestation.
+    /// When the state changed, a <see cref="NodeReleased"/> is staged in the node's record for
+    /// <see cref="VerdictOutbox"/> and returned.
+    /// </summary>
+    public (OperatorCommandResult Result, NodeReleased? Verdict) Release(ReleaseNode m)
     {
         ArgumentNullException.ThrowIfNull(m);
         if (Problem(m.TpmHash, m.Operator) is { } bad)
         {
-            return bad;
+            return (bad, null);
         }
 
         lock (store.NodeGate(m.TpmHash))
@@ -284,17 +288,18 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             NodeAttestation? rec = store.Find(m.TpmHash);
             if (rec is null)
             {
-                return nodes.Find(m.TpmHash) is null
+                return (nodes.Find(m.TpmHash) is null
                     ? OperatorResults.Unknown(m.TpmHash)
-                    : OperatorResults.Success($"{NodeStates.Pending}, not quarantined: nothing changed");
+                    : OperatorResults.Success($"{NodeStates.Pending}, not quarantined: nothing changed"), null);
             }
 
             if (rec.State != NodeStates.Quarantined && rec.OperatorQuarantine is null)
             {
-                return OperatorResults.Success($"{rec.State}, not quarantined: nothing changed");
+                return (OperatorResults.Success($"{rec.State}, not quarantined: nothing changed"), null);
             }
 
             DateTime now = Now;
+            string? heldFor = rec.OperatorQuarantine;
             if (rec.OperatorQuarantine is not null)
             {
                 store.AddAudit(m.TpmHash, m.Operator, AttestationReasonCodes.OperatorQuarantine, rec.OperatorQuarantine, "released", now);
@@ -304,14 +309,16 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             if (rec.State != NodeStates.Quarantined)
             {
                 store.Save(rec);
-                return OperatorResults.Success($"{rec.State}: quarantine hold lifted");
+                return (OperatorResults.Success($"{rec.State}: quarantine hold lifted"), null);
             }
 
             rec.State = NodeStates.Pending;
             rec.StateSince = now;
+            var verdict = new NodeReleased(m.TpmHash, nodes.Find(m.TpmHash)?.Hostname ?? "", m.Operator, heldFor, NodeStates.Quarantined, Utc(now));
+            VerdictOutbox.Stage(rec, verdict, now);
             store.Save(rec);
             store.AddAudit(m.TpmHash, m.Operator, "state", NodeStates.Quarantined, NodeStates.Pending, now);
-            return OperatorResults.Success($"{NodeStates.Pending} until its next attestation");
+            return (OperatorResults.Success($"{NodeStates.Pending} until its next attestation"), verdict);
         }
     }
 

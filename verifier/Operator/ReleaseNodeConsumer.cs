@@ -1,15 +1,23 @@
 using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Verdicts;
 using MassTransit;
 
 namespace KcryptPush.Verifier.Operator;
 
-/// <summary>Answers <see cref="ReleaseNode"/>: Quarantined → Pending.</summary>
-public sealed class ReleaseNodeConsumer(NodeOperations operations) : IConsumer<ReleaseNode>
+/// <summary>Answers <see cref="ReleaseNode"/>: Quarantined → Pending; the <see cref="NodeReleased"/>
+/// staged in the node's record goes out through <see cref="VerdictOutbox"/>.</summary>
+public sealed class ReleaseNodeConsumer(NodeOperations operations, VerdictOutbox outbox) : IConsumer<ReleaseNode>
 {
     /// <inheritdoc/>
     public async Task Consume(ConsumeContext<ReleaseNode> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await context.RespondAsync(operations.Release(context.Message)).ConfigureAwait(false);
+        (OperatorCommandResult result, NodeReleased? verdict) = operations.Release(context.Message);
+        if (verdict is not null)
+        {
+            outbox.Notify(verdict.TpmHash);
+        }
+
+        await context.RespondAsync(result).ConfigureAwait(false);
     }
 }

@@ -11,7 +11,7 @@ public sealed class PendingVerdict
     /// verifier that dies after the broker confirmed but before removing the record publishes again).</summary>
     public Guid Id { get; set; }
 
-    /// <summary>The contract type name: NodeTrusted, NodeQuarantined, NodeSilent or NodeTerminated.</summary>
+    /// <summary>The contract type name: NodeTrusted, NodeQuarantined, NodeSilent, NodeTerminated or NodeReleased.</summary>
     public string Type { get; set; } = string.Empty;
 
     /// <summary>The event as JSON.</summary>

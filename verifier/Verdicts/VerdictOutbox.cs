@@ -52,6 +52,7 @@ public sealed class VerdictOutbox
                 nameof(NodeQuarantined) => JsonSerializer.Deserialize<NodeQuarantined>(pending.Json, Json),
                 nameof(NodeSilent) => JsonSerializer.Deserialize<NodeSilent>(pending.Json, Json),
                 nameof(NodeTerminated) => JsonSerializer.Deserialize<NodeTerminated>(pending.Json, Json),
+                nameof(NodeReleased) => JsonSerializer.Deserialize<NodeReleased>(pending.Json, Json),
                 _ => throw new InvalidDataException($"pending verdict {pending.Id} has unknown type '{pending.Type}'"),
             };
             return verdict ?? throw new InvalidDataException($"pending verdict {pending.Id} ({pending.Type}) is JSON null");

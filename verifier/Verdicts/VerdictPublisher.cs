@@ -29,6 +29,7 @@ public static class VerdictPublisher
             NodeQuarantined q => endpoint.Publish(q, c => c.MessageId = messageId, cancellationToken),
             NodeSilent s => endpoint.Publish(s, c => c.MessageId = messageId, cancellationToken),
             NodeTerminated t => endpoint.Publish(t, c => c.MessageId = messageId, cancellationToken),
+            NodeReleased r => endpoint.Publish(r, c => c.MessageId = messageId, cancellationToken),
             _ => throw new ArgumentException($"unknown verdict type {verdict.GetType().Name}", nameof(verdict)),
         };
     }

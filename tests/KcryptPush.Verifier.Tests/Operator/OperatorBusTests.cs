@@ -23,6 +23,7 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
     private readonly RabbitMqFixture _broker;
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-operator-bus-").FullName;
     private readonly ConcurrentQueue<NodeQuarantined> _quarantined = new();
+    private readonly ConcurrentQueue<NodeReleased> _released = new();
     private ServiceProvider? _services;
     private IBusControl? _bus;
     private VerifierProcess? _verifier;
@@ -41,7 +42,12 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(_quarantined);
-        services.AddKcryptPushBus(config, x => x.AddConsumer<QuarantineRecorder>().Endpoint(e => e.Name = "kcp-test-alerts"));
+        services.AddSingleton(_released);
+        services.AddKcryptPushBus(config, x =>
+        {
+            x.AddConsumer<QuarantineRecorder>().Endpoint(e => e.Name = "kcp-test-alerts");
+            x.AddConsumer<ReleaseRecorder>().Endpoint(e => e.Name = "kcp-test-alerts");
+        });
         _services = services.BuildServiceProvider();
         _bus = _services.GetRequiredService<IBusControl>();
         using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -136,6 +142,8 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         // release: Pending; set-ak learn. The second quarantine published nothing.
         Ok(await Nodes(null, "release", hash, "--operator", "bob"));
         Assert.Equal(NodeStates.Pending, (await ListRow(hash))?.GetProperty("state").GetString());
+        NodeReleased released = await WaitFor(() => _released.FirstOrDefault(e => e.TpmHash == hash));
+        Assert.Equal(("bob", "bob: disk reported stolen", NodeStates.Quarantined), (released.Operator, released.HeldFor, released.PreviousState));
         Ok(await Nodes(null, "set-ak", hash, "--learn"));
         Assert.Single(_quarantined, e => e.TpmHash == hash);
 
@@ -202,7 +210,16 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("no NodeQuarantined arrived");
+        throw new TimeoutException($"no {typeof(T).Name} arrived");
+    }
+
+    private sealed class ReleaseRecorder(ConcurrentQueue<NodeReleased> received) : IConsumer<NodeReleased>
+    {
+        public Task Consume(ConsumeContext<NodeReleased> context)
+        {
+            received.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class QuarantineRecorder(ConcurrentQueue<NodeQuarantined> received) : IConsumer<NodeQuarantined>

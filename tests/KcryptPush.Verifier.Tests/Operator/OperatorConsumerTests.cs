@@ -299,6 +299,12 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         AuditRecord a = _h.Store.Audit(hash, 1)[0];
         Assert.Equal(("bob", "state", NodeStates.Quarantined, NodeStates.Pending), (a.Actor, a.What, a.OldValue, a.NewValue));
 
+        // Alerting hears of it: who released, what the hold was, the state before.
+        Assert.True(await _h.Harness.Published.Any<NodeReleased>());
+        NodeReleased released = Assert.Single(_h.Harness.Published.Select<NodeReleased>()).Context.Message;
+        Assert.Equal((hash, "bob", $"{Alice}: check", NodeStates.Quarantined, NodeStates.Pending),
+            (released.TpmHash, released.Operator, released.HeldFor, released.PreviousState, released.State));
+
         NodeAttestation rec = _h.Store.Find(hash)!;
         rec.State = NodeStates.Trusted;
         _h.Store.Save(rec);
@@ -306,6 +312,8 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.True(r.Succeeded);
         Assert.Contains("nothing changed", r.Message, StringComparison.Ordinal);
         Assert.Equal(NodeStates.Trusted, _h.Store.Find(hash)!.State);
+        Assert.Single(_h.Harness.Published.Select<NodeReleased>());
+        Assert.Empty(_h.Store.Find(hash)!.PendingVerdicts);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class OperatorQuarantinePolicyTests : IDisposable
         Assert.Null(held.Verdict); // already Quarantined: no second event
         Assert.Equal(NodeStates.Quarantined, _h.Record.State);
 
-        Assert.True(_ops.Release(new ReleaseNode(_h.TpmHash, "bob")).Succeeded);
+        Assert.True(_ops.Release(new ReleaseNode(_h.TpmHash, "bob")).Result.Succeeded);
         Assert.Null(_h.Record.OperatorQuarantine);
         Assert.Equal(NodeStates.Pending, _h.Record.State);
         AttestationOutcome released = Attest(["COS_PERSISTENT"]);
