@@ -5,6 +5,8 @@
 #   scripts/rabbitmq.sh start DIR [AMQP_PORT]   start (waits until ready); prints the amqp:// URI
 #   scripts/rabbitmq.sh stop DIR                stop by the node's PID file
 #   scripts/rabbitmq.sh ctl DIR ARGS...         rabbitmqctl against that node
+#   scripts/rabbitmq.sh users DIR               one user per role with least privilege (see below);
+#                                               writes DIR/users/ROLE.uri (mode 0600) and prints them
 #
 # DIR holds the Erlang cookie (DIR/home), config, mnesia, logs and DIR/rabbit.pid. The node name is
 # derived from the port, so several brokers can run side by side. guest/guest works from 127.0.0.1.
@@ -12,7 +14,7 @@ set -euo pipefail
 
 RMQ=/usr/lib/rabbitmq/bin
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -82,9 +84,81 @@ ctl() {
   "$RMQ/rabbitmqctl" -n "$RABBITMQ_NODENAME" "$@"
 }
 
+# Roles and what each may touch (RabbitMQ permissions: configure, write, read regexes on the names
+# of exchanges and queues; an exchange and a queue of the same name share a regex). MassTransit
+# names a process's reply queue HOST_PROCESS_bus_ID; message-type exchanges are
+# KcryptPush.Contracts.V1:TYPE. What matters: an agent cannot publish NodeEnrolled (enrol a node past
+# the registrar's checks) or a verdict, cannot read any queue but its own reply queue, and cannot
+# send operator commands; only the verifier publishes verdicts and reads the verifier's queues.
+# Agents and operators send to the services' exchanges (exchange:NAME addresses), so they need no
+# right on the services' queues beyond the exchange of the same name (configure lets them declare
+# it, and would let them delete it: a denial of service that the verifier reports as silence).
+bus='[^:]+_bus_[a-z0-9]+'
+c='KcryptPush\.Contracts\.V1:'
+verdicts='NodeTrusted|NodeQuarantined|NodeSilent|NodeTerminated|NodeReleased'
+operator_msgs='ListNodes|ShowNode|SetPcrPolicy|SetAkPolicy|SetSecret|GetSecretKey|QuarantineNode|ReleaseNode|DeleteNode'
+role_permissions() { # role -> "configure write read"
+  case $1 in
+    registrar)
+      echo "^(kcrypt-push-registrar|${c}(RegisterNode|CredentialProof|NodeEnrolled)|$bus)\$" \
+           "^(kcrypt-push-registrar|${c}NodeEnrolled|$bus)\$" \
+           "^(kcrypt-push-registrar|${c}(RegisterNode|CredentialProof)|$bus)\$" ;;
+    verifier)
+      echo "^(kcrypt-push-verifier-(attestation|enrolment|operator)|${c}(RequestChallenge|QuoteSubmitted|NodeEnrolled|$operator_msgs|$verdicts|INodeVerdict)|$bus)\$" \
+           "^(kcrypt-push-verifier-(attestation|enrolment|operator)|${c}($verdicts|INodeVerdict)|$bus)\$" \
+           "^(kcrypt-push-verifier-(attestation|enrolment|operator)|${c}(RequestChallenge|QuoteSubmitted|NodeEnrolled|$operator_msgs|$verdicts)|$bus)\$" ;;
+    agent)
+      echo "^(kcrypt-push-verifier-attestation|kcrypt-push-registrar|$bus)\$" \
+           "^(kcrypt-push-verifier-attestation|kcrypt-push-registrar|$bus)\$" \
+           "^($bus)\$" ;;
+    operator)
+      echo "^(kcrypt-push-verifier-operator|$bus)\$" \
+           "^(kcrypt-push-verifier-operator|$bus)\$" \
+           "^($bus)\$" ;;
+  esac
+}
+
+# RabbitMQ's rabbit_password_hashing_sha256: base64(salt ‖ SHA-256(salt ‖ password)), 4-byte salt.
+password_hash() {
+  local tmp
+  tmp=$(mktemp -d)
+  head -c 4 /dev/urandom > "$tmp/salt"
+  cat "$tmp/salt" <(printf '%s' "$1") | openssl dgst -sha256 -binary > "$tmp/digest"
+  cat "$tmp/salt" "$tmp/digest" | base64 -w0
+  rm -rf "$tmp"
+}
+
+json_string() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
+
+# All users and permissions in one import_definitions (each rabbitmqctl call starts an Erlang VM).
+users() {
+  local d port role pw perms defs users_json="" perms_json="" sep=""
+  d=$(cd "$1" && pwd)
+  port=$(cat "$d/amqp.port")
+  mkdir -p "$d/users"
+  chmod 700 "$d/users"
+  for role in registrar verifier agent operator; do
+    pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    read -r -a perms <<< "$(role_permissions "$role")"
+    users_json+="$sep{\"name\":\"kcrypt-$role\",\"password_hash\":\"$(password_hash "$pw")\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":[]}"
+    perms_json+="$sep{\"user\":\"kcrypt-$role\",\"vhost\":\"/\",\"configure\":$(json_string "${perms[0]}"),\"write\":$(json_string "${perms[1]}"),\"read\":$(json_string "${perms[2]}")}"
+    sep=","
+    (umask 077; echo "amqp://kcrypt-$role:$pw@127.0.0.1:$port/" > "$d/users/$role.uri.new")
+  done
+  defs="$d/users/definitions.json"
+  (umask 077; printf '{"users":[%s],"permissions":[%s]}\n' "$users_json" "$perms_json" > "$defs")
+  ctl "$d" import_definitions "$defs" -q > /dev/null
+  rm -f "$defs"
+  for role in registrar verifier agent operator; do
+    mv "$d/users/$role.uri.new" "$d/users/$role.uri"
+    echo "$role $(cat "$d/users/$role.uri")"
+  done
+}
+
 case "${1:-}" in
   start) [ $# -ge 2 ] || usage; shift; start "$@" ;;
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
   ctl) [ $# -ge 3 ] || usage; shift; ctl "$@" ;;
+  users) [ $# -eq 2 ] || usage; users "$2" ;;
   *) usage ;;
 esac

@@ -55,7 +55,11 @@ case "$cmd" in
       dotnet build "$p" -c Release -v quiet -nologo > "$dir/build-$p.log" 2>&1 \
         || { cat "$dir/build-$p.log" >&2; echo "run-system: building $p failed" >&2; exit 1; }
     done
-    broker=$(scripts/rabbitmq.sh start "$dir/broker")
+    scripts/rabbitmq.sh start "$dir/broker" > /dev/null
+    # One broker user per role, least privilege (scripts/rabbitmq.sh users): an agent's credentials
+    # cannot enrol a node past the registrar, publish a verdict or read the verifier's queues.
+    scripts/rabbitmq.sh users "$dir/broker" > /dev/null
+    role_uri() { cat "$dir/broker/users/$1.uri"; }
     for i in $(seq 1 "$agents"); do
       uri=$(scripts/swtpm.sh start "$dir/tpm$i")
       cp "$dir/tpm$i/ek-ca/root.pem" "$dir/ek-ca/tpm$i-root.pem"
@@ -63,20 +67,20 @@ case "$cmd" in
       scripts/seed-pcrs.sh "$(cat "$dir/tpm$i/server.port")" "$log" "$(bin verifier)"
       echo "$uri" > "$dir/tpm$i/uri"
     done
-    start_bg registrar "$(bin registrar)" run --broker "$broker" --db "$dir/registrar.db" --ek-ca-dir "$dir/ek-ca"
-    start_bg verifier "$(bin verifier)" run --broker "$broker" --db "$dir/verifier.db" --interval "$interval"
+    start_bg registrar "$(bin registrar)" run --broker "$(role_uri registrar)" --db "$dir/registrar.db" --ek-ca-dir "$dir/ek-ca"
+    start_bg verifier "$(bin verifier)" run --broker "$(role_uri verifier)" --db "$dir/verifier.db" --interval "$interval"
     for i in $(seq 1 "$agents"); do
-      start_bg "agent$i" "$(bin agent)" run --broker "$broker" --tpm "$(cat "$dir/tpm$i/uri")" \
+      start_bg "agent$i" "$(bin agent)" run --broker "$(role_uri agent)" --tpm "$(cat "$dir/tpm$i/uri")" \
         --event-log "$log" --interval "$interval"
     done
-    echo "broker $broker; $agents agents; logs and PIDs in $dir"
+    echo "broker $(cat "$dir/broker/amqp.uri") (admin); per-role users in $dir/broker/users/*.uri; $agents agents; logs and PIDs in $dir"
     echo "watch:  $0 status -d $dir    stop: $0 stop -d $dir"
     ;;
   status)
     echo "== registrar"; "$(bin registrar)" nodes list --db "$dir/registrar.db" || true
     echo "== verifier"
-    if [ -f "$dir/broker/amqp.uri" ]; then
-      "$(bin verifier)" nodes list --broker "$(cat "$dir/broker/amqp.uri")" || true
+    if [ -f "$dir/broker/users/operator.uri" ]; then
+      "$(bin verifier)" nodes list --broker "$(cat "$dir/broker/users/operator.uri")" || true
     fi
     ;;
   stop) stop_all ;;

@@ -28,9 +28,17 @@ public static class KcryptPushQueues
     /// </summary>
     public const string VerdictExchange = "KcryptPush.Contracts.V1:INodeVerdict";
 
-    /// <summary>The MassTransit short address of the verifier's attestation queue, for request clients.</summary>
-    public static Uri VerifierAttestationAddress { get; } = new("queue:" + VerifierAttestation);
+    /// <summary>Verifier: consumes the operator commands (requests from <c>kcrypt-push-verifier nodes</c>).</summary>
+    public const string VerifierOperator = "kcrypt-push-verifier-operator";
 
-    /// <summary>The MassTransit short address of the registrar's queue, for request clients.</summary>
-    public static Uri RegistrarAddress { get; } = new("queue:" + Registrar);
+    /// <summary>Where agents send RequestChallenge and QuoteSubmitted: the exchange of the verifier's
+    /// attestation queue. An exchange address, not a queue address, so a sender needs no right on the
+    /// queue itself (declaring a queue would let it read or delete it; see scripts/rabbitmq.sh users).</summary>
+    public static Uri VerifierAttestationAddress { get; } = new("exchange:" + VerifierAttestation);
+
+    /// <summary>Where agents send RegisterNode and CredentialProof: the registrar queue's exchange.</summary>
+    public static Uri RegistrarAddress { get; } = new("exchange:" + Registrar);
+
+    /// <summary>Where operators send commands: the verifier operator queue's exchange.</summary>
+    public static Uri VerifierOperatorAddress { get; } = new("exchange:" + VerifierOperator);
 }

@@ -45,6 +45,31 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Creates one user per role with least privilege (<c>scripts/rabbitmq.sh users</c>) and returns
+    /// role → amqp URI (registrar, verifier, agent, operator). <see cref="Uri"/> stays the admin (guest).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> CreateRoleUsersAsync()
+    {
+        (int code, string stdout, string stderr) = await Script("users", _dir).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"scripts/rabbitmq.sh users failed ({code}): {stderr}");
+        }
+
+        var roles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] f = line.Split(' ', 2);
+            if (f.Length == 2)
+            {
+                roles[f[0]] = f[1];
+            }
+        }
+
+        return roles;
+    }
+
     /// <summary>rabbitmqctl against this node.</summary>
     public Task<(int Code, string Stdout, string Stderr)> Ctl(params string[] args) => Script(["ctl", _dir, .. args]);
 

@@ -15,8 +15,8 @@ public static class VerifierAttestationRegistration
     /// <summary>The queue of RequestChallenge and QuoteSubmitted.</summary>
     public const string Queue = KcryptPushQueues.VerifierAttestation;
 
-    /// <summary>The MassTransit short address of <see cref="Queue"/>, for the agent's request clients.</summary>
-    public static Uri Address { get; } = new("queue:" + Queue);
+    /// <summary>Where the agent's request clients send (the exchange of <see cref="Queue"/>).</summary>
+    public static Uri Address => KcryptPushQueues.VerifierAttestationAddress;
 
     /// <summary>
     /// Registers options, the attestation store (same LiteDB file), the challenge issuer, the

@@ -1,3 +1,4 @@
+using KcryptPush.Messaging;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
 using MassTransit;
@@ -10,10 +11,10 @@ namespace KcryptPush.Verifier.Operator;
 public static class VerifierOperatorRegistration
 {
     /// <summary>The queue of the operator requests (apart from the attestation queue, so commands never wait behind quotes).</summary>
-    public const string Queue = "kcrypt-push-verifier-operator";
+    public const string Queue = KcryptPushQueues.VerifierOperator;
 
-    /// <summary>The MassTransit short address of <see cref="Queue"/>, for the command line's request clients.</summary>
-    public static Uri Address { get; } = new("queue:" + Queue);
+    /// <summary>Where the command line's request clients send (the exchange of <see cref="Queue"/>).</summary>
+    public static Uri Address => KcryptPushQueues.VerifierOperatorAddress;
 
     /// <summary>
     /// Registers the secret transport key (<see cref="SecretTransportKey.PathBeside"/> the database,

@@ -37,7 +37,7 @@ public sealed class AgentNode : IDisposable
     public void Start()
     {
         Agent = ServiceProcess.Start($"agent{Index}", "dotnet",
-            [KcryptPushBinaries.Agent, "run", "--broker", _f.Broker.Uri, "--tpm", Tpm.TpmUri, "--interval", AttestationClassFixture.Interval, "--event-log", LogPath],
+            [KcryptPushBinaries.Agent, "run", "--broker", _f.AgentBrokerUri, "--tpm", Tpm.TpmUri, "--interval", AttestationClassFixture.Interval, "--event-log", LogPath],
             new Dictionary<string, string?>
             {
                 ["KCRYPTPUSH_Agent__Hostname"] = Hostname,
@@ -77,7 +77,7 @@ public sealed class AgentNode : IDisposable
 
     /// <summary><c>kcrypt-push-agent discovery.password</c> with the kcrypt event for <paramref name="label"/> on stdin.</summary>
     public Task<ProcessResult> DiscoverAsync(string label, string timeout = "60s") => Task.Run(() => ProcessRunner.Run("dotnet",
-        [KcryptPushBinaries.Agent, "discovery.password", "--broker", _f.Broker.Uri, "--tpm", Tpm.TpmUri, "--event-log", LogPath, "--timeout", timeout],
+        [KcryptPushBinaries.Agent, "discovery.password", "--broker", _f.AgentBrokerUri, "--tpm", Tpm.TpmUri, "--event-log", LogPath, "--timeout", timeout],
         stdin: "{\"data\": \"{\\\"label\\\":\\\"" + label + "\\\",\\\"name\\\":\\\"/dev/sda3\\\",\\\"uuid\\\":\\\"0f3c6c2e-1111-4a5b-9c1d-2e3f4a5b6c7d\\\"}\"}",
         timeout: TimeSpan.FromSeconds(120)));
 

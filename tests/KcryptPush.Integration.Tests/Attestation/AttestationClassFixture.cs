@@ -29,6 +29,12 @@ public sealed class AttestationClassFixture : IAsyncLifetime
 
     public KcryptPushServices Services { get; private set; } = null!;
 
+    /// <summary>Broker URI per role (registrar, verifier, agent, operator).</summary>
+    public IReadOnlyDictionary<string, string> Roles { get; private set; } = null!;
+
+    /// <summary>The agents' broker URI.</summary>
+    public string AgentBrokerUri => Roles["agent"];
+
     public ServiceProcess Verifier { get; private set; } = null!;
 
     public ExchangeSpy Verdicts { get; private set; } = null!;
@@ -41,11 +47,15 @@ public sealed class AttestationClassFixture : IAsyncLifetime
     {
         Task<SwtpmPool> tpms = Task.Run(() => SwtpmPool.Start(TpmCount));
         await Broker.InitializeAsync();
+
+        // Every process runs as its role's broker user (least privilege), as scripts/run-system.sh
+        // sets them up; the spies below use the admin.
+        Roles = await Broker.CreateRoleUsersAsync();
         Tpms = await tpms;
-        Services = new KcryptPushServices(Broker);
+        Services = new KcryptPushServices(Broker) { RegistrarBrokerUri = Roles["registrar"] };
         Services.StartRegistrar(SwtpmPool.CaDirectory(Services.Directory, [.. Tpms.Instances]));
         Verifier = ServiceProcess.Start("verifier", "dotnet",
-            [KcryptPushBinaries.Verifier, "run", "--broker", Broker.Uri, "--db", Services.VerifierDb, "--interval", Interval],
+            [KcryptPushBinaries.Verifier, "run", "--broker", Roles["verifier"], "--db", Services.VerifierDb, "--interval", Interval],
             new Dictionary<string, string?>
             {
                 ["KCRYPTPUSH_Verifier__SilentIntervals"] = SilentIntervals.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -63,7 +73,7 @@ public sealed class AttestationClassFixture : IAsyncLifetime
     public void SetSecret(string tpmHash, string label, string passphrase)
     {
         ProcessResult r = ProcessRunner.Run("dotnet",
-            [KcryptPushBinaries.Verifier, "nodes", "set-secret", tpmHash, label, "--operator", "integration-test", "--broker", Broker.Uri],
+            [KcryptPushBinaries.Verifier, "nodes", "set-secret", tpmHash, label, "--operator", "integration-test", "--broker", Roles["operator"]],
             stdin: passphrase + "\n", timeout: TimeSpan.FromSeconds(60));
         if (r.ExitCode != 0)
         {

@@ -23,6 +23,12 @@ public sealed class KcryptPushServices : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>The broker URI the registrar runs with (the admin's unless a role user is set).</summary>
+    public string? RegistrarBrokerUri { get; set; }
+
+    /// <summary>The broker URI the verifier runs with (the admin's unless a role user is set).</summary>
+    public string? VerifierBrokerUri { get; set; }
+
     public string RegistrarDb => Path.Combine(Directory, "registrar.db");
 
     public string VerifierDb => Path.Combine(Directory, "verifier.db");
@@ -35,7 +41,7 @@ public sealed class KcryptPushServices : IDisposable
     public ServiceProcess StartRegistrar(string ekCaDir, bool requireEkCertificate = true, IReadOnlyDictionary<string, string?>? environment = null)
     {
         Registrar = ServiceProcess.Start("registrar", "dotnet",
-            [KcryptPushBinaries.Registrar, "run", "--broker", _broker.Uri, "--db", RegistrarDb, "--ek-ca-dir", ekCaDir,
+            [KcryptPushBinaries.Registrar, "run", "--broker", RegistrarBrokerUri ?? _broker.Uri, "--db", RegistrarDb, "--ek-ca-dir", ekCaDir,
                 "--require-ek-cert", requireEkCertificate ? "true" : "false"],
             environment);
         return Registrar;
@@ -43,7 +49,7 @@ public sealed class KcryptPushServices : IDisposable
 
     public ServiceProcess StartVerifier()
     {
-        Verifier = ServiceProcess.Start("verifier", "dotnet", [KcryptPushBinaries.Verifier, "run", "--broker", _broker.Uri, "--db", VerifierDb]);
+        Verifier = ServiceProcess.Start("verifier", "dotnet", [KcryptPushBinaries.Verifier, "run", "--broker", VerifierBrokerUri ?? _broker.Uri, "--db", VerifierDb]);
         return Verifier;
     }
 
