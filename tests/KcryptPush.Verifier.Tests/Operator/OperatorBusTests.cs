@@ -1,14 +1,9 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using KcryptPush.Contracts.V1;
-using KcryptPush.Messaging;
 using KcryptPush.Verifier.Operator;
 using KcryptPush.Verifier.Store;
-using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KcryptPush.Verifier.Tests.Operator;
 
@@ -22,10 +17,7 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
     private const string Passphrase = "correct horse battery staple ü";
     private readonly RabbitMqFixture _broker;
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-operator-bus-").FullName;
-    private readonly ConcurrentQueue<NodeQuarantined> _quarantined = new();
-    private readonly ConcurrentQueue<NodeReleased> _released = new();
-    private ServiceProvider? _services;
-    private IBusControl? _bus;
+    private AlertBus? _alerts;
     private VerifierProcess? _verifier;
 
     public OperatorBusTests(RabbitMqFixture broker)
@@ -38,33 +30,15 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
     public async Task InitializeAsync()
     {
         _verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "60s");
-        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create<string, string?>("Broker:Uri", _broker.Uri)]).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(_quarantined);
-        services.AddSingleton(_released);
-        services.AddKcryptPushBus(config, x =>
-        {
-            x.AddConsumer<QuarantineRecorder>().Endpoint(e => e.Name = "kcp-test-alerts");
-            x.AddConsumer<ReleaseRecorder>().Endpoint(e => e.Name = "kcp-test-alerts");
-        });
-        _services = services.BuildServiceProvider();
-        _bus = _services.GetRequiredService<IBusControl>();
-        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _bus.StartAsync(start.Token);
+        _alerts = await AlertBus.StartAsync(_broker.Uri, "kcp-test-alerts");
     }
 
     public async Task DisposeAsync()
     {
         _verifier?.Dispose();
-        if (_bus is not null)
+        if (_alerts is not null)
         {
-            await _bus.StopAsync();
-        }
-
-        if (_services is not null)
-        {
-            await _services.DisposeAsync();
+            await _alerts.DisposeAsync();
         }
 
         Directory.Delete(_dir, recursive: true);
@@ -132,7 +106,7 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
 
         // quarantine: state changes, NodeQuarantined (operator-quarantine) reaches an alert queue once.
         Ok(await Nodes(null, "quarantine", hash, "--reason", "disk reported stolen", "--operator", "bob"));
-        NodeQuarantined q = await WaitFor(() => _quarantined.FirstOrDefault(e => e.TpmHash == hash));
+        NodeQuarantined q = await _alerts!.WaitForAsync<NodeQuarantined>(e => e.TpmHash == hash);
         Assert.Equal([AttestationReasonCodes.OperatorQuarantine], q.ReasonCodes);
         Assert.Equal((NodeStates.Pending, "node-ops"), (q.PreviousState, q.Hostname));
         Assert.Contains("disk reported stolen", q.Reasons[0].Message, StringComparison.Ordinal);
@@ -142,10 +116,10 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         // release: Pending; set-ak learn. The second quarantine published nothing.
         Ok(await Nodes(null, "release", hash, "--operator", "bob"));
         Assert.Equal(NodeStates.Pending, (await ListRow(hash))?.GetProperty("state").GetString());
-        NodeReleased released = await WaitFor(() => _released.FirstOrDefault(e => e.TpmHash == hash));
+        NodeReleased released = await _alerts.WaitForAsync<NodeReleased>(e => e.TpmHash == hash);
         Assert.Equal(("bob", "bob: disk reported stolen", NodeStates.Quarantined), (released.Operator, released.HeldFor, released.PreviousState));
         Ok(await Nodes(null, "set-ak", hash, "--learn"));
-        Assert.Single(_quarantined, e => e.TpmHash == hash);
+        Assert.Single(_alerts.Of<NodeQuarantined>(), e => e.TpmHash == hash);
 
         // delete: gone; show is then exit 1 with one line naming node-unknown.
         JsonElement deleted = Ok(await Nodes(null, "delete", hash, "--json"));
@@ -182,7 +156,7 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         string last = "";
         while (DateTime.UtcNow < until)
         {
-            await _bus!.Publish(enrolled);
+            await _alerts!.Bus.Publish(enrolled);
             (int code, string stdout, string stderr) = await Nodes(null, "list", "--json", "--timeout", "3s");
             if (code == 0 && JsonDocument.Parse(stdout).RootElement.EnumerateArray().FirstOrDefault(n => n.GetProperty("tpmHash").GetString() == hash) is { ValueKind: JsonValueKind.Object } row)
             {
@@ -194,40 +168,5 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         }
 
         throw new TimeoutException($"the verifier never listed {hash}: {last}\n{_verifier!.Output}");
-    }
-
-    private static async Task<T> WaitFor<T>(Func<T?> probe)
-        where T : class
-    {
-        DateTime until = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < until)
-        {
-            if (probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"no {typeof(T).Name} arrived");
-    }
-
-    private sealed class ReleaseRecorder(ConcurrentQueue<NodeReleased> received) : IConsumer<NodeReleased>
-    {
-        public Task Consume(ConsumeContext<NodeReleased> context)
-        {
-            received.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class QuarantineRecorder(ConcurrentQueue<NodeQuarantined> received) : IConsumer<NodeQuarantined>
-    {
-        public Task Consume(ConsumeContext<NodeQuarantined> context)
-        {
-            received.Enqueue(context.Message);
-            return Task.CompletedTask;
-        }
     }
 }

@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using KcryptPush.Contracts.V1;
-using KcryptPush.Messaging;
 using KcryptPush.Verifier.Store;
 using KcryptPush.Verifier.Verdicts;
-using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KcryptPush.Verifier.Tests.Operator;
 
@@ -16,12 +12,9 @@ namespace KcryptPush.Verifier.Tests.Operator;
 /// </summary>
 public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsyncLifetime
 {
-    private const string AlertQueue = "kcp-test-outbox-alerts";
     private readonly RabbitMqFixture _broker;
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-outbox-bus-").FullName;
-    private readonly ConcurrentQueue<(Guid? MessageId, INodeVerdict Verdict)> _received = new();
-    private ServiceProvider? _services;
-    private IBusControl? _bus;
+    private AlertBus _alerts = null!;
 
     public VerdictOutboxBusTests(RabbitMqFixture broker)
     {
@@ -30,38 +23,14 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
 
     private string Db => Path.Combine(_dir, "verifier.db");
 
-    public async Task InitializeAsync()
-    {
-        // The alert queue exists (bound to the verdict exchanges) before any verifier publishes.
-        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create<string, string?>("Broker:Uri", _broker.Uri)]).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(_received);
-        services.AddKcryptPushBus(config, x =>
-        {
-            // One queue, one message at a time, like an alert consumer that cares about order.
-            x.AddConsumer<TrustedRecorder>().Endpoint(e => { e.Name = AlertQueue; e.ConcurrentMessageLimit = 1; });
-            x.AddConsumer<QuarantinedRecorder>().Endpoint(e => { e.Name = AlertQueue; e.ConcurrentMessageLimit = 1; });
-            x.AddConsumer<SilentRecorder>().Endpoint(e => { e.Name = AlertQueue; e.ConcurrentMessageLimit = 1; });
-        });
-        _services = services.BuildServiceProvider();
-        _bus = _services.GetRequiredService<IBusControl>();
-        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _bus.StartAsync(start.Token);
-    }
+    private ConcurrentQueue<(Guid? MessageId, INodeVerdict Verdict)> Received => _alerts.Received;
+
+    // The alert queue exists (bound to the verdict exchanges) before any verifier publishes.
+    public async Task InitializeAsync() => _alerts = await AlertBus.StartAsync(_broker.Uri, "kcp-test-outbox-alerts");
 
     public async Task DisposeAsync()
     {
-        if (_bus is not null)
-        {
-            await _bus.StopAsync();
-        }
-
-        if (_services is not null)
-        {
-            await _services.DisposeAsync();
-        }
-
+        await _alerts.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -83,8 +52,8 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
 
         using VerifierProcess verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "60s");
 
-        await WaitUntil(() => _received.Count(r => r.Verdict.TpmHash == hash) >= 2, "both verdicts on the exchange", verifier);
-        (Guid? MessageId, INodeVerdict Verdict)[] mine = [.. _received.Where(r => r.Verdict.TpmHash == hash)];
+        await WaitUntil(() => Received.Count(r => r.Verdict.TpmHash == hash) >= 2, "both verdicts on the exchange", verifier);
+        (Guid? MessageId, INodeVerdict Verdict)[] mine = [.. Received.Where(r => r.Verdict.TpmHash == hash)];
         Assert.Equal([trusted.Id, quarantined.Id], mine.Select(r => r.MessageId));
         Assert.IsType<NodeTrusted>(mine[0].Verdict);
         NodeQuarantined q = Assert.IsType<NodeQuarantined>(mine[1].Verdict);
@@ -128,8 +97,8 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
         }
 
         using VerifierProcess restarted = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "1s");
-        await WaitUntil(() => _received.Any(r => r.MessageId == staged.Id), "NodeSilent from the restarted verifier", restarted, TimeSpan.FromSeconds(90));
-        NodeSilent silent = Assert.IsType<NodeSilent>(Assert.Single(_received, r => r.MessageId == staged.Id).Verdict);
+        await WaitUntil(() => Received.Any(r => r.MessageId == staged.Id), "NodeSilent from the restarted verifier", restarted, TimeSpan.FromSeconds(90));
+        NodeSilent silent = Assert.IsType<NodeSilent>(Assert.Single(Received, r => r.MessageId == staged.Id).Verdict);
         Assert.Equal((hash, "node-b", NodeStates.Pending), (silent.TpmHash, silent.Hostname, silent.PreviousState));
         await WaitUntil(() => Pending(hash).Count == 0, "the record emptied", restarted);
         Assert.False(restarted.HasExited, restarted.Output);
@@ -138,7 +107,7 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
     // The verifier declares its enrolment queue when it starts: publish until it has the node.
     private async Task<bool> EnrolledAsync(NodeEnrolled enrolled)
     {
-        await _bus!.Publish(enrolled);
+        await _alerts.Bus.Publish(enrolled);
         await Task.Delay(300);
         if (!File.Exists(Db))
         {
@@ -175,32 +144,5 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
         }
 
         throw new TimeoutException($"waited in vain for {what}\n{verifier.Output}");
-    }
-
-    private sealed class TrustedRecorder(ConcurrentQueue<(Guid?, INodeVerdict)> received) : IConsumer<NodeTrusted>
-    {
-        public Task Consume(ConsumeContext<NodeTrusted> context)
-        {
-            received.Enqueue((context.MessageId, context.Message));
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class SilentRecorder(ConcurrentQueue<(Guid?, INodeVerdict)> received) : IConsumer<NodeSilent>
-    {
-        public Task Consume(ConsumeContext<NodeSilent> context)
-        {
-            received.Enqueue((context.MessageId, context.Message));
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class QuarantinedRecorder(ConcurrentQueue<(Guid?, INodeVerdict)> received) : IConsumer<NodeQuarantined>
-    {
-        public Task Consume(ConsumeContext<NodeQuarantined> context)
-        {
-            received.Enqueue((context.MessageId, context.Message));
-            return Task.CompletedTask;
-        }
     }
 }
