@@ -1,3 +1,14 @@
 using BenchmarkDotNet.Running;
+using KcryptPush.Bench;
+using KcryptPush.Bench.Load;
+
+// `load ...` runs the load generator against a running verifier; anything else goes to BenchmarkDotNet.
+if (args is ["load", .. var rest])
+{
+    return LoadOptions.Parse(rest, BenchData.Shared("eventlogs", "gcp-ubuntu2104-nosb.bin")) is { } options
+        ? await LoadGenerator.RunAsync(options)
+        : 2;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
