@@ -7,6 +7,13 @@
 #   scripts/rabbitmq.sh ctl DIR ARGS...         rabbitmqctl against that node
 #   scripts/rabbitmq.sh users DIR               one user per role with least privilege (see below);
 #                                               writes DIR/users/ROLE.uri (mode 0600) and prints them
+#   scripts/rabbitmq.sh start-tls DIR [AMQP_PORT [AMQPS_PORT]]
+#                                               start with a TLS listener too (see tls_setup below):
+#                                               a private CA and certificates in DIR/tls/; prints the
+#                                               amqp:// URI, then the amqps:// URI (last line)
+#     env KCRYPT_RMQ_MTLS=1                     the broker requires a client certificate (mutual TLS)
+#     env KCRYPT_RMQ_TLS_NAMES=SAN              the server certificate's names (default
+#                                               DNS:localhost,IP:127.0.0.1)
 #
 # DIR holds the Erlang cookie (DIR/home), config, mnesia, logs and DIR/rabbit.pid. The node name is
 # derived from the port, so several brokers can run side by side. guest/guest works from 127.0.0.1.
@@ -14,7 +21,7 @@ set -euo pipefail
 
 RMQ=/usr/lib/rabbitmq/bin
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +66,7 @@ start() {
   : > "$d/rabbitmq-env.conf"
   echo '[].' > "$d/enabled_plugins"
   printf 'listeners.tcp.1 = 127.0.0.1:%s\nloopback_users = none\n' "$port" > "$d/rabbitmq.conf"
+  if [ -f "$d/tls.conf" ]; then cat "$d/tls.conf" >> "$d/rabbitmq.conf"; fi
   echo "$port" > "$d/amqp.port"
   env_for "$d" "$port"
   setsid "$RMQ/rabbitmq-server" > "$d/log/console.out" 2>&1 < /dev/null &
@@ -155,7 +163,71 @@ users() {
   done
 }
 
+# A private CA (DIR/tls/ca.pem), a server certificate for KCRYPT_RMQ_TLS_NAMES signed by it
+# (server.pem/server.key) and a client certificate (client.pem/client.key, CN kcrypt-client) for
+# mutual TLS, made once per DIR; and DIR/tls.conf, the listener that start adds to rabbitmq.conf.
+# RabbitMQ TLS guide (https://www.rabbitmq.com/docs/ssl): verify_peer asks for a client certificate
+# and checks it against cacertfile; fail_if_no_peer_cert refuses clients that present none.
+tls_setup() {
+  local d=$1 tlsport=$2 t names mtls
+  t=$d/tls
+  names=${KCRYPT_RMQ_TLS_NAMES:-DNS:localhost,IP:127.0.0.1}
+  mtls=false
+  if [ "${KCRYPT_RMQ_MTLS:-0}" = 1 ]; then mtls=true; fi
+  if [ ! -f "$t/server.pem" ]; then
+    mkdir -p "$t"
+    chmod 700 "$t"
+    (
+      cd "$t"
+      umask 077
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null
+      openssl req -x509 -new -key ca.key -sha256 -days 30 -subj "/CN=kcrypt-push test CA $(basename "$d")" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -out ca.pem
+      for leaf in server client; do
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$leaf.key" 2>/dev/null
+        if [ "$leaf" = server ]; then
+          printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$names" > "$leaf.ext"
+          openssl req -new -key "$leaf.key" -subj "/CN=${names#*:}" -out "$leaf.csr"
+        else
+          printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$leaf.ext"
+          openssl req -new -key "$leaf.key" -subj "/CN=kcrypt-client" -out "$leaf.csr"
+        fi
+        openssl x509 -req -in "$leaf.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -sha256 -days 30 \
+          -extfile "$leaf.ext" -out "$leaf.pem" 2>/dev/null
+        rm -f "$leaf.csr" "$leaf.ext"
+      done
+      chmod 644 ca.pem server.pem client.pem
+    )
+  fi
+  printf '%s\n' "listeners.ssl.1 = 127.0.0.1:$tlsport" \
+    "ssl_options.cacertfile = $t/ca.pem" \
+    "ssl_options.certfile = $t/server.pem" \
+    "ssl_options.keyfile = $t/server.key" \
+    "ssl_options.verify = verify_peer" \
+    "ssl_options.fail_if_no_peer_cert = $mtls" > "$d/tls.conf"
+  echo "$tlsport" > "$d/amqps.port"
+}
+
+start_tls() {
+  local d port tlsport
+  d=$(mkdir -p "$1" && cd "$1" && pwd)
+  port=${2:-$(cat "$d/amqp.port" 2>/dev/null || free_port)}
+  tlsport=${3:-$(cat "$d/amqps.port" 2>/dev/null || true)}
+  if [ -z "$tlsport" ]; then
+    for _ in $(seq 1 200); do
+      tlsport=$(free_port)
+      [ "$tlsport" != "$port" ] && break
+    done
+  fi
+  tls_setup "$d" "$tlsport"
+  start "$d" "$port"
+  local host=${KCRYPT_RMQ_TLS_NAMES:-DNS:localhost}
+  host=${host%%,*}
+  echo "amqps://guest:guest@${host#*:}:$tlsport/" | tee "$d/amqps.uri"
+}
+
 case "${1:-}" in
+  start-tls) [ $# -ge 2 ] || usage; shift; start_tls "$@" ;;
   start) [ $# -ge 2 ] || usage; shift; start "$@" ;;
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
   ctl) [ $# -ge 3 ] || usage; shift; ctl "$@" ;;

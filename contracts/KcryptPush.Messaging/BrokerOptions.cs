@@ -3,7 +3,7 @@ namespace KcryptPush.Messaging;
 /// <summary>
 /// Broker settings, bound from the <c>Broker</c> configuration section (appsettings.json,
 /// <c>KCRYPTPUSH_Broker__Uri</c>, the <c>KCRYPTPUSH_BROKER</c> alias, or <c>--broker</c>;
-/// DESIGN.md "Command-line contract").
+/// DESIGN.md "Command-line contract"). TLS trust and client certificates: <see cref="BrokerTls"/>.
 /// </summary>
 public sealed class BrokerOptions
 {
@@ -36,4 +36,23 @@ public sealed class BrokerOptions
 
     /// <summary>Connection name shown in the broker's management UI (defaults to the service name).</summary>
     public string? ConnectionName { get; set; }
+
+    /// <summary>
+    /// PEM file with the CA certificate(s) that signed the broker's certificate, for <c>amqps://</c>
+    /// to a broker under a private CA (<c>KCRYPTPUSH_Broker__CaFile</c>). When set, the broker's
+    /// certificate must chain to one of these and to nothing else (the system roots are not
+    /// consulted); when unset, it must chain to a system-trusted root. Either way its name must
+    /// match the URI's host. See <see cref="BrokerTls"/>.
+    /// </summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>
+    /// PEM certificate this service presents to the broker for mutual TLS
+    /// (<c>KCRYPTPUSH_Broker__ClientCertificateFile</c>); its key is in <see cref="ClientKeyFile"/>
+    /// or, when that is unset, in the same file. Only with <c>amqps://</c>.
+    /// </summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>Unencrypted PEM private key of <see cref="ClientCertificateFile"/> (<c>KCRYPTPUSH_Broker__ClientKeyFile</c>).</summary>
+    public string? ClientKeyFile { get; set; }
 }

@@ -2,6 +2,9 @@ using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace KcryptPush.Messaging;
@@ -15,6 +18,11 @@ namespace KcryptPush.Messaging;
 /// </summary>
 public static class KcryptPushBus
 {
+    private static readonly Action<ILogger, string, int, string, Exception?> RefusedCertificate = LoggerMessage.Define<string, int, string>(
+        LogLevel.Error,
+        new EventId(1, "BrokerCertificateRefused"),
+        "Broker TLS: refusing the certificate of {Host}:{Port}: {Reason}");
+
     /// <summary>
     /// Adds the bus. <paramref name="configure"/> registers the service's consumers and request
     /// clients; consumers are put on endpoints by <c>ConfigureEndpoints</c> (give them an explicit
@@ -33,6 +41,8 @@ public static class KcryptPushBus
             .Validate(o => o.RequestTimeout > TimeSpan.Zero && o.RetryMinInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryMinInterval,
                 "Broker:RequestTimeout and the retry intervals must be positive, RetryMaxInterval >= RetryMinInterval")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerTlsOptionsValidation>();
+        services.TryAddSingleton(sp => BrokerTls.Load(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
 
         // The host starts even while the broker is away: MassTransit reconnects on its own, and a
         // service must come up (and report status) without waiting for the broker.
@@ -58,6 +68,8 @@ public static class KcryptPushBus
             {
                 var broker = context.GetRequiredService<IOptions<BrokerOptions>>().Value;
                 var address = BrokerAddress.Parse(broker.Uri);
+                BrokerTls tls = context.GetRequiredService<BrokerTls>();
+                ILogger log = context.GetService<ILoggerFactory>()?.CreateLogger(typeof(BrokerTls).FullName!) ?? NullLogger.Instance;
                 cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, broker.ConnectionName ?? AppDomain.CurrentDomain.FriendlyName, h =>
                 {
                     h.Username(address.Username);
@@ -68,7 +80,24 @@ public static class KcryptPushBus
                         h.UseSsl(s =>
                         {
                             s.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+                            // The name checked against the certificate's SAN (and sent as SNI):
+                            // the URI's host, never disabled (BrokerTls).
                             s.ServerName = address.Host;
+                            s.CertificateValidationCallback = (_, certificate, chain, errors) =>
+                            {
+                                if (tls.Validate(certificate, chain, errors, out string? reason))
+                                {
+                                    return true;
+                                }
+
+                                RefusedCertificate(log, address.Host, address.Port, reason!, null);
+                                return false;
+                            };
+                            if (tls.ClientCertificate is not null)
+                            {
+                                s.Certificate = tls.ClientCertificate;
+                            }
                         });
                     }
                 });
