@@ -22,7 +22,7 @@ namespace KcryptPush.Integration.Tests.Broker;
 /// </summary>
 public sealed class BrokerTlsTests : IClassFixture<TlsBrokerFixture>, IDisposable
 {
-    private static readonly TimeSpan RefusalDeadline = TimeSpan.FromSeconds(8);
+    internal static readonly TimeSpan RefusalDeadline = TimeSpan.FromSeconds(8);
     private readonly TlsBrokerFixture _broker;
     private readonly string _dir = Directory.CreateTempSubdirectory("kcp-tls-test-").FullName;
 
@@ -200,13 +200,13 @@ public sealed class BrokerTlsTests : IClassFixture<TlsBrokerFixture>, IDisposabl
         return provider.GetRequiredService<IOptions<BrokerOptions>>().Value;
     }
 
-    private static IConfiguration Configuration(string uri, (string Key, string Value)[] settings) =>
+    internal static IConfiguration Configuration(string uri, (string Key, string Value)[] settings) =>
         new ConfigurationBuilder()
             .AddInMemoryCollection([KeyValuePair.Create("Broker:Uri", (string?)uri), .. settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))])
             .Build();
 
     /// <summary>Starts a bus that must not connect; returns the reason it logged for refusing the broker.</summary>
-    private static async Task<string> RefusedAsync(string uri, params (string Key, string Value)[] settings)
+    internal static async Task<string> RefusedAsync(string uri, params (string Key, string Value)[] settings)
     {
         await using TestBus bus = TestBus.Create(uri, settings);
         using var deadline = new CancellationTokenSource(RefusalDeadline);
@@ -220,7 +220,7 @@ public sealed class BrokerTlsTests : IClassFixture<TlsBrokerFixture>, IDisposabl
         return refusals[0];
     }
 
-    private sealed class TestBus : IAsyncDisposable
+    internal sealed class TestBus : IAsyncDisposable
     {
         private readonly ServiceProvider _provider;
         private readonly LogCollector _logs;
@@ -296,6 +296,63 @@ public sealed class BrokerTlsTests : IClassFixture<TlsBrokerFixture>, IDisposabl
     }
 }
 
+/// <summary>
+/// Mutual TLS: the broker (<c>ssl_options.fail_if_no_peer_cert = true</c>) refuses a client that
+/// presents no certificate, and accepts the one from Broker:ClientCertificateFile/ClientKeyFile.
+/// </summary>
+public sealed class BrokerTlsMutualTests : IClassFixture<MutualTlsBrokerFixture>
+{
+    private readonly MutualTlsBrokerFixture _broker;
+
+    public BrokerTlsMutualTests(MutualTlsBrokerFixture broker)
+    {
+        _broker = broker;
+    }
+
+    private string ClientCertificate => Path.Combine(_broker.Directory, "tls", "client.pem");
+
+    private string ClientKey => Path.Combine(_broker.Directory, "tls", "client.key");
+
+    [Fact]
+    public async Task Without_a_client_certificate_the_broker_refuses_the_connection_in_bounded_time()
+    {
+        await using BrokerTlsTests.TestBus bus = BrokerTlsTests.TestBus.Create(_broker.AmqpsUri, ("Broker:CaFile", _broker.CaFile));
+        using var deadline = new CancellationTokenSource(BrokerTlsTests.RefusalDeadline);
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bus.Control.StartAsync(deadline.Token));
+
+        Assert.True(clock.Elapsed < BrokerTlsTests.RefusalDeadline + TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+
+        // The broker refused us, not we the broker.
+        Assert.DoesNotContain(bus.Logs, l => l.Contains("refusing the certificate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_the_client_certificate_a_request_and_its_response_cross()
+    {
+        await using BrokerTlsTests.TestBus bus = BrokerTlsTests.TestBus.Create(_broker.AmqpsUri,
+            ("Broker:CaFile", _broker.CaFile), ("Broker:ClientCertificateFile", ClientCertificate), ("Broker:ClientKeyFile", ClientKey));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await bus.Control.StartAsync(deadline.Token);
+
+        var id = Guid.NewGuid();
+        Response<TlsPong> pong = await bus.Client.GetResponse<TlsPong>(new TlsPing(id), deadline.Token);
+
+        Assert.Equal(id, pong.Message.Id);
+    }
+
+    [Fact]
+    public async Task The_client_certificate_does_not_replace_checking_the_broker()
+    {
+        // A client certificate with no CaFile: the broker's private CA is still not trusted.
+        string reason = await BrokerTlsTests.RefusedAsync(_broker.AmqpsUri,
+            ("Broker:ClientCertificateFile", ClientCertificate), ("Broker:ClientKeyFile", ClientKey));
+
+        Assert.Contains("does not chain to a root this system trusts", reason, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>A request for the TLS round trip.</summary>
 public sealed record TlsPing(Guid Id);
 
@@ -312,8 +369,21 @@ public sealed class TlsPingConsumer : IConsumer<TlsPing>
 /// A private RabbitMQ with a TLS listener (<c>scripts/rabbitmq.sh start-tls DIR</c>, server certificate
 /// for <c>DNS:localhost</c> only, signed by a CA made for it in DIR/tls), stopped by its PID file.
 /// </summary>
-public sealed class TlsBrokerFixture : IAsyncLifetime
+public class TlsBrokerFixture : IAsyncLifetime
 {
+    private readonly bool _mutual;
+
+    public TlsBrokerFixture()
+        : this(mutual: false)
+    {
+    }
+
+    /// <param name="mutual">The broker requires a client certificate signed by its CA (KCRYPT_RMQ_MTLS=1).</param>
+    protected TlsBrokerFixture(bool mutual)
+    {
+        _mutual = mutual;
+    }
+
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("kcp-rabbit-tls-").FullName;
 
     /// <summary>amqps://guest:guest@localhost:PORT/.</summary>
@@ -326,7 +396,8 @@ public sealed class TlsBrokerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        (int code, string stdout, string stderr) = await Script(new Dictionary<string, string?> { ["KCRYPT_RMQ_TLS_NAMES"] = "DNS:localhost" }, "start-tls", Directory);
+        (int code, string stdout, string stderr) = await Script(
+            new Dictionary<string, string?> { ["KCRYPT_RMQ_TLS_NAMES"] = "DNS:localhost", ["KCRYPT_RMQ_MTLS"] = _mutual ? "1" : "0" }, "start-tls", Directory);
         if (code != 0)
         {
             throw new InvalidOperationException($"scripts/rabbitmq.sh start-tls failed ({code}): {stderr}");
@@ -399,6 +470,15 @@ public sealed class TlsBrokerFixture : IAsyncLifetime
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         return (p.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>A TLS broker that refuses clients without a certificate from its CA.</summary>
+public sealed class MutualTlsBrokerFixture : TlsBrokerFixture
+{
+    public MutualTlsBrokerFixture()
+        : base(mutual: true)
+    {
     }
 }
 
