@@ -4,6 +4,7 @@ using KcryptPush.Verifier.Operator;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 
 namespace KcryptPush.Verifier.Cli;
@@ -55,9 +56,21 @@ internal sealed class NodesClient : IAsyncDisposable
         services.AddLogging(l => l.ClearProviders());
         services.AddKcryptPushBus(config);
         ServiceProvider provider = services.BuildServiceProvider();
+        IBusControl bus;
+        try
+        {
+            bus = provider.GetRequiredService<IBusControl>();
+        }
+        catch (OptionsValidationException e)
+        {
+            // E.g. a Broker:CaFile that is missing or not PEM: one line, not a stack trace.
+            await provider.DisposeAsync().ConfigureAwait(false);
+            throw new CliInputException($"invalid broker configuration: {string.Join("; ", e.Failures)}");
+        }
+
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var client = new NodesClient(provider, provider.GetRequiredService<IBusControl>(), deadline, $"{address.Host}:{address.Port}")
+        var client = new NodesClient(provider, bus, deadline, $"{address.Host}:{address.Port}")
         {
             _deadlineAt = DateTime.UtcNow + timeout,
         };
@@ -71,8 +84,19 @@ internal sealed class NodesClient : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
             throw new VerifierUnreachableException(cancellationToken.IsCancellationRequested
                 ? "cancelled"
-                : $"cannot reach the broker at {client.Broker} within {timeout.TotalSeconds:0.###}s ({e.GetType().Name})", e);
+                : $"cannot reach the broker at {client.Broker} within {timeout.TotalSeconds:0.###}s ({e.GetType().Name}: {Innermost(e).Message.ReplaceLineEndings(" ")})", e);
         }
+    }
+
+    // The broker's own reason (refused TLS certificate, access refused, connection refused) sits at the bottom.
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
     }
 
     /// <summary>Sends <paramref name="request"/> to the verifier and waits for <typeparamref name="T1"/> or <typeparamref name="T2"/>.</summary>
