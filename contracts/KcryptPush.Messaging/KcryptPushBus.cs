@@ -54,6 +54,10 @@ public static class KcryptPushBus
 
         services.AddMassTransit(x =>
         {
+            // MassTransit 8.4+ reports usage to usage-tracking.masstransit.io unless told not to; an
+            // attestation fleet does not call out to third parties (its hosts often cannot, either).
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
+
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(KcryptPushQueues.Prefix, false));
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
