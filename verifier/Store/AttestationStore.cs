@@ -293,13 +293,25 @@ public sealed class AttestationStore : IDisposable
         }
     }
 
-    /// <summary>Marks a kept log as used now.</summary>
+    /// <summary>Marks a kept log as used now (written at most once per <see cref="LogTouchInterval"/>).</summary>
     public void TouchLog(EventLogRecord record, DateTime nowUtc)
     {
         ArgumentNullException.ThrowIfNull(record);
+
+        // The document carries the whole log (tens of KB): rewriting it on every steady-state quote
+        // only to move LastUsedAt was a large share of the verifier's disk writes. Which of a node's
+        // few logs was used most recently is only needed to the hour.
+        if (nowUtc.ToUniversalTime() - record.LastUsedAt.ToUniversalTime() < LogTouchInterval)
+        {
+            return;
+        }
+
         record.LastUsedAt = nowUtc;
         _logs.Update(record);
     }
+
+    /// <summary>How stale a log's LastUsedAt may get before a use writes it again.</summary>
+    public static TimeSpan LogTouchInterval { get; } = TimeSpan.FromHours(1);
 
     /// <summary>A policy value as the audit shows it.</summary>
     public static string Describe(string mode, string? value) => mode switch
