@@ -69,6 +69,15 @@ case "$cmd" in
     done
     start_bg registrar "$(bin registrar)" run --broker "$(role_uri registrar)" --db "$dir/registrar.db" --ek-ca-dir "$dir/ek-ca"
     start_bg verifier "$(bin verifier)" run --broker "$(role_uri verifier)" --db "$dir/verifier.db" --interval "$interval"
+    # Agents send to the services' exchanges; until a service has declared and bound its queue a
+    # message there is dropped (and only retried after the request timeout), so wait for both.
+    for _ in $(seq 1 120); do
+      ready=$(scripts/rabbitmq.sh ctl "$dir/broker" list_queues -q --no-table-headers name consumers 2>/dev/null \
+        | awk '($1=="kcrypt-push-registrar" || $1=="kcrypt-push-verifier-attestation") && $2>0' | wc -l)
+      [ "$ready" -eq 2 ] && break
+      sleep 0.5
+    done
+    [ "${ready:-0}" -eq 2 ] || echo "run-system: the registrar or the verifier is not consuming yet; agents will retry (see $dir/*.log)" >&2
     for i in $(seq 1 "$agents"); do
       start_bg "agent$i" "$(bin agent)" run --broker "$(role_uri agent)" --tpm "$(cat "$dir/tpm$i/uri")" \
         --event-log "$log" --interval "$interval"
