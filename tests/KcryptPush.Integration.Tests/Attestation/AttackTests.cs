@@ -136,7 +136,14 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
 
         // The old discovery message, captured and replayed once its challenge has expired (an
         // agent stops resending a quote when its challenge expires, so this is no redelivery).
-        await Task.Delay(challenge.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(700));
+        // (On a loaded machine the steps above may already have outlasted the challenge.)
+        TimeSpan untilExpired = challenge.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(700);
+        if (untilExpired > TimeSpan.Zero)
+        {
+            await Task.Delay(untilExpired);
+        }
+
+        Assert.True(DateTimeOffset.UtcNow > challenge.ExpiresAt);
         AttestationResult replayed = await f.SubmitAsync(discovery);
         Assert.True(replayed.Verdict != AttestationVerdicts.Pass && replayed.Secrets is null,
             $"replayed after expiry and quarantine: verdict {replayed.Verdict}, {replayed.Secrets?.Length ?? 0} sealed secret(s), reasons: {Describe(replayed)}");
