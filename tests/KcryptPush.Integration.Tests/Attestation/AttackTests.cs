@@ -23,6 +23,19 @@ namespace KcryptPush.Integration.Tests.Attestation;
 public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClassFixture>
 {
     private const string Label = "COS_PERSISTENT";
+    // A little past the challenge's expiry; on a loaded machine the test's own steps may already
+    // have outlasted it (Task.Delay refuses a negative wait).
+    private static async Task WaitUntilExpiredAsync(Challenge challenge)
+    {
+        TimeSpan wait = challenge.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(700);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        Assert.True(DateTimeOffset.UtcNow > challenge.ExpiresAt, $"challenge {challenge.ChallengeId} has not expired");
+    }
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private static readonly string SwtpmScript = Path.Combine(RepoPaths.Root, "scripts", "swtpm.sh");
 
@@ -74,7 +87,7 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
         // A stale nonce: the quote is made and sent after the challenge expired.
         Challenge stale = await f.ChallengeAsync(a);
         Assert.True(stale.ExpiresAt - DateTimeOffset.UtcNow <= AttackClassFixture.ChallengeExpiry + TimeSpan.FromSeconds(1), $"challenge expires at {stale.ExpiresAt:O}");
-        await Task.Delay(stale.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(700));
+        await WaitUntilExpiredAsync(stale);
         AttestationResult expired = await f.SubmitAsync(a.Submission(stale, SharedLog));
         AssertRefused(expired, AttestationReasonCodes.ChallengeExpired);
 
@@ -136,14 +149,7 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
 
         // The old discovery message, captured and replayed once its challenge has expired (an
         // agent stops resending a quote when its challenge expires, so this is no redelivery).
-        // (On a loaded machine the steps above may already have outlasted the challenge.)
-        TimeSpan untilExpired = challenge.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(700);
-        if (untilExpired > TimeSpan.Zero)
-        {
-            await Task.Delay(untilExpired);
-        }
-
-        Assert.True(DateTimeOffset.UtcNow > challenge.ExpiresAt);
+        await WaitUntilExpiredAsync(challenge);
         AttestationResult replayed = await f.SubmitAsync(discovery);
         Assert.True(replayed.Verdict != AttestationVerdicts.Pass && replayed.Secrets is null,
             $"replayed after expiry and quarantine: verdict {replayed.Verdict}, {replayed.Secrets?.Length ?? 0} sealed secret(s), reasons: {Describe(replayed)}");
