@@ -116,7 +116,10 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
     }
 
-    private static async Task<(int, string, string)> Script(params string[] args)
+    private static Task<(int Code, string Stdout, string Stderr)> Script(params string[] args) => RunScriptAsync(null, args);
+
+    /// <summary>Runs <c>scripts/rabbitmq.sh</c> with <paramref name="args"/>, adding <paramref name="environment"/> to its environment.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunScriptAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "scripts", "rabbitmq.sh"))
         {
@@ -127,6 +130,11 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
+        }
+
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            psi.Environment[name] = value;
         }
 
         using Process p = Process.Start(psi)!;

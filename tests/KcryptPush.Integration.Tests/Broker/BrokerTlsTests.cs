@@ -396,7 +396,7 @@ public class TlsBrokerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        (int code, string stdout, string stderr) = await Script(
+        (int code, string stdout, string stderr) = await RabbitMqFixture.RunScriptAsync(
             new Dictionary<string, string?> { ["KCRYPT_RMQ_TLS_NAMES"] = "DNS:localhost", ["KCRYPT_RMQ_MTLS"] = _mutual ? "1" : "0" }, "start-tls", Directory);
         if (code != 0)
         {
@@ -414,7 +414,7 @@ public class TlsBrokerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Script(new Dictionary<string, string?>(), "stop", Directory);
+        await RabbitMqFixture.RunScriptAsync(new Dictionary<string, string?>(), "stop", Directory);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -431,7 +431,7 @@ public class TlsBrokerFixture : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            (int code, string stdout, _) = await Script(new Dictionary<string, string?>(), "ctl", Directory, "list_queues", "-q", "--no-table-headers", "name", "consumers");
+            (int code, string stdout, _) = await RabbitMqFixture.RunScriptAsync(new Dictionary<string, string?>(), "ctl", Directory, "list_queues", "-q", "--no-table-headers", "name", "consumers");
             if (code == 0 && stdout.Split('\n').Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
                     .Any(f => f.Length == 2 && f[0] == queue && int.TryParse(f[1], out int n) && n > 0))
             {
@@ -445,31 +445,6 @@ public class TlsBrokerFixture : IAsyncLifetime
 
             await Task.Delay(300);
         }
-    }
-
-    private static async Task<(int, string, string)> Script(Dictionary<string, string?> env, params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "scripts", "rabbitmq.sh"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach ((string k, string? v) in env)
-        {
-            psi.Environment[k] = v;
-        }
-
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout, await stderr);
     }
 }
 
