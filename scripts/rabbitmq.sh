@@ -70,9 +70,24 @@ start() {
   echo "$port" > "$d/amqp.port"
   env_for "$d" "$port"
   setsid "$RMQ/rabbitmq-server" > "$d/log/console.out" 2>&1 < /dev/null &
-  if ! "$RMQ/rabbitmqctl" -n "$RABBITMQ_NODENAME" wait --timeout 90 "$RABBITMQ_PID_FILE" -q; then
+  local server=$! ready=0 deadline=$((SECONDS + 90))
+  # Wait in short steps so a node that died at boot (e.g. its port taken) fails now, not in 90 s.
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if "$RMQ/rabbitmqctl" -n "$RABBITMQ_NODENAME" wait --timeout 5 "$RABBITMQ_PID_FILE" -q 2> /dev/null; then
+      ready=1; break
+    fi
+    kill -0 "$server" 2> /dev/null || break
+  done
+  if [ "$ready" -ne 1 ]; then
     tail -20 "$d/log/console.out" >&2
-    echo "rabbitmq.sh: broker in $d did not become ready" >&2
+    # The node's own log says why (a port taken, a crash at boot); the banner above does not.
+    grep -h -i -E "error|eaddrinuse|crash|failed" "$d/log/"*.log 2>/dev/null | tail -10 >&2 || true
+    echo "rabbitmq.sh: broker in $d did not become ready on port $port" >&2
+    # Leave nothing running: the half-started node is its own session (setsid).
+    kill -TERM -- "-$server" 2>/dev/null || true
+    sleep 2
+    kill -KILL -- "-$server" 2>/dev/null || true
+    rm -f "$d/rabbit.pid"
     return 1
   fi
   echo "amqp://guest:guest@127.0.0.1:$port/" | tee "$d/amqp.uri"
