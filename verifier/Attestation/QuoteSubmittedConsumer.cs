@@ -18,11 +18,7 @@ public sealed class QuoteSubmittedConsumer(AttestationPipeline pipeline, Verdict
     {
         ArgumentNullException.ThrowIfNull(context);
         AttestationOutcome outcome = pipeline.Evaluate(context.Message);
-        if (outcome.Verdict is not null)
-        {
-            outbox.Notify(outcome.Verdict.TpmHash);
-        }
-
+        outbox.Notify(outcome.Verdict);
         if (context.ResponseAddress is not null)
         {
             await context.RespondAsync(outcome.Result).ConfigureAwait(false);

@@ -84,19 +84,8 @@ internal sealed class NodesClient : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
             throw new VerifierUnreachableException(cancellationToken.IsCancellationRequested
                 ? "cancelled"
-                : $"cannot reach the broker at {client.Broker} within {timeout.TotalSeconds:0.###}s ({e.GetType().Name}: {Innermost(e).Message.ReplaceLineEndings(" ")})", e);
+                : $"cannot reach the broker at {client.Broker} within {timeout.TotalSeconds:0.###}s ({e.GetType().Name}: {e.GetBaseException().Message.ReplaceLineEndings(" ")})", e);
         }
-    }
-
-    // The broker's own reason (refused TLS certificate, access refused, connection refused) sits at the bottom.
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-
-        return e;
     }
 
     /// <summary>Sends <paramref name="request"/> to the verifier and waits for <typeparamref name="T1"/> or <typeparamref name="T2"/>.</summary>

@@ -16,11 +16,7 @@ public sealed class QuarantineNodeConsumer(NodeOperations operations, VerdictOut
     {
         ArgumentNullException.ThrowIfNull(context);
         (OperatorCommandResult result, NodeQuarantined? verdict) = operations.Quarantine(context.Message);
-        if (verdict is not null)
-        {
-            outbox.Notify(verdict.TpmHash);
-        }
-
+        outbox.Notify(verdict);
         await context.RespondAsync(result).ConfigureAwait(false);
     }
 }

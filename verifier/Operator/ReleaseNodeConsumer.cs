@@ -13,11 +13,7 @@ public sealed class ReleaseNodeConsumer(NodeOperations operations, VerdictOutbox
     {
         ArgumentNullException.ThrowIfNull(context);
         (OperatorCommandResult result, NodeReleased? verdict) = operations.Release(context.Message);
-        if (verdict is not null)
-        {
-            outbox.Notify(verdict.TpmHash);
-        }
-
+        outbox.Notify(verdict);
         await context.RespondAsync(result).ConfigureAwait(false);
     }
 }

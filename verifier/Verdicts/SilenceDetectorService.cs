@@ -24,7 +24,7 @@ public sealed class SilenceDetectorService(
                 foreach (var silent in detector.Scan())
                 {
                     log.LogWarning("Node {Node} ({Hostname}) is silent: no evidence for {Intervals} intervals", silent.TpmHash, silent.Hostname, silent.Intervals);
-                    outbox.Notify(silent.TpmHash);
+                    outbox.Notify(silent);
                 }
 
                 store.PruneChallenges(time.GetUtcNow().UtcDateTime.AddDays(-1));

@@ -63,11 +63,14 @@ public sealed class VerdictOutbox
         }
     }
 
-    /// <summary>Wakes the publisher for <paramref name="tpmHash"/> (after the record was saved).</summary>
-    public void Notify(string tpmHash)
+    /// <summary>Wakes the publisher for the node of <paramref name="staged"/> once its record was
+    /// saved; nothing when no verdict was staged (null).</summary>
+    public void Notify(INodeVerdict? staged)
     {
-        ArgumentException.ThrowIfNullOrEmpty(tpmHash);
-        _wake.Writer.TryWrite(tpmHash);
+        if (staged is not null)
+        {
+            _wake.Writer.TryWrite(staged.TpmHash);
+        }
     }
 
     /// <summary>The nodes notified since the publisher last read.</summary>
