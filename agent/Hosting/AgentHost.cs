@@ -44,14 +44,7 @@ public static class AgentHost
             throw new AgentConfigurationException(problem);
         }
 
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-            o.IncludeScopes = true;
-        });
+        builder.Logging.AddKcryptPushConsole(builder.Configuration);
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = runService ? LogLevel.None : LogLevel.Trace);
         logging?.Invoke(builder.Logging);
 

@@ -1,3 +1,4 @@
+using KcryptPush.Messaging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,14 +24,7 @@ public static class RegistrarHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Configuration.AddRegistrarSources(commandLine, environment);
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-            o.IncludeScopes = true;
-        });
+        builder.Logging.AddKcryptPushConsole(builder.Configuration);
 
         // Type=notify readiness and journal-friendly log output when started by systemd; no-op otherwise.
         builder.Services.AddSystemd();

@@ -25,14 +25,7 @@ public static class VerifierHost
         });
         builder.Configuration.AddVerifierSources(commandLine, environment);
         BrokerAddress.Parse(builder.Configuration[$"{BrokerOptions.Section}:Uri"] ?? BrokerOptions.DefaultUri);
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-            o.IncludeScopes = true;
-        });
+        builder.Logging.AddKcryptPushConsole(builder.Configuration);
 
         builder.Services.AddSystemd();
         string db = VerifierConfiguration.DbPath(builder.Configuration);
