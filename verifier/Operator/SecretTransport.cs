@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Tpm.Crypto;
 
 namespace KcryptPush.Verifier.Operator;
 
@@ -42,7 +43,7 @@ public static class SecretTransport
             byte[] tag = new byte[TagSize];
             using (var gcm = new AesGcm(key, TagSize))
             {
-                gcm.Encrypt(nonce, passphrase, ciphertext, tag, AssociatedData(tpmHash, label));
+                gcm.Encrypt(nonce, passphrase, ciphertext, tag, SecretSeal.AssociatedData(tpmHash, label));
             }
 
             return new SetSecret(tpmHash, label, ephemeral.ExportSubjectPublicKeyInfo(), nonce, ciphertext, tag, operatorName);
@@ -86,7 +87,7 @@ public static class SecretTransport
             try
             {
                 using var gcm = new AesGcm(key, TagSize);
-                gcm.Decrypt(message.Nonce, message.Ciphertext, message.Tag, plaintext, AssociatedData(message.TpmHash ?? "", message.Label ?? ""));
+                gcm.Decrypt(message.Nonce, message.Ciphertext, message.Tag, plaintext, SecretSeal.AssociatedData(message.TpmHash ?? "", message.Label ?? ""));
                 return plaintext;
             }
             catch (AuthenticationTagMismatchException)
@@ -140,6 +141,4 @@ public static class SecretTransport
             CryptographicOperations.ZeroMemory(shared);
         }
     }
-
-    private static byte[] AssociatedData(string tpmHash, string label) => Encoding.UTF8.GetBytes(tpmHash + "\n" + label);
 }

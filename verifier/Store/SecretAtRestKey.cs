@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using KcryptPush.Tpm.Crypto;
 
 namespace KcryptPush.Verifier.Store;
 
@@ -60,7 +61,7 @@ public sealed class SecretAtRestKey : IDisposable
         byte[] tag = new byte[TagSize];
         using (var gcm = new AesGcm(_key, TagSize))
         {
-            gcm.Encrypt(nonce, plaintext, ciphertext, tag, AssociatedData(record));
+            gcm.Encrypt(nonce, plaintext, ciphertext, tag, SecretSeal.AssociatedData(record.TpmHash, record.Label));
         }
 
         record.Nonce = nonce;
@@ -81,12 +82,9 @@ public sealed class SecretAtRestKey : IDisposable
             throw new CryptographicException($"secret {record.Label} of {record.TpmHash} is not sealed at rest");
         }
 
-        byte[] plaintext = new byte[record.Ciphertext.Length];
         try
         {
-            using var gcm = new AesGcm(_key, TagSize);
-            gcm.Decrypt(record.Nonce, record.Ciphertext, record.Tag, plaintext, AssociatedData(record));
-            return plaintext;
+            return SecretSeal.Open(_key, record.TpmHash, record.Label, record.Nonce, record.Ciphertext, record.Tag);
         }
         catch (AuthenticationTagMismatchException e)
         {
@@ -97,6 +95,4 @@ public sealed class SecretAtRestKey : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => CryptographicOperations.ZeroMemory(_key);
-
-    private static byte[] AssociatedData(SecretRecord record) => Encoding.UTF8.GetBytes(record.TpmHash + "\n" + record.Label);
 }
