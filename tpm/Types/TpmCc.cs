@@ -90,6 +90,9 @@ public enum TpmCc : uint
     /// <summary>TPM_CC_PolicyCommandCode.</summary>
     PolicyCommandCode = 0x0000016C,
 
+    /// <summary>TPM_CC_PolicyCounterTimer.</summary>
+    PolicyCounterTimer = 0x0000016D,
+
     /// <summary>TPM_CC_PolicyOR.</summary>
     PolicyOR = 0x00000171,
 

@@ -26,8 +26,12 @@ public static class AttestationReasonCodes
     // 3.-5. The quote.
     /// <summary>TPMS_ATTEST or TPMT_SIGNATURE does not parse, or magic/type are wrong.</summary>
     public const string QuoteMalformed = "quote-malformed";
-    /// <summary>extraData is not the challenge's nonce.</summary>
+    /// <summary>extraData is not SHA-256(this challenge's nonce ‖ the message's log digest ‖ its release key's Name): not signed over our nonce.</summary>
     public const string NonceMismatch = "nonce-mismatch";
+    /// <summary>The release key in the message is not the one the quote signed (a copy with another key).</summary>
+    public const string ReleaseKeyMismatch = "release-key-mismatch";
+    /// <summary>The signed release key is not bound to the quoted PCRs, this boot's resetCount and ActivateCredential, or may be used without that policy.</summary>
+    public const string ReleaseKeyInvalid = "release-key-invalid";
     /// <summary>The quoted PCR selection is not the one asked for.</summary>
     public const string PcrSelectionMismatch = "pcr-selection-mismatch";
     /// <summary>The signature does not verify with the enrolled AK.</summary>
@@ -42,8 +46,10 @@ public static class AttestationReasonCodes
     // 7. Event log.
     /// <summary>The event log does not parse.</summary>
     public const string EventLogMalformed = "event-log-malformed";
-    /// <summary>The event log's SHA-256 is not the digest the quote message named.</summary>
+    /// <summary>The event log's SHA-256 is not the digest the quote signed (the log or its digest was changed in the message).</summary>
     public const string EventLogDigestMismatch = "event-log-digest-mismatch";
+    /// <summary>Asked for the event log whose digest it signed, the node answered twice without it.</summary>
+    public const string EventLogWithheld = "event-log-withheld";
     /// <summary>The event log does not replay to the quoted PCR values: tampered or truncated evidence.</summary>
     public const string EventLogReplayMismatch = "event-log-replay-mismatch";
 

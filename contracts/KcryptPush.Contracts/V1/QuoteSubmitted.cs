@@ -22,6 +22,17 @@ namespace KcryptPush.Contracts.V1;
 /// <c>null</c>/empty on an ordinary interval. Secrets are never sent unless asked for.
 /// </param>
 /// <param name="Hostname">Informational only.</param>
+/// <param name="ReleaseKeyPublic">
+/// With <paramref name="WantedSecrets"/>: the TPMT_PUBLIC bytes (no TPM2B size) of the release key the
+/// agent created for this release (NULL hierarchy, authPolicy = PolicyPCR(quoted PCRs) ∧
+/// PolicyCounterTimer(resetCount) ∧ PolicyCommandCode(ActivateCredential)); secrets are bound to its
+/// Name. <c>null</c> when no secret is asked for.
+/// </param>
+/// <remarks>
+/// Evidence binding: the quote's extraData is SHA-256(challenge nonce ‖ <paramref name="EventLogSha256"/> ‖
+/// Name of <paramref name="ReleaseKeyPublic"/>, or nothing), so the AK signs the log digest and the
+/// release key with the nonce; a message whose fields contradict what was signed is a forgery.
+/// </remarks>
 public sealed record QuoteSubmitted(
     Guid ChallengeId,
     string TpmHash,
@@ -32,4 +43,5 @@ public sealed record QuoteSubmitted(
     byte[] EventLogSha256,
     byte[]? EventLog,
     string[]? WantedSecrets,
-    string Hostname);
+    string Hostname,
+    byte[]? ReleaseKeyPublic = null);
