@@ -1,4 +1,5 @@
 using KcryptPush.Tpm.Commands;
+using KcryptPush.Tpm.Release;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 
@@ -51,6 +52,37 @@ public sealed class PolicySession : IDisposable
             {
                 tpm.PolicyOr(session.Handle, branches);
             }
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A session that satisfies a release key's authPolicy (<see cref="ReleaseKeyPolicy"/>, TPM-FACTS §8a):
+    /// SHA-256, then TPM2_PolicyPCR(<paramref name="selection"/>) with an empty pcrDigest, so the TPM
+    /// binds its own current values (Part 3 §23.7; if they are not the quoted ones the digest is not the
+    /// key's authPolicy and the use fails), TPM2_PolicyCounterTimer(resetCount ==
+    /// <paramref name="resetCount"/>) (§23.10; fails with TPM_RC_POLICY in another boot), and
+    /// TPM2_PolicyCommandCode(TPM2_ActivateCredential) (§23.11). Use it once, for ActivateCredential's
+    /// activateHandle; it is flushed here when an assertion fails.
+    /// </summary>
+    public static PolicySession ForReleaseKey(TpmCommandChannel tpm, TpmlPcrSelection selection, uint resetCount)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        PolicySession session = Start(tpm, ReleaseKeyPolicy.Hash);
+        try
+        {
+            tpm.PolicyPcr(session.Handle, [], selection);
+            tpm.PolicyCounterTimer(
+                session.Handle,
+                ReleaseKeyPolicy.CounterTimerOperand(resetCount),
+                ReleaseKeyPolicy.ResetCountOffset,
+                ReleaseKeyPolicy.OperationEqual);
+            tpm.PolicyCommandCode(session.Handle, TpmCc.ActivateCredential);
             return session;
         }
         catch
