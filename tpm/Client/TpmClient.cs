@@ -18,7 +18,7 @@ namespace KcryptPush.Tpm.Client;
 /// and credential activation. Every transient object and session this class starts is flushed
 /// on every path, success or failure (swtpm has no resource manager). Not thread-safe.
 /// </summary>
-public sealed class TpmClient : IDisposable
+public sealed partial class TpmClient : IDisposable
 {
     /// <summary>The NV buffer size to assume when the TPM does not report TPM_PT_NV_BUFFER_MAX.</summary>
     private const int FallbackNvBufferMax = 512;
