@@ -34,39 +34,65 @@ public sealed class Attestor(IEvidenceTpm tpm, IVerifierClient verifier, ILogger
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(challenge);
         ArgumentNullException.ThrowIfNull(readLog);
-        EventLogSnapshot snapshot = readLog();
-        AttestationResult result = await SubmitAsync(Build(node, challenge, snapshot, withLog: false, wantedSecrets), challenge, cancellationToken).ConfigureAwait(false);
+        (QuoteSubmitted first, QuoteEvidence firstEvidence, EventLogSnapshot snapshot) = Build(node, challenge, readLog, withLog: false, wantedSecrets);
+        AttestationResult result = await SubmitAsync(first, challenge, cancellationToken).ConfigureAwait(false);
         if (!result.EventLogWanted)
         {
-            return new AttestationRound(result, 1, false);
+            return new AttestationRound(result, 1, false, firstEvidence);
         }
 
         if (result.NextChallenge is not { } next)
         {
             log.LogWarning("The verifier wants the event log of {Node} but gave no next challenge", node.TpmHash);
-            return new AttestationRound(result, 1, false);
+            return new AttestationRound(result, 1, false, firstEvidence);
         }
 
         log.LogInformation("The verifier has not seen event log {LogSha256} of {Node}: sending the whole log ({Bytes} bytes)",
             Convert.ToHexStringLower(snapshot.Sha256), node.TpmHash, snapshot.Bytes.Length);
-        result = await SubmitAsync(Build(node, next, snapshot, withLog: true, wantedSecrets), next, cancellationToken).ConfigureAwait(false);
-        return new AttestationRound(result, 2, true);
+        (QuoteSubmitted second, QuoteEvidence secondEvidence, _) = Build(node, next, readLog, withLog: true, wantedSecrets);
+        result = await SubmitAsync(second, next, cancellationToken).ConfigureAwait(false);
+        return new AttestationRound(result, 2, true, secondEvidence);
     }
 
-    /// <summary>The QuoteSubmitted for <paramref name="challenge"/> (quote and PCR values from the TPM).</summary>
-    public QuoteSubmitted Build(NodeIdentity node, Challenge challenge, EventLogSnapshot snapshot, bool withLog, string[]? wantedSecrets)
+    /// <summary>Quote-and-log reads taken before giving up when the event log keeps growing during the quote.</summary>
+    public const int MaxLogAttempts = 5;
+
+    /// <summary>
+    /// The QuoteSubmitted for <paramref name="challenge"/>: the log is read before the quote (its digest is
+    /// signed in the quote's extraData) and again after it; a log that grew in between (a measurement
+    /// landed during the quote) means quote again, so the signed digest is the log that is sent.
+    /// </summary>
+    /// <exception cref="PcrsKeptChangingException">The log changed during every one of <see cref="MaxLogAttempts"/> quotes.</exception>
+    public (QuoteSubmitted Message, QuoteEvidence Evidence, EventLogSnapshot Log) Build(
+        NodeIdentity node, Challenge challenge, Func<EventLogSnapshot> readLog, bool withLog, string[]? wantedSecrets)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(challenge);
-        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(readLog);
         if (challenge.TpmHash != node.TpmHash)
         {
             throw new InvalidChallengeException($"challenge {challenge.ChallengeId} was issued to {challenge.TpmHash}, not to this node {node.TpmHash}");
         }
 
-        QuoteEvidence evidence = tpm.Quote(challenge);
-        return new QuoteSubmitted(challenge.ChallengeId, node.TpmHash, node.AkName, evidence.Attest, evidence.Signature, evidence.Pcrs,
-            snapshot.Sha256, withLog ? snapshot.Bytes : null, wantedSecrets is { Length: > 0 } ? wantedSecrets : null, node.Hostname);
+        bool release = wantedSecrets is { Length: > 0 };
+        EventLogSnapshot snapshot = readLog();
+        for (int attempt = 1; attempt <= MaxLogAttempts; attempt++)
+        {
+            QuoteEvidence evidence = tpm.Quote(challenge, snapshot.Sha256, release);
+            EventLogSnapshot after = readLog();
+            if (after.Sha256.AsSpan().SequenceEqual(snapshot.Sha256))
+            {
+                var message = new QuoteSubmitted(challenge.ChallengeId, node.TpmHash, node.AkName, evidence.Attest, evidence.Signature, evidence.Pcrs,
+                    snapshot.Sha256, withLog ? snapshot.Bytes : null, release ? wantedSecrets : null, node.Hostname, evidence.ReleaseKeyPublic);
+                return (message, evidence, snapshot);
+            }
+
+            log.LogInformation("The event log of {Node} changed during the quote over challenge {ChallengeId}: quoting again", node.TpmHash, challenge.ChallengeId);
+            snapshot = after;
+        }
+
+        throw new PcrsKeptChangingException(
+            $"the event log changed during each of {MaxLogAttempts} quotes in a row over challenge {challenge.ChallengeId}; nothing sent");
     }
 
     private async Task<AttestationResult> SubmitAsync(QuoteSubmitted quote, Challenge challenge, CancellationToken ct)

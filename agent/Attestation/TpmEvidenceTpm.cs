@@ -3,6 +3,7 @@ using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Client;
 using KcryptPush.Tpm.Commands;
 using KcryptPush.Tpm.Crypto;
+using KcryptPush.Tpm.Release;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 
@@ -12,7 +13,7 @@ namespace KcryptPush.Agent.Attestation;
 /// <see cref="IEvidenceTpm"/> over our TPM client. The TPM is opened per operation (swtpm serves
 /// one client at a time, and the discovery plugin may share the TPM with the running service).
 /// </summary>
-public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, AkKind akKind, uint akHandle = TpmHandle.DefaultAk) : IEvidenceTpm
+public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, uint akHandle = TpmHandle.DefaultAk) : IEvidenceTpm
 {
     private readonly Lock _gate = new();
 
@@ -46,9 +47,10 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, AkKind akKind, 
     }
 
     /// <inheritdoc/>
-    public QuoteEvidence Quote(Challenge challenge)
+    public QuoteEvidence Quote(Challenge challenge, byte[] eventLogSha256, bool releaseKey)
     {
         ArgumentNullException.ThrowIfNull(challenge);
+        ArgumentNullException.ThrowIfNull(eventLogSha256);
         TpmlPcrSelection selection = SelectionOf(challenge);
         if (challenge.Nonce is null || challenge.Nonce.Length > TpmLimits.Data)
         {
@@ -60,27 +62,66 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, AkKind akKind, 
             using TpmClient client = TpmClient.Open(tpmUri);
             for (int attempt = 1; attempt <= MaxQuoteAttempts; attempt++)
             {
-                TpmQuote quote = client.Quote(akHandle, challenge.Nonce, selection);
-                AfterQuote?.Invoke(client, attempt);
-                IReadOnlyList<TpmPcrValue> values = client.ReadPcrs(selection);
-
-                // Quote and read are two commands: a PCR extended between them (by the kernel, through
-                // the resource manager) would reach the verifier as a PCR digest mismatch and
-                // quarantine the node, so the pair is taken again until it agrees.
-                if (QuotedPcrDigest.Matches(quote, values))
+                // The release key is bound to the values about to be quoted and to this boot's
+                // resetCount, so it is made first and its Name goes into the signed extraData.
+                TpmKey? key = null;
+                byte[]? expectedPolicy = null;
+                try
                 {
-                    Attempts = attempt;
-                    PcrBankValues[] pcrs = values
-                        .GroupBy(v => v.Bank)
-                        .Select(g => new PcrBankValues(PcrBankNames.NameOf(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))
-                        .ToArray();
-                    return new QuoteEvidence(quote.Attest, quote.Signature, pcrs);
+                    if (releaseKey)
+                    {
+                        uint resetCount = client.Channel.ReadClock().ResetCount;
+                        IReadOnlyList<TpmPcrValue> before = client.ReadPcrs(selection);
+                        byte[] valuesDigest = ReleaseKeyPolicy.PcrValuesDigest(selection, Lookup(before))
+                            ?? throw new InvalidChallengeException($"the TPM did not return every PCR challenge {challenge.ChallengeId} selects");
+                        expectedPolicy = ReleaseKeyPolicy.Compute(selection, valuesDigest, resetCount);
+                        key = client.CreateReleaseKey(ReleaseKeyTemplate.Create(expectedPolicy));
+                    }
+
+                    byte[] extraData = EvidenceBinding.Compute(challenge.Nonce, eventLogSha256, key?.Name ?? []);
+                    TpmQuote quote = client.Quote(akHandle, extraData, selection);
+                    AfterQuote?.Invoke(client, attempt);
+                    IReadOnlyList<TpmPcrValue> values = client.ReadPcrs(selection);
+
+                    // Quote and read are two commands: a PCR extended between them (by the kernel, through
+                    // the resource manager) would reach the verifier as a PCR digest mismatch, and a PCR
+                    // extended after the release key was made would give it a policy the verifier refuses;
+                    // so everything is taken again until quote, values and release key agree.
+                    if (QuotedPcrDigest.Matches(quote, values) && (expectedPolicy is null || BoundTo(quote, selection, values, expectedPolicy)))
+                    {
+                        Attempts = attempt;
+                        PcrBankValues[] pcrs = values
+                            .GroupBy(v => v.Bank)
+                            .Select(g => new PcrBankValues(PcrBankNames.NameOf(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))
+                            .ToArray();
+                        return new QuoteEvidence(quote.Attest, quote.Signature, pcrs, key?.Public.ToArray());
+                    }
+                }
+                finally
+                {
+                    key?.Dispose();
                 }
             }
 
             throw new PcrsKeptChangingException(
                 $"PCRs changed between TPM2_Quote and TPM2_PCR_Read in {MaxQuoteAttempts} attempts in a row over challenge {challenge.ChallengeId}; nothing sent");
         }
+    }
+
+    // The release key's policy is the one the verifier will recompute: from the quoted values and the
+    // quote's resetCount.
+    private static bool BoundTo(TpmQuote quote, TpmlPcrSelection selection, IReadOnlyList<TpmPcrValue> values, byte[] expectedPolicy)
+    {
+        uint quotedReset = TpmsAttest.Parse(quote.Attest).ClockInfo.ResetCount;
+        byte[]? quotedDigest = ReleaseKeyPolicy.PcrValuesDigest(selection, Lookup(values));
+        return quotedDigest is not null
+            && ReleaseKeyPolicy.Compute(selection, quotedDigest, quotedReset).AsSpan().SequenceEqual(expectedPolicy);
+    }
+
+    private static Func<TpmAlgId, int, byte[]?> Lookup(IReadOnlyList<TpmPcrValue> values)
+    {
+        var byPcr = values.ToDictionary(v => (v.Bank, v.Index), v => v.Digest);
+        return (bank, pcr) => byPcr.GetValueOrDefault((bank, pcr));
     }
 
     /// <summary>Quote-and-read pairs taken before giving up with <see cref="PcrsKeptChangingException"/>.</summary>
@@ -94,16 +135,33 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, AkKind akKind, 
     internal Action<TpmClient, int>? AfterQuote { get; init; }
 
     /// <inheritdoc/>
-    public byte[] OpenSecret(string tpmHash, SealedSecret secret)
+    public byte[] OpenSecret(string tpmHash, SealedSecret secret, QuoteEvidence evidence)
     {
         ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(evidence);
+        if (evidence.ReleaseKeyPublic is null)
+        {
+            throw new ArgumentException("the quote that asked for the secret carried no release key", nameof(evidence));
+        }
+
+        TpmtPublic released = TpmtPublic.Parse(evidence.ReleaseKeyPublic);
+        TpmsAttest attest = TpmsAttest.Parse(evidence.Attest);
+        TpmlPcrSelection selection = attest.Quote?.PcrSelect
+            ?? throw new ArgumentException("the evidence is not a TPM_ST_ATTEST_QUOTE", nameof(evidence));
         byte[] key;
         lock (_gate)
         {
             using TpmClient client = TpmClient.Open(tpmUri);
+            using TpmKey releaseKey = client.CreateReleaseKey(ReleaseKeyTemplate.Create(released.AuthPolicy));
+            if (!releaseKey.Name.AsSpan().SequenceEqual(released.ComputeName()))
+            {
+                throw new ReleaseKeyGoneException(
+                    $"the release key of the quote ({Convert.ToHexStringLower(released.ComputeName())}) cannot be made again "
+                    + $"(the TPM gives {Convert.ToHexStringLower(releaseKey.Name)}): the TPM was reset since the quote; attest again");
+            }
+
             using TpmKey ek = client.CreateEk(ekKind);
-            using TpmKey ak = client.GetOrCreatePersistentAk(akKind, TpmAlgId.Sha256, akHandle);
-            key = client.ActivateCredential(ak, ek, secret.CredentialBlob, secret.EncryptedSecret);
+            key = client.ActivateWithReleaseKey(releaseKey, ek, selection, attest.ClockInfo.ResetCount, secret.CredentialBlob, secret.EncryptedSecret);
         }
 
         try

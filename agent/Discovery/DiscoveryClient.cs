@@ -13,8 +13,10 @@ namespace KcryptPush.Agent.Discovery;
 /// <summary>
 /// The kcrypt discovery call: attest now, asking for the partition's secret (QuoteSubmitted with
 /// WantedSecrets = [label]), and open what the verifier releases with the TPM
-/// (TPM2_ActivateCredential, then AES-GCM). Transient failures (broker or verifier away, TPM busy)
-/// are retried until the deadline; a verdict is final.
+/// (TPM2_ActivateCredential with the release key made for this quote, then AES-GCM). Transient
+/// failures (broker or verifier away, TPM busy, a TPM reset since the quote) are retried until the
+/// deadline; a verdict, and a TPM that refuses the release key's policy (PCRs moved since the
+/// quote), are final: nothing is printed but the reason.
 /// </summary>
 public sealed class DiscoveryClient(
     IAgentTpm identityTpm, IEvidenceTpm evidenceTpm, IVerifierClient verifier, Attestor attestor, PushSettings settings, string hostname, ILogger<DiscoveryClient> log)
@@ -42,7 +44,8 @@ public sealed class DiscoveryClient(
 
                     return await AttestOnceAsync(node, label, linked.Token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is VerifierUnavailableException or TpmTransportException or EventLogUnavailableException or PcrsKeptChangingException)
+                catch (Exception e) when (e is VerifierUnavailableException or TpmTransportException or EventLogUnavailableException or PcrsKeptChangingException
+                    or ReleaseKeyGoneException)
                 {
                     lastError = e.Message.ReplaceLineEndings(" ");
                     TimeSpan delay = backoff.Next();
@@ -78,7 +81,7 @@ public sealed class DiscoveryClient(
             case AttestationVerdicts.Pass:
                 if (result.Secrets?.FirstOrDefault(s => s.Label == label) is { } sealedSecret)
                 {
-                    byte[] plain = evidenceTpm.OpenSecret(node.TpmHash, sealedSecret);
+                    byte[] plain = evidenceTpm.OpenSecret(node.TpmHash, sealedSecret, round.Evidence);
                     try
                     {
                         log.LogInformation("Secret for {Label} released to {Node} and opened with the TPM", label, node.TpmHash);

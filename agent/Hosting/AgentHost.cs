@@ -91,7 +91,7 @@ public static class AgentHost
         services.TryAddSingleton<IEvidenceTpm>(sp =>
         {
             AgentSettings s = sp.GetRequiredService<AgentSettings>();
-            return new TpmEvidenceTpm(s.Tpm, s.EkKind, s.AkKind, s.AkHandleValue);
+            return new TpmEvidenceTpm(s.Tpm, s.EkKind, s.AkHandleValue);
         });
         services.TryAddSingleton<IVerifierClient, BusVerifierClient>();
         services.TryAddSingleton(sp =>

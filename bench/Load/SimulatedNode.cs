@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Crypto;
+using KcryptPush.Tpm.Release;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 
@@ -88,7 +89,7 @@ internal sealed class SimulatedNode : IDisposable
         byte[] attest = new TpmsAttest
         {
             Magic = TpmsAttest.TpmGeneratedValue, Type = TpmSt.AttestQuote, QualifiedSigner = _qualifiedSigner,
-            ExtraData = challenge.Nonce, ClockInfo = new TpmsClockInfo(_clock, 1, 0, true), FirmwareVersion = 0x2000_0000_0001,
+            ExtraData = EvidenceBinding.Compute(challenge.Nonce, boot.LogSha256, []), ClockInfo = new TpmsClockInfo(_clock, 1, 0, true), FirmwareVersion = 0x2000_0000_0001,
             Quote = new TpmsQuoteInfo(selection, SHA256.HashData([.. concatenated])),
         }.ToArray();
         byte[] signature = new TpmtSignature

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Crypto;
+using KcryptPush.Tpm.Release;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Attestation;
@@ -11,8 +12,11 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>
-/// A verifier pipeline over a temporary verifier.db with one enrolled node whose AK is the real GCE
-/// AK; challenges carrying the real quote's nonce are inserted directly, so the real quote answers them.
+/// A verifier pipeline over a temporary verifier.db with one enrolled node. Its quotes are made as a
+/// TPM2_Quote makes them (TPM 2.0 Part 2 §10.12.12) over the real GCE COS 85 PCR values and clock, with
+/// the event log that replays to them, and signed by a software restricted RSASSA AK: the evidence
+/// binding (extraData = SHA-256(nonce ‖ log digest ‖ release key Name)) is computed per challenge, which
+/// a recorded real quote cannot do. The real quote itself is verified in the attestation tests.
 /// </summary>
 internal sealed class PipelineHarness : IDisposable
 {
@@ -39,7 +43,14 @@ internal sealed class PipelineHarness : IDisposable
             Symmetric = TpmtSymDefObject.Aes128Cfb, KeyBits = 2048, Unique = Ek.ExportParameters(false).Modulus!,
         };
         TpmHash = Tpm.Crypto.TpmHash.Of(EkPublic);
-        Enrol(TpmHash, RealEvidence.AkName);
+        Ak = RSA.Create(2048);
+        AkPublic = new TpmtPublic
+        {
+            Type = TpmAlgId.Rsa, NameAlg = TpmAlgId.Sha256, ObjectAttributes = Tpm.Templates.AkTemplates.Attributes,
+            Scheme = new TpmtScheme(TpmAlgId.RsaSsa, TpmAlgId.Sha256), KeyBits = 2048, Unique = Ak.ExportParameters(false).Modulus!,
+        }.ToArray();
+        AkName = TpmtPublic.Parse(AkPublic).ComputeName();
+        Enrol(TpmHash, AkName);
     }
 
     public VerifierOptions Options { get; }
@@ -61,6 +72,13 @@ internal sealed class PipelineHarness : IDisposable
 
     public RSA Ek { get; }
 
+    /// <summary>The node's software AK (restricted, RSASSA-SHA256) and its TPMT_PUBLIC and Name.</summary>
+    public RSA Ak { get; }
+
+    public byte[] AkPublic { get; }
+
+    public byte[] AkName { get; }
+
     public TpmtPublic EkPublic { get; }
 
     public string TpmHash { get; }
@@ -71,7 +89,7 @@ internal sealed class PipelineHarness : IDisposable
         [new AkPolicy(), new PcrSelectiveEnrollmentPolicy(), new AttestationBudgetPolicy()], Time);
 
     public void Enrol(string tpmHash, byte[] akName, byte[]? ekPublic = null) =>
-        Nodes.Apply(new NodeEnrolled(tpmHash, ekPublic ?? EkPublic.ToArray(), RealEvidence.AkPublic, akName, "node-" + tpmHash[..6], Time.GetUtcNow()), Now);
+        Nodes.Apply(new NodeEnrolled(tpmHash, ekPublic ?? EkPublic.ToArray(), AkPublic, akName, "node-" + tpmHash[..6], Time.GetUtcNow()), Now);
 
     /// <summary>Inserts a challenge for the node with the real quote's nonce and selection (sha256 PCR 0-23).</summary>
     public Guid Challenge(string? tpmHash = null, byte[]? nonce = null, TimeSpan? validFor = null)
@@ -90,12 +108,48 @@ internal sealed class PipelineHarness : IDisposable
         return id;
     }
 
-    /// <summary>The real quote answering <paramref name="challenge"/>.</summary>
-    public QuoteSubmitted Quote(Guid challenge, bool withLog = true, byte[]? log = null, byte[]? akName = null, string[]? wanted = null, string? tpmHash = null)
+    /// <summary>
+    /// The quote answering <paramref name="challenge"/> over the real sha256 PCR values (or
+    /// <paramref name="pcrs"/>), bound to the challenge's nonce (or <paramref name="signedNonce"/>),
+    /// the log's digest and, with <paramref name="wanted"/>, a release key bound to the quoted values
+    /// (or <paramref name="releaseKey"/>).
+    /// </summary>
+    public QuoteSubmitted Quote(Guid challenge, bool withLog = true, byte[]? log = null, byte[]? akName = null, string[]? wanted = null, string? tpmHash = null,
+        byte[]? signedNonce = null, IReadOnlyDictionary<int, byte[]>? pcrs = null, TpmtPublic? releaseKey = null, TpmsClockInfo? clock = null)
     {
         byte[]? sent = withLog ? log ?? RealEvidence.EventLog : null;
-        return new QuoteSubmitted(challenge, tpmHash ?? TpmHash, akName ?? RealEvidence.AkName, RealEvidence.Attest, RealEvidence.Signature,
-            [new PcrBankValues("sha256", RealEvidence.Sha256Pcrs)], sent is null ? RealEvidence.EventLogSha256 : SHA256.HashData(sent), sent, wanted, "gce-cos85");
+        byte[] logDigest = SHA256.HashData(log ?? RealEvidence.EventLog);
+        pcrs ??= RealEvidence.Sha256Pcrs;
+        TpmsClockInfo quotedClock = clock ?? RealEvidence.Clock;
+        var selection = TpmlPcrSelection.Create((TpmAlgId.Sha256, Enumerable.Range(0, 24)));
+        if (wanted is { Length: > 0 } && releaseKey is null)
+        {
+            byte[] values = ReleaseKeyPolicy.PcrValuesDigest(selection, (_, pcr) => pcrs.GetValueOrDefault(pcr))!;
+            TpmtPublic template = ReleaseKeyTemplate.Create(ReleaseKeyPolicy.Compute(selection, values, quotedClock.ResetCount));
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            ECParameters p = key.ExportParameters(false);
+            releaseKey = TpmtPublic.Parse(new TpmtPublic
+            {
+                Type = template.Type, NameAlg = template.NameAlg, ObjectAttributes = template.ObjectAttributes, AuthPolicy = template.AuthPolicy,
+                Curve = template.Curve, UniqueX = p.Q.X!, UniqueY = p.Q.Y!,
+            }.ToArray());
+        }
+
+        byte[] nonce = signedNonce ?? Store.FindChallenge(challenge)?.Nonce ?? RealEvidence.Nonce;
+        byte[] attest = new TpmsAttest
+        {
+            Magic = TpmsAttest.TpmGeneratedValue, Type = TpmSt.AttestQuote,
+            QualifiedSigner = TpmName.Qualify(TpmAlgId.Sha256, TpmName.OfHandle(TpmHandle.RhEndorsement), AkName),
+            ExtraData = EvidenceBinding.Compute(nonce, logDigest, releaseKey?.ComputeName() ?? []),
+            ClockInfo = quotedClock, FirmwareVersion = 0x2000_0000_0001,
+            Quote = new TpmsQuoteInfo(selection, SHA256.HashData([.. Enumerable.Range(0, 24).SelectMany(i => pcrs[i])])),
+        }.ToArray();
+        byte[] signature = new TpmtSignature
+        {
+            SigAlg = TpmAlgId.RsaSsa, Hash = TpmAlgId.Sha256, Signature = Ak.SignData(attest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+        }.ToArray();
+        return new QuoteSubmitted(challenge, tpmHash ?? TpmHash, akName ?? AkName, attest, signature,
+            [new PcrBankValues("sha256", pcrs)], logDigest, sent, wanted, "gce-cos85", releaseKey?.ToArray());
     }
 
     /// <summary>Challenge + quote (with log) + evaluate.</summary>
@@ -109,6 +163,7 @@ internal sealed class PipelineHarness : IDisposable
         SecretKey.Dispose();
         Nodes.Dispose();
         Ek.Dispose();
+        Ak.Dispose();
         try
         {
             Directory.Delete(_dir, true);

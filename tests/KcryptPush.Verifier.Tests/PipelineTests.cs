@@ -38,7 +38,7 @@ public sealed class PipelineTests : IDisposable
         Assert.All(rec.Pcrs, p => Assert.Equal(PolicyModes.Enforce, p.Mode));
         Assert.Equal(Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[7]), rec.Pcrs.Single(p => p.Bank == "sha256" && p.Index == 7).Value);
         Assert.Equal(PolicyModes.Enforce, rec.AkMode);
-        Assert.Equal(RealEvidence.AkName, rec.AkName);
+        Assert.Equal(_h.AkName, rec.AkName);
         Assert.Contains(_h.Store.Audit(_h.TpmHash), a => a.Actor == "verifier:tofu" && a.What == "pcr policy");
         Assert.Contains(_h.Store.Audit(_h.TpmHash), a => a.Actor == "verifier:tofu" && a.What == "ak");
 
@@ -110,19 +110,20 @@ public sealed class PipelineTests : IDisposable
     [Fact]
     public void A_different_ak_name_is_an_ak_mismatch()
     {
-        byte[] otherName = (byte[])RealEvidence.AkName.Clone();
+        byte[] otherName = (byte[])_h.AkName.Clone();
         otherName[^1] ^= 1;
         AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), akName: otherName));
         Assert.Equal(AttestationReasonCodes.AkMismatch, Assert.Single(o.Result.Reasons).Code);
         Assert.Null(o.Verdict);
-        Assert.Equal(NodeStates.Pending, _h.Record.State);
+        Assert.Null(_h.Store.Find(_h.TpmHash));   // nothing written for a message the node's AK did not sign
+        Assert.Empty(_h.Store.History(_h.TpmHash));
     }
 
     [Fact]
     public void Another_nodes_challenge_is_unknown_to_this_node()
     {
         string other = new('b', 64);
-        _h.Enrol(other, RealEvidence.AkName);
+        _h.Enrol(other, _h.AkName);
         AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(tpmHash: other)));
         Assert.Equal(AttestationReasonCodes.ChallengeUnknown, Assert.Single(o.Result.Reasons).Code);
 
@@ -137,17 +138,17 @@ public sealed class PipelineTests : IDisposable
         _h.Time.Advance(TimeSpan.FromSeconds(121));
         AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(c));
         Assert.Equal(AttestationReasonCodes.ChallengeExpired, Assert.Single(o.Result.Reasons).Code);
-        Assert.NotNull(o.Result.NextChallenge);
+        Assert.Null(o.Result.NextChallenge);   // a refusal issues nothing: the agent asks for a new challenge
     }
 
     [Fact]
     public void A_quote_over_another_nonce_is_a_nonce_mismatch_and_moves_no_state()
     {
-        AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(nonce: [0x90, 0x10])));
+        AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), signedNonce: [0x90, 0x10]));
         Assert.Equal(AttestationVerdicts.Fail, o.Result.Verdict);
         Assert.Contains(o.Result.Reasons, r => r.Code == AttestationReasonCodes.NonceMismatch);
         Assert.Null(o.Verdict);
-        Assert.Equal(NodeStates.Pending, _h.Record.State);
+        Assert.Null(_h.Store.Find(_h.TpmHash));
     }
 
     [Fact]

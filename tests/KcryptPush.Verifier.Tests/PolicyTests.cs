@@ -79,7 +79,7 @@ public sealed class PolicyTests : IDisposable
         var context = new PolicyContext
         {
             Node = new NodeAttestation(),
-            EnrolledAkName = RealEvidence.AkName,
+            EnrolledAkName = _h.AkName,
             QuotedPcrs = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(),
             Log = EventLogParser.Parse(RealEvidence.EventLog),
             ReferenceLog = EventLogParser.Parse(edited),
@@ -155,14 +155,14 @@ public sealed class PolicyTests : IDisposable
         NodeAttestation rec = _h.Record;
         Assert.Equal(Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[7]), Assert.Single(rec.Pcrs!).Value);
         Assert.Equal(PolicyModes.Enforce, rec.AkMode);
-        Assert.Equal(RealEvidence.AkName, rec.AkName);
+        Assert.Equal(_h.AkName, rec.AkName);
     }
 
     [Fact]
     public void Enforced_ak_refuses_a_re_enrolled_ak_learn_accepts_it_skip_ignores_it()
     {
         _h.Attest();
-        byte[] newName = (byte[])RealEvidence.AkName.Clone();
+        byte[] newName = (byte[])_h.AkName.Clone();
         newName[^1] ^= 1;
         NodeAttestation rec = _h.Record;
         rec.AkName = newName; // the policy's AK differs from the enrolled one, as after a re-enrolment
@@ -174,9 +174,9 @@ public sealed class PolicyTests : IDisposable
 
         _h.Store.SetAkPolicy(_h.TpmHash, PolicyModes.Learn, "alice", _h.Now);
         Assert.Equal(AttestationVerdicts.Pass, _h.Attest(withLog: false).Result.Verdict);
-        Assert.Equal(RealEvidence.AkName, _h.Record.AkName);
+        Assert.Equal(_h.AkName, _h.Record.AkName);
         AuditRecord learned = _h.Store.Audit(_h.TpmHash).First(a => a.Actor == "verifier:learn" && a.What == "ak");
-        Assert.Equal((Convert.ToHexStringLower(newName), Convert.ToHexStringLower(RealEvidence.AkName)), (learned.OldValue, learned.NewValue));
+        Assert.Equal((Convert.ToHexStringLower(newName), Convert.ToHexStringLower(_h.AkName)), (learned.OldValue, learned.NewValue));
 
         rec = _h.Record;
         rec.AkName = newName;

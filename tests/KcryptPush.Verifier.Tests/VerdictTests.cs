@@ -4,6 +4,7 @@ using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Crypto;
+using KcryptPush.Tpm.Structures;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
@@ -53,14 +54,18 @@ public sealed class VerdictTests : IDisposable
         AttestationOutcome plain = _h.Attest();
         Assert.Null(plain.Result.Secrets);
 
-        AttestationOutcome asked = _h.Attest(withLog: false, wanted: ["COS_PERSISTENT", "COS_OEM"]);
+        QuoteSubmitted askQuote = _h.Quote(_h.Challenge(), withLog: false, wanted: ["COS_PERSISTENT", "COS_OEM"]);
+        AttestationOutcome asked = _h.Pipeline.Evaluate(askQuote);
         SealedSecret s = Assert.Single(asked.Result.Secrets!);
         Assert.Equal("COS_PERSISTENT", s.Label);
         Assert.Equal(["COS_OEM"], asked.Result.MissingSecrets!);
         Assert.DoesNotContain("hunter2", Encoding.UTF8.GetString(s.Ciphertext), StringComparison.Ordinal);
 
-        // The EK holder recovers the key as TPM2_ActivateCredential would, and opens the secret.
-        byte[] key = ActivateWithSoftwareEk(_h.Ek, s, RealEvidence.AkName);
+        // The EK holder recovers the key as TPM2_ActivateCredential would with the release key the quote
+        // signed (its Name, not the AK's, is what the credential is bound to), and opens the secret.
+        byte[] releaseKeyName = TpmtPublic.Parse(askQuote.ReleaseKeyPublic!).ComputeName();
+        Assert.Throws<Xunit.Sdk.EqualException>(() => ActivateWithSoftwareEk(_h.Ek, s, _h.AkName));   // its outer HMAC check fails: the HMAC covers the release key's Name
+        byte[] key = ActivateWithSoftwareEk(_h.Ek, s, releaseKeyName);
         Assert.Equal("hunter2", Encoding.UTF8.GetString(SecretSeal.Open(key, _h.TpmHash, s.Label, s.Nonce, s.Ciphertext, s.Tag)));
 
         // Failing: nothing released.

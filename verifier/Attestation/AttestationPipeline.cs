@@ -8,6 +8,7 @@ using KcryptPush.Attestation.Replay;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
 using KcryptPush.Tpm.Crypto;
+using KcryptPush.Tpm.Release;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Enrolment;
@@ -66,7 +67,7 @@ public sealed class AttestationPipeline
     public AttestationOutcome Evaluate(QuoteSubmitted m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        Validate(m);
+        TpmtPublic? releaseKey = Validate(m);
         DateTime now = _time.GetUtcNow().UtcDateTime;
 
         // (1) Node known and enrolled; the AK Name in the message is the enrolled AK's.
@@ -88,7 +89,7 @@ public sealed class AttestationPipeline
 
             if (!CryptographicOperations.FixedTimeEquals(m.AkName, node.AkName))
             {
-                return Reject(m, rec, now, null, Reason(AttestationReasonCodes.AkMismatch,
+                return Reject(m, Reason(AttestationReasonCodes.AkMismatch,
                     $"the quote names AK {Convert.ToHexStringLower(m.AkName)}, the node is enrolled with AK {Convert.ToHexStringLower(node.AkName)}."));
             }
 
@@ -96,15 +97,15 @@ public sealed class AttestationPipeline
             ChallengeRecord? challenge = _store.FindChallenge(m.ChallengeId);
             if (challenge is null || challenge.TpmHash != m.TpmHash)
             {
-                return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeUnknown,
+                return Reject(m, Reason(AttestationReasonCodes.ChallengeUnknown,
                     $"challenge {m.ChallengeId} was not issued to node {m.TpmHash}."));
             }
 
             // Expiry bounds redelivery too: the agent stops resending when its challenge expires, so a
-            // copy arriving later is a replay, and must not fetch the stored result (and its secrets).
+            // copy arriving later is a replay, and must not fetch the stored result (or fresh secrets).
             if (now > challenge.ExpiresAt.ToUniversalTime())
             {
-                return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeExpired,
+                return Reject(m, Reason(AttestationReasonCodes.ChallengeExpired,
                     $"challenge {m.ChallengeId} expired at {challenge.ExpiresAt.ToUniversalTime():O}."));
             }
 
@@ -114,77 +115,140 @@ public sealed class AttestationPipeline
                 bool same = challenge.SubmissionDigest is not null && CryptographicOperations.FixedTimeEquals(challenge.SubmissionDigest, submission);
                 if (same && challenge.ResultJson is not null)
                 {
-                    _log.LogInformation("Redelivered QuoteSubmitted for challenge {Challenge}: same result", m.ChallengeId);
-                    AttestationResult stored = JsonSerializer.Deserialize<AttestationResult>(challenge.ResultJson, Json)!;
-
-                    // Secrets go only to a node that is trusted now: a quarantine since the first
-                    // answer withdraws them from the repeated one.
-                    bool trustedNow = rec.State == NodeStates.Trusted && rec.OperatorQuarantine is null;
-                    return new AttestationOutcome(trustedNow ? stored : stored with { Secrets = null }, null);
+                    return Redelivered(m, node, rec, challenge, releaseKey);
                 }
 
                 if (!same)
                 {
-                    return Reject(m, rec, now, null, Reason(AttestationReasonCodes.ChallengeReused,
+                    return Reject(m, Reason(AttestationReasonCodes.ChallengeReused,
                         $"challenge {m.ChallengeId} was already answered at {challenge.UsedAt.Value.ToUniversalTime():O}: a replayed or second quote."));
                 }
 
                 // Same message, claimed but no result stored (the verifier stopped mid-way): judge it again.
             }
-            else
+
+            // (3)-(5) The quote and everything it signed. A message that contradicts its signature is
+            // answered but changes nothing: the challenge stays unclaimed for the genuine message.
+            (QuoteVerificationResult? quote, AttestationOutcome? rejected) = Authenticate(m, node, rec, challenge, releaseKey);
+            if (quote is null)
             {
-                challenge.UsedAt = now;
-                challenge.SubmissionDigest = submission;
-                _store.UpdateChallenge(challenge);
+                return rejected!;
             }
 
-            AttestationOutcome outcome = Judge(m, node, rec, challenge, now);
-            if (challenge.UsedAt is not null)
-            {
-                challenge.ResultJson = JsonSerializer.Serialize(outcome.Result, Json);
-                _store.UpdateChallenge(challenge);
-            }
+            challenge.UsedAt ??= now;
+            challenge.SubmissionDigest = submission;
+            AttestationOutcome outcome = Judge(m, node, rec, challenge, quote, releaseKey, now);
 
+            // No sealed secret is stored: a redelivery gets the verdict, and secrets sealed afresh.
+            challenge.ResultJson = JsonSerializer.Serialize(outcome.Result with { Secrets = null }, Json);
+            _store.UpdateChallenge(challenge);
             return outcome;
         }
     }
 
-    // Steps 3-8 over a claimed challenge.
-    private AttestationOutcome Judge(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, DateTime now)
+    // (3)-(5): the quote verifies with the enrolled AK over the evidence binding of this message
+    // (nonce ‖ log digest ‖ release key Name), and the reported PCR values and log are the signed ones.
+    // Returns the verified quote, or the rejection when the message is not consistent with what the
+    // TPM signed (forged, or signed for another challenge).
+    private (QuoteVerificationResult? Quote, AttestationOutcome? Rejected) Authenticate(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, TpmtPublic? releaseKey)
     {
-        // (3)-(5) The quote, with the enrolled AK, the challenge's nonce and selection.
+        if (m.EventLog is not null && !CryptographicOperations.FixedTimeEquals(SHA256.HashData(m.EventLog), m.EventLogSha256))
+        {
+            return (null, Reject(m, Reason(AttestationReasonCodes.EventLogDigestMismatch,
+                $"the event log's SHA-256 is {Convert.ToHexStringLower(SHA256.HashData(m.EventLog))}, the message names {Convert.ToHexStringLower(m.EventLogSha256)}: the log was changed in the message.")));
+        }
+
+        byte[] releaseKeyName = releaseKey?.ComputeName() ?? [];
+        byte[] binding = EvidenceBinding.Compute(challenge.Nonce, m.EventLogSha256, releaseKeyName);
         TpmlPcrSelection selection = SelectionOf(challenge);
         PcrValues reported = ReportedPcrs(m);
         QuoteVerificationResult quote;
         try
         {
             using var verifier = new QuoteVerifier(TpmtPublic.Parse(node.AkPublic));
-            quote = verifier.Verify(m.Attest, m.Signature, challenge.Nonce, selection, reported);
+            quote = verifier.Verify(m.Attest, m.Signature, binding, selection, reported);
         }
         catch (KcryptPush.Tpm.Marshalling.TpmFormatException e)
         {
-            return Reject(m, rec, now, challenge, Reason(AttestationReasonCodes.SignatureInvalid, $"the enrolled AK does not parse: {e.Message}"));
+            return (null, Reject(m, Reason(AttestationReasonCodes.SignatureInvalid, $"the enrolled AK does not parse: {e.Message}")));
         }
 
+        if (quote.Passed)
+        {
+            return (quote, null);
+        }
+
+        List<Finding> failures = quote.Failures.ToList();
+        if (quote.Attest is not null && !failures.Any(QuoteReasons.Unauthenticated))
+        {
+            return (quote, null); // signed and consistent, but not what was asked (e.g. another PCR selection): the node's own failure
+        }
+
+        AttestationReason[] reasons = failures.Select(f => f.Code == QuoteFindingCodes.NonceMismatch && quote.Attest is { } a
+                ? BindingMismatch(m, rec, challenge, a.ExtraData, releaseKeyName)
+                : new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message))
+            .ToArray();
+        return (null, Reject(m, reasons));
+    }
+
+    // Names what of nonce ‖ log digest ‖ release key differs from what was signed, where that can be
+    // known: the signed digest may be the node's last accepted log, the signed key may be none.
+    private static AttestationReason BindingMismatch(QuoteSubmitted m, NodeAttestation rec, ChallengeRecord challenge, ReadOnlySpan<byte> signed, byte[] releaseKeyName)
+    {
+        if (releaseKeyName.Length > 0 && signed.SequenceEqual(EvidenceBinding.Compute(challenge.Nonce, m.EventLogSha256, [])))
+        {
+            return new AttestationReason(AttestationReasonCodes.ReleaseKeyMismatch,
+                "the quote signed no release key but the message carries one: a release key was added to a copy of the message.");
+        }
+
+        if (rec.AcceptedLogSha256 is { Length: 32 } accepted && !accepted.AsSpan().SequenceEqual(m.EventLogSha256)
+            && signed.SequenceEqual(EvidenceBinding.Compute(challenge.Nonce, accepted, releaseKeyName)))
+        {
+            return new AttestationReason(AttestationReasonCodes.EventLogDigestMismatch,
+                $"the quote signed event log {Convert.ToHexStringLower(accepted)}, the message names {Convert.ToHexStringLower(m.EventLogSha256)}: the log was changed in the message.");
+        }
+
+        return new AttestationReason(AttestationReasonCodes.NonceMismatch,
+            $"extraData is not SHA-256(nonce of challenge {m.ChallengeId} ‖ the message's event log digest ‖ its release key's Name): "
+            + "the quote answers another challenge, or the log digest or release key in the message is not the one the TPM signed.");
+    }
+
+    // An identical redelivery within the challenge's validity: the stored verdict; secrets are sealed
+    // afresh, and only to a node that is trusted now (a quarantine since withdraws them).
+    private AttestationOutcome Redelivered(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, TpmtPublic? releaseKey)
+    {
+        _log.LogInformation("Redelivered QuoteSubmitted for challenge {Challenge}: same result", m.ChallengeId);
+        AttestationResult stored = JsonSerializer.Deserialize<AttestationResult>(challenge.ResultJson!, Json)!;
+        bool trustedNow = rec.State == NodeStates.Trusted && rec.OperatorQuarantine is null;
+        if (stored.Verdict != AttestationVerdicts.Pass || !trustedNow || releaseKey is null || m.WantedSecrets is not { Length: > 0 } wanted)
+        {
+            return new AttestationOutcome(stored with { Secrets = null, MissingSecrets = trustedNow ? stored.MissingSecrets : null }, null);
+        }
+
+        (SealedSecret[] secrets, string[] missing) = Seal(node, releaseKey, wanted.Distinct(StringComparer.Ordinal));
+        return new AttestationOutcome(stored with { Secrets = secrets, MissingSecrets = missing }, null);
+    }
+
+    // Steps 6-8 over an authenticated quote and a claimed challenge.
+    private AttestationOutcome Judge(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, QuoteVerificationResult quote,
+        TpmtPublic? releaseKey, DateTime now)
+    {
         if (!quote.Passed)
         {
-            List<Finding> failures = quote.Failures.ToList();
-            AttestationReason[] reasons = failures.Select(f => new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message)).ToArray();
-            bool authenticated = quote.Attest is not null && !failures.Any(QuoteReasons.Unauthenticated);
-            return authenticated
-                ? Fail(m, node, rec, now, challenge, quote.Attest, reasons, [], null)
-                : Reject(m, rec, now, challenge, reasons);
+            AttestationReason[] reasons = quote.Failures.Select(f => new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message)).ToArray();
+            return Fail(m, node, rec, now, quote.Attest, reasons, [], null);
         }
 
         TpmsAttest attest = quote.Attest!;
         TpmsClockInfo clock = attest.ClockInfo;
+        PcrValues reported = ReportedPcrs(m);
 
         // (6) Clock info never goes backwards for the node: not below what was accepted before the
         // challenge was issued (its floor); a new resetCount is a reboot.
         bool rebooted = rec.HasClock && clock.ResetCount > (ulong)rec.LastResetCount;
         if (ClockProblem(challenge.ClockFloor, clock) is { } clockProblem)
         {
-            return Fail(m, node, rec, now, challenge, attest, [new AttestationReason(AttestationReasonCodes.ClockWentBackwards, clockProblem)], [], null);
+            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ClockWentBackwards, clockProblem)], [], null);
         }
 
         if (!rec.HasClock || IsLater(clock, rec))
@@ -195,22 +259,25 @@ public sealed class AttestationPipeline
             rec.LastRestartCount = clock.RestartCount;
         }
 
-        rec.LastEvidenceAt = now;
         if (rebooted)
         {
             _log.LogInformation("Node {Node} rebooted (resetCount {Reset}): its boot log is evaluated afresh", m.TpmHash, clock.ResetCount);
         }
 
-        // (7) The event log: known digest or the full log, then replay against the quoted PCRs.
+        // The release key the AK signed must bind a secret to these PCR values and this boot.
+        if (releaseKey is not null && ReleaseKeyCheck.Problem(releaseKey, attest, reported) is { } keyProblem)
+        {
+            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ReleaseKeyInvalid,
+                $"the release key {Convert.ToHexStringLower(releaseKey.ComputeName())} is refused: {keyProblem}.")], [], null);
+        }
+
+        Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted = QuotedPcrs(challenge, reported);
+
+        // (7) The event log: the full log (its digest was checked against the signed one), or one
+        // already held for the node.
         byte[] logBytes;
         if (m.EventLog is not null)
         {
-            if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(m.EventLog), m.EventLogSha256))
-            {
-                return Fail(m, node, rec, now, challenge, attest, [new AttestationReason(AttestationReasonCodes.EventLogDigestMismatch,
-                    $"the event log's SHA-256 is {Convert.ToHexStringLower(SHA256.HashData(m.EventLog))}, the quote message names {Convert.ToHexStringLower(m.EventLogSha256)}.")], [], null);
-            }
-
             logBytes = m.EventLog;
         }
         else if (_store.FindLog(m.TpmHash, m.EventLogSha256) is { } known)
@@ -220,15 +287,11 @@ public sealed class AttestationPipeline
         }
         else
         {
-            // Nothing judged: ask for the whole log over the next challenge (no state change).
-            AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(m.TpmHash), [], eventLogWanted: true);
-            rec.LastAttestationAt = now;
-            rec.LastVerdict = AttestationVerdicts.Retry;
-            _store.Save(rec);
-            AddHistory(m, now, AttestationVerdicts.Retry, [], clock, rebooted);
-            return new AttestationOutcome(retry, null);
+            return LogWanted(m, node, rec, now, attest, quoted, reported, rebooted);
         }
 
+        rec.LogWanted = false;
+        rec.LogRequestsUnanswered = 0;
         ParsedEventLog log;
         try
         {
@@ -236,7 +299,7 @@ public sealed class AttestationPipeline
         }
         catch (EventLogFormatException e)
         {
-            return Fail(m, node, rec, now, challenge, attest, [new AttestationReason(AttestationReasonCodes.EventLogMalformed, e.Message)], [], null);
+            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogMalformed, e.Message)], [], null);
         }
 
         if (m.EventLog is not null)
@@ -244,10 +307,9 @@ public sealed class AttestationPipeline
             _store.StoreLog(m.TpmHash, m.EventLogSha256, m.EventLog, now);
         }
 
-        Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted = QuotedPcrs(challenge, reported);
         if (ReplayProblems(log, quoted, out ReplayVerification replayCheck) is { } replay)
         {
-            return Fail(m, node, rec, now, challenge, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
+            return Fail(m, node, rec, now, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
         }
 
         // (8) Policies over the validated evidence.
@@ -288,7 +350,7 @@ public sealed class AttestationPipeline
 
         if (policyFailures.Count > 0)
         {
-            return Fail(m, node, rec, now, challenge, attest, policyFailures.ToArray(),
+            return Fail(m, node, rec, now, attest, policyFailures.ToArray(),
                 decisions.SelectMany(d => d.FailingPcrs).ToArray(), decisions.Select(d => d.FirstBrokenEvent).FirstOrDefault(e => e is not null));
         }
 
@@ -298,10 +360,46 @@ public sealed class AttestationPipeline
             _store.AddAudit(m.TpmHash, change.Actor, change.What, change.OldValue, change.NewValue, now);
         }
 
-        return Pass(m, node, rec, now, attest, rebooted, decisions.Any(d => d.Terminate));
+        return Pass(m, node, rec, now, attest, releaseKey, rebooted, decisions.Any(d => d.Terminate));
     }
 
-    private AttestationOutcome Pass(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest, bool rebooted, bool terminate)
+    // The quote names a log the verifier does not hold and does not carry it. The policies that need no
+    // log are judged now on the signed values (a violation quarantines without the log); otherwise the
+    // log is asked for, and a node that answers twice more without it is quarantined: withholding the
+    // evidence is a finding, and such messages never count as evidence for the silence detector.
+    private AttestationOutcome LogWanted(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest,
+        Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted, PcrValues reported, bool rebooted)
+    {
+        var context = new PolicyContext { Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, ReportedPcrs = reported, Now = now };
+        var decisions = _policies.Where(p => !p.NeedsEventLog).Select(p => p.Evaluate(context)).ToList();
+        AttestationReason[] failures = decisions.SelectMany(d => d.Failures).ToArray();
+        if (failures.Length > 0)
+        {
+            return Fail(m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null);
+        }
+
+        if (rec.LogWanted)
+        {
+            rec.LogRequestsUnanswered++;
+        }
+
+        rec.LogWanted = true;
+        if (rec.LogRequestsUnanswered >= 2)
+        {
+            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogWithheld,
+                $"asked for the event log whose SHA-256 the quote signed, the node answered {rec.LogRequestsUnanswered} times without it "
+                + $"(last named {Convert.ToHexStringLower(m.EventLogSha256)}).")], [], null);
+        }
+
+        AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(m.TpmHash), [], eventLogWanted: true);
+        rec.LastAttestationAt = now;
+        rec.LastVerdict = AttestationVerdicts.Retry;
+        _store.Save(rec);
+        AddHistory(m, now, AttestationVerdicts.Retry, [], attest.ClockInfo, rebooted);
+        return new AttestationOutcome(retry, null);
+    }
+
+    private AttestationOutcome Pass(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest, TpmtPublic? releaseKey, bool rebooted, bool terminate)
     {
         rec.AttestationsPassed++;
         rec.AcceptedLogSha256 = m.EventLogSha256;
@@ -314,11 +412,12 @@ public sealed class AttestationPipeline
 
         SealedSecret[]? secrets = null;
         string[]? missing = null;
-        if (m.WantedSecrets is { Length: > 0 } wanted)
+        if (m.WantedSecrets is { Length: > 0 } wanted && releaseKey is not null && !terminate && rec.OperatorQuarantine is null)
         {
-            (secrets, missing) = Seal(node, wanted.Distinct(StringComparer.Ordinal));
+            (secrets, missing) = Seal(node, releaseKey, wanted.Distinct(StringComparer.Ordinal));
         }
 
+        rec.LastEvidenceAt = now;
         rec.LastAttestationAt = now;
         rec.LastVerdict = AttestationVerdicts.Pass;
         if (verdict is not null)
@@ -335,10 +434,9 @@ public sealed class AttestationPipeline
 
     // A failure of evidence shown to come from the node's TPM (or of policy): quarantine.
     private AttestationOutcome Fail(
-        QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, ChallengeRecord challenge, TpmsAttest? attest,
+        QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
         AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent)
     {
-        _ = challenge;
         string previous = rec.State;
         rec.LastEvidenceAt = now;
         INodeVerdict? verdict = ChangeState(rec, NodeStates.Quarantined, now)
@@ -357,24 +455,13 @@ public sealed class AttestationPipeline
         return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(m.TpmHash), reasons), verdict);
     }
 
-    // A rejection of a message not shown to come from the node's TPM: answered, recorded, no state change.
-    private AttestationOutcome Reject(QuoteSubmitted m, NodeAttestation rec, DateTime now, ChallengeRecord? challenge, params AttestationReason[] reasons)
+    // A message not shown to come from the node's TPM, or contradicting what it signed: answered with
+    // its reason, and nothing is written (no state, record, history or challenge claim), so a forged
+    // copy can neither quarantine a node, erase its history nor use up the genuine message's challenge.
+    private AttestationOutcome Reject(QuoteSubmitted m, params AttestationReason[] reasons)
     {
-        if (challenge is not null)
-        {
-            // A message the node's TPM did not sign over this nonce must not use up the node's
-            // challenge: anyone who saw the challenge id could otherwise stop the node attesting.
-            challenge.UsedAt = null;
-            challenge.SubmissionDigest = null;
-            _store.UpdateChallenge(challenge);
-        }
-
-        rec.LastAttestationAt = now;
-        rec.LastVerdict = AttestationVerdicts.Fail;
-        _store.Save(rec);
-        AddHistory(m, now, AttestationVerdicts.Fail, reasons, default, false);
-        _log.LogWarning("Quote for node {Node} rejected: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
-        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(m.TpmHash), reasons), null);
+        _log.LogWarning("Quote for node {Node} rejected, nothing recorded: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
+        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, reasons), null);
     }
 
     private bool ChangeState(NodeAttestation rec, string next, DateTime now)
@@ -390,7 +477,9 @@ public sealed class AttestationPipeline
         return true;
     }
 
-    private (SealedSecret[] Secrets, string[] Missing) Seal(VerifierNode node, IEnumerable<string> labels)
+    // Each secret's AES key is the credential of a MakeCredential to the node's EK bound to the release
+    // key's Name: only that TPM, in this boot, with these PCR values, can activate it.
+    private (SealedSecret[] Secrets, string[] Missing) Seal(VerifierNode node, TpmtPublic releaseKey, IEnumerable<string> labels)
     {
         TpmtPublic ek = TpmtPublic.Parse(node.EkPublic);
         var sealedSecrets = new List<SealedSecret>();
@@ -417,7 +506,7 @@ public sealed class AttestationPipeline
 
             try
             {
-                SealedSecretParts p = SecretSeal.Seal(ek, node.AkName, node.TpmHash, label, secret);
+                SealedSecretParts p = SecretSeal.Seal(ek, releaseKey.ComputeName(), node.TpmHash, label, secret);
                 sealedSecrets.Add(new SealedSecret(p.Label, p.CredentialBlob, p.EncryptedSecret, p.Nonce, p.Ciphertext, p.Tag));
             }
             finally
@@ -618,7 +707,8 @@ public sealed class AttestationPipeline
 
     private static AttestationReason[] Reason(string code, string message) => [new AttestationReason(code, message)];
 
-    private static void Validate(QuoteSubmitted m)
+    // Structure only; returns the parsed release key.
+    private static TpmtPublic? Validate(QuoteSubmitted m)
     {
         if (m.TpmHash is not { Length: 64 } || !m.TpmHash.All(char.IsAsciiHexDigitLower))
         {
@@ -633,6 +723,28 @@ public sealed class AttestationPipeline
         if (m.EventLogSha256 is not { Length: 32 })
         {
             throw new MessageValidationException("QuoteSubmitted.EventLogSha256 must be 32 bytes");
+        }
+
+        bool wantsSecrets = m.WantedSecrets is { Length: > 0 };
+        if (wantsSecrets != m.ReleaseKeyPublic is not null)
+        {
+            throw new MessageValidationException(wantsSecrets
+                ? "QuoteSubmitted.WantedSecrets needs ReleaseKeyPublic: secrets are bound to a release key the quote signs"
+                : "QuoteSubmitted.ReleaseKeyPublic is only sent with WantedSecrets");
+        }
+
+        if (m.ReleaseKeyPublic is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TpmtPublic.Parse(m.ReleaseKeyPublic);
+        }
+        catch (KcryptPush.Tpm.Marshalling.TpmFormatException e)
+        {
+            throw new MessageValidationException($"QuoteSubmitted.ReleaseKeyPublic is not a TPMT_PUBLIC: {e.Message}");
         }
     }
 }

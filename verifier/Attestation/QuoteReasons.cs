@@ -19,13 +19,15 @@ public static class QuoteReasons
     };
 
     /// <summary>
-    /// True when a failure means the evidence is not shown to come from the node's TPM (unparseable,
-    /// wrong nonce, bad signature): such a rejection is answered but does not move the node's state,
-    /// so nobody can quarantine a node by sending garbage in its name.
+    /// True when a failure means the message is not shown to be what the node's TPM signed
+    /// (unparseable, signed over another nonce or binding, bad signature, or PCR values that do not
+    /// hash to the signed pcrDigest): such a message is answered but changes nothing, so nobody can
+    /// quarantine a node by sending garbage or an altered copy in its name. Only a signed, consistent
+    /// quote that is not what was asked (another PCR selection) is the node's own failure.
     /// </summary>
     public static bool Unauthenticated(Finding f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return f.IsFailure && CodeOf(f.Code) is AttestationReasonCodes.QuoteMalformed or AttestationReasonCodes.NonceMismatch or AttestationReasonCodes.SignatureInvalid;
+        return f.IsFailure && f.Code != QuoteFindingCodes.PcrSelectionMismatch;
     }
 }

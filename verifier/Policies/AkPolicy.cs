@@ -14,6 +14,9 @@ public sealed class AkPolicy : IAttestationPolicy
     public string Name => "ak";
 
     /// <inheritdoc/>
+    public bool NeedsEventLog => false;
+
+    /// <inheritdoc/>
     public PolicyDecision Evaluate(PolicyContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

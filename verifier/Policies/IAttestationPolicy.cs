@@ -11,6 +11,12 @@ public interface IAttestationPolicy
     /// <summary>A short name for logs.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// False for a policy judged on the signed PCR values and the AK alone: it runs as soon as the quote
+    /// verifies, before the event log is asked for, so withholding the log cannot delay its verdict.
+    /// </summary>
+    bool NeedsEventLog => true;
+
     /// <summary>Evaluates the policy; must not change <paramref name="context"/>.</summary>
     PolicyDecision Evaluate(PolicyContext context);
 }

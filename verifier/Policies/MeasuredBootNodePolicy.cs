@@ -63,7 +63,7 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
         }
 
         if (evaluation?.Failures.FirstOrDefault(r => r.Event is not null) is { Event: { } at } rule
-            && at.Index < context.Log.UntrustedEvents.Count)
+            && context.Log is not null && at.Index < context.Log.UntrustedEvents.Count)
         {
             d.FirstBrokenEvent = EventDescriptions.Broken(context.Log.UntrustedEvents[at.Index], $"{rule.Rule}: expected {rule.Expected}, found {rule.Found}");
         }

@@ -18,6 +18,9 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
     public string Name => "pcr";
 
     /// <inheritdoc/>
+    public bool NeedsEventLog => false;
+
+    /// <inheritdoc/>
     public PolicyDecision Evaluate(PolicyContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -94,7 +97,7 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
     /// </summary>
     public static BrokenEvent? FirstDifferingEvent(PolicyContext context, string bank, int pcr)
     {
-        if (context.ReferenceLog is null || !PcrBankNames.TryParse(bank, out Tpm.Types.TpmAlgId alg))
+        if (context.Log is null || context.ReferenceLog is null || !PcrBankNames.TryParse(bank, out Tpm.Types.TpmAlgId alg))
         {
             return null;
         }

@@ -17,8 +17,11 @@ public sealed class PolicyContext
     /// <summary>The quoted PCR values (signature and digest verified): bank name → index → value.</summary>
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>> QuotedPcrs { get; init; }
 
-    /// <summary>The event log, replayed to the quoted PCRs.</summary>
-    public required ParsedEventLog Log { get; init; }
+    /// <summary>
+    /// The event log, replayed to the quoted PCRs; null when policies that need no log are judged on
+    /// the signed PCR values alone, before the log is asked for (DESIGN.md "withheld evidence").
+    /// </summary>
+    public ParsedEventLog? Log { get; init; }
 
     /// <summary>The replay of <see cref="Log"/> against the quoted PCRs (succeeded: the pipeline stops otherwise).</summary>
     public ReplayVerification? Replay { get; init; }

@@ -60,7 +60,18 @@ public sealed class NodeAttestation
     /// <summary>TPMS_CLOCK_INFO.restartCount of the latest authenticated quote.</summary>
     public long LastRestartCount { get; set; }
 
-    /// <summary>When authenticated evidence last arrived (silence is measured from it, or from creation).</summary>
+    /// <summary>
+    /// Authenticated quotes in a row that named an event log the verifier does not hold for the node and
+    /// did not carry it, after the first one asked for it (DESIGN.md "withheld evidence"): at 2 the node
+    /// is quarantined with <see cref="AttestationReasonCodes.EventLogWithheld"/>; complete evidence resets it.
+    /// </summary>
+    public int LogRequestsUnanswered { get; set; }
+
+    /// <summary>Whether the verifier has asked for an event log that has not arrived yet.</summary>
+    public bool LogWanted { get; set; }
+
+    /// <summary>When complete, authenticated evidence last arrived (silence is measured from it, or from creation):
+    /// a message without the log it signed, or one that is not authenticated, does not move it.</summary>
     public DateTime? LastEvidenceAt { get; set; }
 
     /// <summary>When the last quote was judged.</summary>

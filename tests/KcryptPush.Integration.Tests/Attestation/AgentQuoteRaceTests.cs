@@ -5,6 +5,7 @@ using KcryptPush.Contracts.V1;
 using KcryptPush.Integration.Tests.Fixtures;
 using KcryptPush.Tpm.Client;
 using KcryptPush.Tpm.Commands;
+using KcryptPush.Tpm.Release;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 
@@ -28,12 +29,14 @@ public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
         _ak = ak.Public;
     }
 
+    private static readonly byte[] LogDigest = SHA256.HashData("the event log"u8);
+
     private static Challenge NewChallenge() => new(
         Guid.NewGuid(), "node", RandomNumberGenerator.GetBytes(32),
         [new PcrBankSelection("sha256", [0, 7, 10, 14]), new PcrBankSelection("sha1", [10])],
         DateTimeOffset.UtcNow.AddMinutes(1));
 
-    private TpmEvidenceTpm Agent(Func<int, bool> extendAfterAttempt) => new(_f.Tpm.TpmUri, EkKind.Rsa2048, AkKind.Rsa2048, AkHandle)
+    private TpmEvidenceTpm Agent(Func<int, bool> extendAfterAttempt) => new(_f.Tpm.TpmUri, EkKind.Rsa2048, AkHandle)
     {
         AfterQuote = (tpm, attempt) =>
         {
@@ -50,7 +53,7 @@ public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
         Challenge challenge = NewChallenge();
         TpmEvidenceTpm agent = Agent(attempt => attempt == 1);
 
-        QuoteEvidence evidence = agent.Quote(challenge);
+        QuoteEvidence evidence = agent.Quote(challenge, LogDigest, releaseKey: false);
 
         Assert.Equal(2, agent.Attempts);
         QuoteVerificationResult result = Verify(challenge, evidence);
@@ -80,7 +83,7 @@ public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
         int extends = 0;
         TpmEvidenceTpm agent = Agent(_ => ++extends > 0);
 
-        PcrsKeptChangingException e = Assert.Throws<PcrsKeptChangingException>(() => agent.Quote(NewChallenge()));
+        PcrsKeptChangingException e = Assert.Throws<PcrsKeptChangingException>(() => agent.Quote(NewChallenge(), LogDigest, releaseKey: false));
 
         Assert.Equal(TpmEvidenceTpm.MaxQuoteAttempts, extends);
         Assert.Contains("TPM2_Quote", e.Message, StringComparison.Ordinal);
@@ -92,10 +95,44 @@ public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
         Challenge challenge = NewChallenge();
         TpmEvidenceTpm agent = Agent(_ => false);
 
-        QuoteEvidence evidence = agent.Quote(challenge);
+        QuoteEvidence evidence = agent.Quote(challenge, LogDigest, releaseKey: false);
 
         Assert.Equal(1, agent.Attempts);
         Assert.True(Verify(challenge, evidence).Passed);
+    }
+
+    [Fact]
+    public void A_pcr_extended_during_a_release_quote_gives_a_new_release_key_bound_to_the_values_finally_quoted()
+    {
+        Challenge challenge = NewChallenge();
+        TpmEvidenceTpm agent = Agent(attempt => attempt == 1);
+
+        QuoteEvidence evidence = agent.Quote(challenge, LogDigest, releaseKey: true);
+
+        Assert.Equal(2, agent.Attempts);
+        Assert.True(Verify(challenge, evidence).Passed);
+        Assert.NotNull(evidence.ReleaseKeyPublic);
+        TpmsAttest attest = TpmsAttest.Parse(evidence.Attest);
+        Assert.Null(ReleaseKeyCheck.Problem(TpmtPublic.Parse(evidence.ReleaseKeyPublic), attest, ReportedOf(evidence)));
+
+        // The key was flushed after the quote: no transient object is left in the TPM.
+        using TpmClient tpm = TpmClient.Open(_f.Tpm.TpmUri);
+        Assert.Empty(tpm.GetHandles(0x80000000));
+    }
+
+    private static PcrValues ReportedOf(QuoteEvidence evidence)
+    {
+        var reported = new PcrValues();
+        foreach (PcrBankValues bank in evidence.Pcrs)
+        {
+            Assert.True(PcrBankNames.TryParse(bank.Bank, out TpmAlgId alg));
+            foreach ((int pcr, byte[] value) in bank.Values)
+            {
+                reported.Set(alg, pcr, value);
+            }
+        }
+
+        return reported;
     }
 
     private QuoteVerificationResult Verify(Challenge challenge, QuoteEvidence evidence)
@@ -111,7 +148,9 @@ public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
         }
 
         using var verifier = new QuoteVerifier(_ak);
-        return verifier.Verify(evidence.Attest, evidence.Signature, challenge.Nonce, TpmEvidenceTpm.SelectionOf(challenge), reported);
+        byte[] releaseKeyName = evidence.ReleaseKeyPublic is null ? [] : TpmtPublic.Parse(evidence.ReleaseKeyPublic).ComputeName();
+        return verifier.Verify(evidence.Attest, evidence.Signature, EvidenceBinding.Compute(challenge.Nonce, LogDigest, releaseKeyName),
+            TpmEvidenceTpm.SelectionOf(challenge), reported);
     }
 
     private static PcrValues Reported(IReadOnlyList<TpmPcrValue> values)

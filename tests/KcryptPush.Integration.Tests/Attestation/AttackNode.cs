@@ -36,18 +36,26 @@ public sealed class AttackNode
     /// <summary>Reads the persisted AK's Name once the node is enrolled.</summary>
     public void ReadAk() => AkName = TpmKeys.Read(Tpm, crossCheckWithTpm2Tools: false).AkName;
 
-    /// <summary>TPM2_Quote with this TPM's AK over <paramref name="challenge"/>'s nonce and selection, and the PCR values it covers.</summary>
-    public QuoteEvidence Quote(Challenge challenge) => new TpmEvidenceTpm(Tpm.TpmUri, EkKind.Rsa2048, AkKind.Rsa2048).Quote(challenge);
+    /// <summary>
+    /// TPM2_Quote with this TPM's AK over <paramref name="challenge"/>'s selection, bound to its nonce and
+    /// <paramref name="log"/>'s digest (and a release key when <paramref name="releaseKey"/>), and the PCR values it covers.
+    /// </summary>
+    public QuoteEvidence Quote(Challenge challenge, byte[] log, bool releaseKey = false) =>
+        new TpmEvidenceTpm(Tpm.TpmUri, EkKind.Rsa2048).Quote(challenge, SHA256.HashData(log), releaseKey);
+
+    /// <summary>Opens a released secret with this TPM and the release key of <paramref name="evidence"/>.</summary>
+    public byte[] OpenSecret(SealedSecret secret, QuoteEvidence evidence) =>
+        new TpmEvidenceTpm(Tpm.TpmUri, EkKind.Rsa2048).OpenSecret(TpmHash, secret, evidence);
 
     /// <summary>
     /// The QuoteSubmitted an honest agent of this node would send over <paramref name="challenge"/>,
     /// with the whole <paramref name="log"/> (so the verifier judges it at once).
     /// </summary>
     public QuoteSubmitted Submission(Challenge challenge, byte[] log, string[]? wantedSecrets = null) =>
-        Submission(challenge, Quote(challenge), log, wantedSecrets);
+        Submission(challenge, Quote(challenge, log, wantedSecrets is { Length: > 0 }), log, wantedSecrets);
 
     /// <summary>A QuoteSubmitted in this node's name carrying <paramref name="evidence"/> (possibly made elsewhere).</summary>
     public QuoteSubmitted Submission(Challenge challenge, QuoteEvidence evidence, byte[] log, string[]? wantedSecrets = null) =>
         new(challenge.ChallengeId, TpmHash, AkName, evidence.Attest, evidence.Signature, evidence.Pcrs,
-            SHA256.HashData(log), log, wantedSecrets, Hostname);
+            SHA256.HashData(log), log, wantedSecrets, Hostname, evidence.ReleaseKeyPublic);
 }

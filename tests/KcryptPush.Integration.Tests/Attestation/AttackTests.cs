@@ -78,7 +78,7 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
 
         // A's TPM signs B's nonce (a genuine signature by A's enrolled AK), sent in A's name.
         Challenge forB = await f.ChallengeAsync(b);
-        AttestationResult foreign = await f.SubmitAsync(a.Submission(forB, a.Quote(forB), SharedLog));
+        AttestationResult foreign = await f.SubmitAsync(a.Submission(forB, a.Quote(forB, SharedLog), SharedLog));
         AssertRefused(foreign, AttestationReasonCodes.ChallengeUnknown);
 
         // B's challenge was not consumed by the attempt: B still answers it.
@@ -103,12 +103,12 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
 
         // B's AK signs A's nonce; the message claims A's AK Name.
         Challenge c1 = await f.ChallengeAsync(a);
-        AttestationResult forged = await f.SubmitAsync(a.Submission(c1, b.Quote(c1), SharedLog));
+        AttestationResult forged = await f.SubmitAsync(a.Submission(c1, b.Quote(c1, SharedLog), SharedLog));
         AssertRefused(forged, AttestationReasonCodes.SignatureInvalid);
 
         // The same, honestly naming B's AK: refused before the challenge is even looked at.
         Challenge c2 = await f.ChallengeAsync(a);
-        AttestationResult named = await f.SubmitAsync(a.Submission(c2, b.Quote(c2), SharedLog) with { AkName = b.AkName });
+        AttestationResult named = await f.SubmitAsync(a.Submission(c2, b.Quote(c2, SharedLog), SharedLog) with { AkName = b.AkName });
         AssertRefused(named, AttestationReasonCodes.AkMismatch);
 
         // So c2 is still A's to answer, and A is unharmed.
@@ -129,6 +129,10 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
         Assert.True(r.Verdict == AttestationVerdicts.Fail, Describe(r));
         Assert.Equal([AttestationReasonCodes.PcrDigestMismatch], r.Reasons.Select(x => x.Code));
         Assert.Null(r.Secrets);
+
+        // A forgery changes nothing: the genuine message still answers its challenge, and passes.
+        Assert.NotEqual(NodeStates.Quarantined, f.Show(n).GetProperty("state").GetString());
+        AssertPass(await f.SubmitAsync(genuine));
     }
 
     [Fact]
@@ -249,29 +253,31 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
         ProcessResult set = f.NodesCommand(passphrase + "\n", "set-secret", a.TpmHash, Label, "--operator", "attack-test");
         Assert.True(set.ExitCode == 0, $"set-secret exit {set.ExitCode}: {set.StdErr}");
 
-        AttestationResult r = await f.SubmitAsync(a.Submission(await f.ChallengeAsync(a), SharedLog, [Label]));
+        Challenge challenge = await f.ChallengeAsync(a);
+        QuoteEvidence evidence = a.Quote(challenge, SharedLog, releaseKey: true);
+        AttestationResult r = await f.SubmitAsync(a.Submission(challenge, evidence, SharedLog, [Label]));
         AssertPass(r);
         SealedSecret s = Assert.Single(r.Secrets ?? []);
         Assert.Equal(Label, s.Label);
         Assert.DoesNotContain(passphrase, JsonSerializer.Serialize(r), StringComparison.Ordinal);
 
-        // B's TPM, with its own EK and AK, cannot recover the key sealed to A's EK and AK Name: the
-        // seed (RSA-OAEP to A's EK, TPM 2.0 Part 1 §24.4) does not decrypt under B's EK. The
-        // reference code answers TPM_RC_VALUE for a bad OAEP block; libtpms (swtpm) decrypts with
-        // OpenSSL and answers TPM_RC_FAILURE for the same failure (CryptRsa.c, CryptRsaDecrypt).
+        // B's TPM, with its own EK, cannot recover the key sealed to A's EK: the seed (RSA-OAEP to
+        // A's EK, TPM 2.0 Part 1 §24.4) does not decrypt under B's EK. The reference code answers
+        // TPM_RC_VALUE for a bad OAEP block; libtpms (swtpm) decrypts with OpenSSL and answers
+        // TPM_RC_FAILURE for the same failure (CryptRsa.c, CryptRsaDecrypt).
         TpmException refused = Assert.Throws<TpmException>(() => Activate(b, s));
         Assert.Equal("TPM2_ActivateCredential", refused.Command);
         Assert.Contains(refused.Code, new[] { TpmRc.Value, TpmRc.Failure });
 
-        // A's own TPM, under a key other than the enrolled AK: the seed decrypts, but the
-        // credential's HMAC covers the enrolled AK's Name (Part 1 §24.5), so TPM_RC_INTEGRITY.
-        TpmException otherKey = Assert.Throws<TpmException>(() => Activate(a, s, AkKind.EccP256));
+        // A's own TPM, under its enrolled AK instead of the release key: the seed decrypts, but the
+        // credential's HMAC covers the release key's Name (Part 1 §24.5), so TPM_RC_INTEGRITY.
+        TpmException otherKey = Assert.Throws<TpmException>(() => Activate(a, s));
         Assert.Equal(TpmRc.Integrity, otherKey.Code);
-        Console.WriteLine($"node A's secret on node B's TPM: {refused.Message}; on node A's TPM under another key: {otherKey.Message}");
+        Console.WriteLine($"node A's secret on node B's TPM: {refused.Message}; on node A's TPM under the AK: {otherKey.Message}");
 
-        // A's TPM with the enrolled AK recovers it, and it opens to the configured passphrase.
-        byte[] key = Activate(a, s);
-        Assert.Equal(passphrase, Encoding.UTF8.GetString(SecretSeal.Open(key, a.TpmHash, s.Label, s.Nonce, s.Ciphertext, s.Tag)));
+        // A's TPM with the release key of the quote recovers it, in this boot, with these PCRs.
+        Assert.Equal(passphrase, Encoding.UTF8.GetString(a.OpenSecret(s, evidence)));
+        byte[] key = Activate(a, s, evidence);
 
         // Even with that key, the sealed secret does not open as B's (the AES-GCM data binds the node).
         Assert.ThrowsAny<CryptographicException>(() => SecretSeal.Open(key, b.TpmHash, s.Label, s.Nonce, s.Ciphertext, s.Tag));
@@ -327,14 +333,22 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
         AssertPass(await f.SubmitAsync(n.Submission(await f.ChallengeAsync(n), changed)));
     }
 
-    // TPM2_ActivateCredential on the node's TPM with its RSA EK and the enrolled (persisted) AK,
-    // or a transient primary key of another kind when otherAk is given.
-    private static byte[] Activate(AttackNode node, SealedSecret s, AkKind? otherAk = null)
+    // TPM2_ActivateCredential on the node's TPM with its RSA EK and the enrolled (persisted) AK, or the
+    // release key of evidence (recreated in the NULL hierarchy, under its policy session) when given.
+    private static byte[] Activate(AttackNode node, SealedSecret s, QuoteEvidence? evidence = null)
     {
         using TpmClient client = TpmClient.Open(node.Tpm.TpmUri);
         using TpmKey ek = client.CreateEk(EkKind.Rsa2048);
-        using TpmKey ak = otherAk is { } kind ? client.CreateAk(kind) : client.GetOrCreatePersistentAk(AkKind.Rsa2048);
-        return client.ActivateCredential(ak, ek, s.CredentialBlob, s.EncryptedSecret);
+        if (evidence is null)
+        {
+            using TpmKey ak = client.GetOrCreatePersistentAk(AkKind.Rsa2048);
+            return client.ActivateCredential(ak, ek, s.CredentialBlob, s.EncryptedSecret);
+        }
+
+        TpmtPublic released = TpmtPublic.Parse(evidence.ReleaseKeyPublic!);
+        TpmsAttest attest = TpmsAttest.Parse(evidence.Attest);
+        using TpmKey releaseKey = client.CreateReleaseKey(KcryptPush.Tpm.Release.ReleaseKeyTemplate.Create(released.AuthPolicy));
+        return client.ActivateWithReleaseKey(releaseKey, ek, attest.Quote!.PcrSelect, attest.ClockInfo.ResetCount, s.CredentialBlob, s.EncryptedSecret);
     }
 
     private void AssertPass(AttestationResult r)

@@ -71,10 +71,10 @@ public sealed class PushLoopTests : IDisposable
 
     private sealed class FakeTpm : IEvidenceTpm
     {
-        public QuoteEvidence Quote(Challenge challenge) =>
+        public QuoteEvidence Quote(Challenge challenge, byte[] eventLogSha256, bool releaseKey) =>
             new(challenge.Nonce, [9], [new PcrBankValues("sha256", new Dictionary<int, byte[]> { [0] = new byte[32] })]);
 
-        public byte[] OpenSecret(string tpmHash, SealedSecret secret) => throw new NotSupportedException();
+        public byte[] OpenSecret(string tpmHash, SealedSecret secret, QuoteEvidence evidence) => throw new NotSupportedException();
     }
 
     private sealed class ScriptedVerifier : IVerifierClient
