@@ -4,6 +4,10 @@ using KcryptPush.Contracts.V1;
 using KcryptPush.Integration.Tests.Enrolment;
 using KcryptPush.Integration.Tests.Fixtures;
 using KcryptPush.Tpm.Client;
+using KcryptPush.Tpm.Commands;
+using KcryptPush.Tpm.Release;
+using KcryptPush.Tpm.Structures;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Integration.Tests.Attestation;
 
@@ -42,6 +46,39 @@ public sealed class AttackNode
     /// </summary>
     public QuoteEvidence Quote(Challenge challenge, byte[] log, bool releaseKey = false) =>
         new TpmEvidenceTpm(Tpm.TpmUri, EkKind.Rsa2048).Quote(challenge, SHA256.HashData(log), releaseKey);
+
+    /// <summary>
+    /// TPM2_Quote made here with our TPM client, not the agent's code: a key made from
+    /// <paramref name="releaseKeyTemplate"/> by TPM2_CreatePrimary in the NULL hierarchy (any template,
+    /// e.g. one the verifier must refuse), and the quote's extraData =
+    /// SHA-256(nonce ‖ SHA-256(<paramref name="log"/>) ‖ that key's Name), signed by the enrolled AK.
+    /// </summary>
+    public QuoteEvidence Quote(Challenge challenge, byte[] log, TpmtPublic releaseKeyTemplate)
+    {
+        TpmlPcrSelection selection = TpmEvidenceTpm.SelectionOf(challenge);
+        using TpmClient client = TpmClient.Open(Tpm.TpmUri);
+        using TpmKey key = client.CreateReleaseKey(releaseKeyTemplate);
+        TpmQuote quote = client.Quote(TpmHandle.DefaultAk, EvidenceBinding.Compute(challenge.Nonce, SHA256.HashData(log), key.Name), selection);
+        IReadOnlyList<TpmPcrValue> values = client.ReadPcrs(selection);
+        if (!QuotedPcrDigest.Matches(quote, values))
+        {
+            throw new InvalidOperationException($"node {Index}: PCRs moved between TPM2_Quote and TPM2_PCR_Read");
+        }
+
+        PcrBankValues[] pcrs = [.. values.GroupBy(v => v.Bank)
+            .Select(g => new PcrBankValues(PcrBankNames.NameOf(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))];
+        return new QuoteEvidence(quote.Attest, quote.Signature, pcrs, key.Public.ToArray());
+    }
+
+    /// <summary>
+    /// What an agent that withholds its log sends: a quote genuinely signed over
+    /// <paramref name="eventLogSha256"/> (no release key), naming that digest and carrying no log.
+    /// </summary>
+    public QuoteSubmitted SubmissionWithoutLog(Challenge challenge, byte[] eventLogSha256)
+    {
+        QuoteEvidence e = new TpmEvidenceTpm(Tpm.TpmUri, EkKind.Rsa2048).Quote(challenge, eventLogSha256, releaseKey: false);
+        return new QuoteSubmitted(challenge.ChallengeId, TpmHash, AkName, e.Attest, e.Signature, e.Pcrs, eventLogSha256, null, null, Hostname);
+    }
 
     /// <summary>Opens a released secret with this TPM and the release key of <paramref name="evidence"/>.</summary>
     public byte[] OpenSecret(SealedSecret secret, QuoteEvidence evidence) =>
