@@ -137,7 +137,7 @@ public sealed class PolicyTests : IDisposable
         Assert.Equal(AttestationVerdicts.Fail, _h.Attest(withLog: false).Result.Verdict);
 
         _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 11, PolicyModes.Skip, null, "alice", _h.Now);
-        Assert.DoesNotContain(_h.Record.Pcrs!, p => p.Bank == "sha256" && p.Index == 11);
+        Assert.Equal(PolicyModes.Skip, Assert.Single(_h.Record.Pcrs!, p => p.Bank == "sha256" && p.Index == 11).Mode);
         AttestationOutcome o = _h.Attest(withLog: false);
         Assert.Equal(AttestationVerdicts.Pass, o.Result.Verdict);
         NodeTrusted t = Assert.IsType<NodeTrusted>(o.Verdict);
@@ -152,10 +152,70 @@ public sealed class PolicyTests : IDisposable
 
         Assert.Equal(AttestationVerdicts.Pass, _h.Attest().Result.Verdict);
 
+        // PCR 7 learned as the operator asked, and every other quoted PCR by TOFU: a provisioned entry
+        // does not switch TOFU off (it used to leave PCR 7 the only PCR ever checked).
         NodeAttestation rec = _h.Record;
-        Assert.Equal(Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[7]), Assert.Single(rec.Pcrs!).Value);
+        Assert.Equal(24, rec.Pcrs!.Count);
+        Assert.All(rec.Pcrs, p => Assert.Equal((PolicyModes.Enforce, Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[p.Index])), (p.Mode, p.Value)));
+        Assert.False(rec.PcrTofuPending);
         Assert.Equal(PolicyModes.Enforce, rec.AkMode);
         Assert.Equal(_h.AkName, rec.AkName);
+    }
+
+    public static TheoryData<string> EntriesBeforeFirstContact => ["skip", "enforce", "learn", "secret", "ak-enforce"];
+
+    [Theory]
+    [MemberData(nameof(EntriesBeforeFirstContact))]
+    public void An_operator_entry_made_before_the_first_attestation_leaves_TOFU_pending_and_every_other_PCR_is_learned(string entry)
+    {
+        switch (entry)
+        {
+            case "skip":
+                _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 11, PolicyModes.Skip, null, "alice", _h.Now);
+                break;
+            case "enforce":
+                _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 11, PolicyModes.Enforce, Convert.ToHexStringLower(RealEvidence.Sha256Pcrs[11]), "alice", _h.Now);
+                break;
+            case "learn":
+                _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 11, PolicyModes.Learn, null, "alice", _h.Now);
+                break;
+            case "secret":
+                _h.Store.SetSecret(_h.TpmHash, "COS_PERSISTENT", "provisioned"u8.ToArray(), "alice", _h.Now);
+                break;
+            default:
+                _h.Store.SetAkPolicy(_h.TpmHash, PolicyModes.Enforce, "alice", _h.Now);
+                break;
+        }
+
+        using KcryptPush.Verifier.Operator.SecretTransportKey key = KcryptPush.Verifier.Operator.SecretTransportKey.LoadOrCreate(KcryptPush.Verifier.Operator.SecretTransportKey.PathBeside(_h.DbPath));
+        var ops = new KcryptPush.Verifier.Operator.NodeOperations(_h.Nodes, _h.Store, key, _h.Time);
+        Assert.True(ops.Show(_h.TpmHash)!.PcrTofuPending);
+
+        Assert.Equal(AttestationVerdicts.Pass, _h.Attest().Result.Verdict);
+        Assert.False(ops.Show(_h.TpmHash)!.PcrTofuPending);
+        Assert.Equal(PolicyModes.Enforce, _h.Record.AkMode);
+        Assert.Equal(_h.AkName, _h.Record.AkName);
+
+        // Every PCR but the operator's is now enforced: another boot application (PCR 4) quarantines.
+        var pcrs = RealEvidence.Sha256Pcrs.ToDictionary(kv => kv.Key, kv => kv.Value);
+        pcrs[4] = System.Security.Cryptography.SHA256.HashData(pcrs[4]);
+        AttestationOutcome other = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), withLog: false, log: [.. RealEvidence.EventLog, 0], pcrs: pcrs));
+        Assert.Equal([AttestationReasonCodes.PcrPolicyViolation], other.Result.Reasons.Select(r => r.Code));
+        Assert.Contains("PCR sha256:4", other.Result.Reasons[0].Message, StringComparison.Ordinal);
+
+        // A skipped PCR 11 is never checked; an enforced or learned one is.
+        _h.Store.SetPcrPolicy(_h.TpmHash, "sha256", 4, PolicyModes.Learn, null, "alice", _h.Now);
+        pcrs[11] = System.Security.Cryptography.SHA256.HashData(pcrs[11]);
+        AttestationOutcome kernel = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), withLog: false, log: [.. RealEvidence.EventLog, 1], pcrs: pcrs));
+        if (entry == "skip")
+        {
+            // The PCR policy passes on the signed values, so the verifier goes on to ask for the log.
+            Assert.Equal((AttestationVerdicts.Retry, true), (kernel.Result.Verdict, kernel.Result.EventLogWanted));
+        }
+        else
+        {
+            Assert.Contains(kernel.Result.Reasons, r => r.Code == AttestationReasonCodes.PcrPolicyViolation && r.Message.Contains("PCR sha256:11", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

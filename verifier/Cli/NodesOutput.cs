@@ -30,7 +30,9 @@ internal static class NodesOutput
         w.WriteLine($"Boot policy:   {(d.HasBootPolicy ? "attached" : "none")}");
         w.WriteLine($"Attestations:  {d.AttestationsPassed} passed{(d.MaxAttestations is { } max ? $" of a budget of {max}" : "")}");
         w.WriteLine($"Secrets:       {(d.SecretLabels.Length == 0 ? "-" : string.Join(", ", d.SecretLabels))}");
-        w.WriteLine("PCR policy (PCRs not listed are skipped):");
+        w.WriteLine(d.PcrTofuPending
+            ? "PCR policy: TOFU pending (the first passing attestation learns every quoted PCR not listed here):"
+            : "PCR policy (PCRs not listed are skipped):");
         foreach (PcrPolicyEntry p in d.PcrPolicy)
         {
             w.WriteLine($"  {p.Bank + ":" + p.Index.ToString(CultureInfo.InvariantCulture),-10}  {p.Mode,-7}  {p.Value ?? ""}");

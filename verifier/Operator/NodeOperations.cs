@@ -60,14 +60,15 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             node?.Hostname ?? "",
             rec?.State ?? NodeStates.Pending,
             akName is null ? "" : Convert.ToHexStringLower(akName),
-            rec?.AkMode ?? AkTofu,
+            rec is null || rec.AkMode is null || (rec.AkMode == PolicyModes.Enforce && rec.AkName is null) ? AkTofu : rec.AkMode,
             pcrs,
             rec?.BootPolicyJson is not null,
             [.. store.SecretLabels(tpmHash)],
             rec?.AttestationsPassed ?? 0,
             rec?.MaxAttestations,
             history,
-            audit.Concat(enrolment).OrderByDescending(a => a.At).Take(AuditShown).ToArray());
+            audit.Concat(enrolment).OrderByDescending(a => a.At).Take(AuditShown).ToArray(),
+            rec?.PcrTofuPending ?? true);
     }
 
     /// <summary>Sets one PCR's policy: <c>enforce</c> with a hex value of the bank's digest size, <c>learn</c> or <c>skip</c>.</summary>

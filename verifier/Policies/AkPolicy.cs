@@ -27,7 +27,9 @@ public sealed class AkPolicy : IAttestationPolicy
         var d = new PolicyDecision();
         switch (node.AkMode)
         {
+            // TOFU, also when an operator chose enforce before the first attestation (nothing stored yet).
             case null:
+            case PolicyModes.Enforce when node.AkName is null:
                 d.Changes.Add(new PolicyChange("verifier:tofu", "ak", storedHex, enrolledHex, false, n =>
                 {
                     n.AkMode = PolicyModes.Enforce;

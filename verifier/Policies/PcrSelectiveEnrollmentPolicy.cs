@@ -7,8 +7,10 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Policies;
 
 /// <summary>
-/// kcrypt-challenger's selective enrollment of PCR values (DESIGN.md table, kept exactly): no record
-/// → TOFU, store all PCRs received, all banks, as enforced; a set value → must match exactly
+/// kcrypt-challenger's selective enrollment of PCR values (DESIGN.md table, kept exactly): not learned
+/// yet → TOFU, store all PCRs received, all banks, as enforced, except those an operator entry covers
+/// (TOFU is a state of its own: an operator's skip or value made before the first attestation does not
+/// switch it off); a set value → must match exactly
 /// (<see cref="AttestationReasonCodes.PcrPolicyViolation"/> naming bank:index, expected and actual);
 /// empty (learn) → accept, store, audit old → new; omitted → never checked.
 /// </summary>
@@ -25,24 +27,40 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
     {
         ArgumentNullException.ThrowIfNull(context);
         var d = new PolicyDecision();
-        if (context.Node.Pcrs is null)
+        IReadOnlyList<PcrPolicyRecord> entries = context.Node.Pcrs ?? [];
+        if (context.Node.PcrTofuPending)
         {
-            var all = new List<PcrPolicyRecord>();
+            // TOFU: every quoted PCR of every bank the operator has not set, learned or skipped.
+            var learned = new List<PcrPolicyRecord>();
             foreach ((string bank, IReadOnlyDictionary<int, byte[]> values) in context.QuotedPcrs.OrderBy(b => b.Key, StringComparer.Ordinal))
             {
                 foreach ((int index, byte[] value) in values.OrderBy(v => v.Key))
                 {
-                    all.Add(new PcrPolicyRecord { Bank = bank, Index = index, Mode = PolicyModes.Enforce, Value = Convert.ToHexStringLower(value) });
+                    if (!entries.Any(e => e.Bank == bank && e.Index == index))
+                    {
+                        learned.Add(new PcrPolicyRecord { Bank = bank, Index = index, Mode = PolicyModes.Enforce, Value = Convert.ToHexStringLower(value) });
+                    }
                 }
             }
 
+            DateTime at = context.Now;
             d.Changes.Add(new PolicyChange("verifier:tofu", "pcr policy", null,
-                $"{all.Count} PCRs enforced ({string.Join(", ", context.QuotedPcrs.Keys.Order(StringComparer.Ordinal))})", false, n => n.Pcrs = all));
-            return d;
+                $"{learned.Count} PCRs enforced ({string.Join(", ", context.QuotedPcrs.Keys.Order(StringComparer.Ordinal))})"
+                + (entries.Count == 0 ? "" : $"; {entries.Count} operator entries kept"), false, n =>
+                {
+                    n.Pcrs = [.. (n.Pcrs ?? []), .. learned];
+                    n.Pcrs.Sort((a, b) => string.CompareOrdinal(a.Bank, b.Bank) is int c and not 0 ? c : a.Index.CompareTo(b.Index));
+                    n.PcrsLearnedAt = at;
+                }));
         }
 
-        foreach (PcrPolicyRecord entry in context.Node.Pcrs)
+        foreach (PcrPolicyRecord entry in entries)
         {
+            if (entry.Mode == PolicyModes.Skip)
+            {
+                continue;
+            }
+
             string what = $"pcr {entry.Bank}:{entry.Index}";
             bool quoted = context.QuotedPcrs.TryGetValue(entry.Bank, out IReadOnlyDictionary<int, byte[]>? bank)
                 && bank.TryGetValue(entry.Index, out _);

@@ -103,7 +103,8 @@ public sealed class AttestationStore : IDisposable
 
     /// <summary>
     /// Sets one PCR's policy: <see cref="PolicyModes.Enforce"/> with a hex value, <see cref="PolicyModes.Learn"/>
-    /// (accept and store the next value) or <see cref="PolicyModes.Skip"/> (remove the entry). Audited.
+    /// (accept and store the next value) or <see cref="PolicyModes.Skip"/> (an explicit skip entry: never
+    /// checked, and not learned by TOFU). Audited.
     /// </summary>
     public void SetPcrPolicy(string tpmHash, string bank, int index, string mode, string? value, string actor, DateTime nowUtc)
     {
@@ -124,6 +125,7 @@ public sealed class AttestationStore : IDisposable
                     node.Pcrs.Add(new PcrPolicyRecord { Bank = bank, Index = index, Mode = PolicyModes.Learn, Value = entry?.Value });
                     break;
                 case PolicyModes.Skip:
+                    node.Pcrs.Add(new PcrPolicyRecord { Bank = bank, Index = index, Mode = PolicyModes.Skip });
                     break;
                 default:
                     throw new ArgumentException($"PCR policy mode must be enforce, learn or skip, not '{mode}'", nameof(mode));

@@ -29,8 +29,24 @@ public sealed class NodeAttestation
     /// <summary>The AK Name the policy enforces (kept in learn mode as the old value for the audit).</summary>
     public byte[]? AkName { get; set; }
 
-    /// <summary>PCR policy: null = no record (TOFU: store all PCRs received); a PCR without an entry is skipped.</summary>
+    /// <summary>
+    /// PCR policy entries: enforce, learn, or skip (an explicit skip, kept so TOFU does not learn that PCR).
+    /// Until <see cref="PcrTofuPending"/> is false, every quoted PCR without an entry is learned on the
+    /// first passing attestation; after it, a PCR without an entry is skipped.
+    /// </summary>
     public List<PcrPolicyRecord>? Pcrs { get; set; }
+
+    /// <summary>When the first passing attestation learned the node's PCRs (TOFU); null while TOFU is pending.</summary>
+    public DateTime? PcrsLearnedAt { get; set; }
+
+    /// <summary>
+    /// True until the node's PCRs were learned. An operator entry made before (a skip, a set value,
+    /// a provisioned secret) does not end TOFU: it only keeps that PCR out of what TOFU learns.
+    /// Records of verifiers before this field existed count as learned when they have passed
+    /// attestations with a PCR list.
+    /// </summary>
+    [BsonIgnore]
+    public bool PcrTofuPending => PcrsLearnedAt is null && !(Pcrs is not null && AttestationsPassed > 0);
 
     /// <summary>Measured-boot policy (attestation/BootPolicy JSON), when the node carries one.</summary>
     public string? BootPolicyJson { get; set; }

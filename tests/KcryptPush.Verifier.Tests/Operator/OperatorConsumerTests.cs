@@ -98,7 +98,7 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Equal(("bob", upper.ToLowerInvariant()), (learn.Actor, learn.OldValue));
 
         Assert.True((await _h.Command(new SetPcrPolicy(hash, "sha256", 7, PolicyModes.Skip, null, Alice))).Succeeded);
-        Assert.Null(Entry(hash, "sha256", 7));
+        Assert.Equal(PolicyModes.Skip, Entry(hash, "sha256", 7)!.Mode);   // kept as an explicit skip, so TOFU does not learn it
         Assert.Equal("(skip)", _h.Store.Audit(hash, 1)[0].NewValue);
     }
 

@@ -13,6 +13,8 @@ namespace KcryptPush.Contracts.V1;
 /// <param name="MaxAttestations">The attestation budget, if any.</param>
 /// <param name="History">The most recent attestations, newest first (bounded).</param>
 /// <param name="Audit">The most recent audit entries, newest first (bounded).</param>
+/// <param name="PcrTofuPending">True until the first passing attestation learned the node's PCRs: every
+/// quoted PCR not in <paramref name="PcrPolicy"/> will be learned then.</param>
 public sealed record NodeDetails(
     string TpmHash,
     string Hostname,
@@ -25,4 +27,5 @@ public sealed record NodeDetails(
     int AttestationsPassed,
     int? MaxAttestations,
     AttestationRecord[] History,
-    NodeAuditEntry[] Audit);
+    NodeAuditEntry[] Audit,
+    bool PcrTofuPending = false);
