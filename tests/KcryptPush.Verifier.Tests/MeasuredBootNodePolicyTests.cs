@@ -10,7 +10,7 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>
-/// The measured-boot policy over the real GCE RHEL 8 Secure Boot log (shared/testdata/eventlogs/gcp-rhel8-sb)
+/// The measured-boot policy over the real GCE RHEL 8 Secure Boot log (testdata/eventlogs/gcp-rhel8-sb)
 /// replayed against its sidecar's PCR values: the pure checks (finding codes) and the verifier policy
 /// (boot-policy-violation reasons, first broken event) from the node's stored policy JSON.
 /// </summary>

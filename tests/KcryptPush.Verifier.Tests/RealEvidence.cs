@@ -5,7 +5,7 @@ using KcryptPush.Tpm.Structures;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>
-/// The real GCE COS 85 attestation in ../shared/testdata: AK public, the sha256 quote over PCR 0-23
+/// The real GCE COS 85 attestation in testdata/: AK public, the sha256 quote over PCR 0-23
 /// with nonce 9009, its PCR values, and the matching event log gcp-cos85-sev-attested.bin.
 /// </summary>
 internal static class RealEvidence

@@ -2,16 +2,17 @@ using System.Reflection;
 
 namespace KcryptPush.Tests;
 
-/// <summary>Where the repository and the shared test data are, fixed at build time.</summary>
+/// <summary>Where the repository and its test data (testdata/, see testdata/SOURCES.md) are, fixed at build time.</summary>
 internal static class RepoPaths
 {
     public static string Root { get; } = typeof(RepoPaths).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepoRoot").Value!;
 
-    public static string Shared { get; } = Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+    /// <summary>The repository's testdata/ folder: real event logs and quotes with their sidecars.</summary>
+    public static string TestData { get; } = Path.Combine(Root, "testdata");
 
-    public static string EventLogs { get; } = Path.Combine(Shared, "testdata", "eventlogs");
+    public static string EventLogs { get; } = Path.Combine(TestData, "eventlogs");
 
-    public static string Quotes { get; } = Path.Combine(Shared, "testdata", "quotes");
+    public static string Quotes { get; } = Path.Combine(TestData, "quotes");
 }

@@ -7,7 +7,7 @@ using KcryptPush.Attestation.Replay;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
-/// <summary>One test per quirk of shared/testdata/eventlogs/README.md.</summary>
+/// <summary>One test per quirk of testdata/eventlogs/README.md.</summary>
 public class QuirkTests
 {
     private static int DataOffset(UntrustedEvent e) => e.Offset + e.Length - e.Data.Length;

@@ -5,7 +5,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.Quotes;
 
-/// <summary>One real quote from ../shared/testdata/quotes, described by its *.quote.json sidecar.</summary>
+/// <summary>One real quote from testdata/quotes, described by its *.quote.json sidecar.</summary>
 public sealed record RealQuote(
     string Id,
     byte[] AkPublic,

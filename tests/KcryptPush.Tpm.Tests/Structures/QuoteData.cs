@@ -1,6 +1,6 @@
 namespace KcryptPush.Tpm.Tests.Structures;
 
-/// <summary>The real TPM 2.0 quote files in ../shared/testdata/quotes.</summary>
+/// <summary>The real TPM 2.0 quote files in testdata/quotes.</summary>
 internal static class QuoteData
 {
     public static IEnumerable<string> Files(string pattern) =>
