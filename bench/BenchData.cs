@@ -1,15 +1,15 @@
 namespace KcryptPush.Bench;
 
 /// <summary>
-/// Locates the repository and the shared test data. BenchmarkDotNet runs benchmarks from a
+/// Locates the repository and its test data (testdata/). BenchmarkDotNet runs benchmarks from a
 /// generated folder below bench/bin, so walk up to the directory holding KcryptPush.sln.
 /// </summary>
 internal static class BenchData
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static string Shared(params string[] parts) =>
-        Path.Combine([RepoRoot, "..", "shared", "testdata", .. parts]);
+    public static string TestData(params string[] parts) =>
+        Path.Combine([RepoRoot, "testdata", .. parts]);
 
     public static string Repo(params string[] parts) => Path.Combine([RepoRoot, .. parts]);
 

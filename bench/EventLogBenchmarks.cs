@@ -27,25 +27,11 @@ public class EventLogBenchmarks
 
     private static readonly TcgAlgorithmId[] Sha256 = [TcgAlgorithmId.Sha256];
 
-    /// <summary>The shared test data lives beside the repository (../shared); BenchmarkDotNet runs
-    /// from a generated folder below bench/bin, so walk up to the directory holding KcryptPush.sln.</summary>
+    /// <summary>The log in the repository's testdata/eventlogs (found by <see cref="BenchData"/>),
+    /// or in KCRYPT_EVENTLOG_DIR when that is set.</summary>
     private static string FindLog(string name)
     {
         string? overridePath = Environment.GetEnvironmentVariable("KCRYPT_EVENTLOG_DIR");
-        if (overridePath is not null)
-        {
-            return Path.Combine(overridePath, name);
-        }
-        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "KcryptPush.sln")))
-                {
-                    return Path.Combine(dir.FullName, "..", "shared", "testdata", "eventlogs", name);
-                }
-            }
-        }
-        throw new FileNotFoundException($"cannot find the repository root to locate {name}; set KCRYPT_EVENTLOG_DIR");
+        return overridePath is not null ? Path.Combine(overridePath, name) : BenchData.TestData("eventlogs", name);
     }
 }

@@ -5,7 +5,7 @@ using KcryptPush.Bench.Load;
 // `load ...` runs the load generator against a running verifier; anything else goes to BenchmarkDotNet.
 if (args is ["load", .. var rest])
 {
-    return LoadOptions.Parse(rest, BenchData.Shared("eventlogs", "gcp-ubuntu2104-nosb.bin")) is { } options
+    return LoadOptions.Parse(rest, BenchData.TestData("eventlogs", "gcp-ubuntu2104-nosb.bin")) is { } options
         ? await LoadGenerator.RunAsync(options)
         : 2;
 }

@@ -31,11 +31,11 @@ public class QuoteVerificationBenchmarks
     public void Setup()
     {
         // Real GCE quote: AK TPMT_PUBLIC, TPMS_ATTEST, TPMT_SIGNATURE and the sidecar's PCR values.
-        _rsa = new QuoteVerifier(TpmtPublic.Parse(File.ReadAllBytes(BenchData.Shared("quotes", "gce-cos85-nonce9009.ak_pub.tpmt_public"))));
-        _rsaAttest = File.ReadAllBytes(BenchData.Shared("quotes", "gce-cos85-nonce9009.sha256.tpms_attest"));
-        _rsaSignature = File.ReadAllBytes(BenchData.Shared("quotes", "gce-cos85-nonce9009.sha256.tpmt_signature"));
+        _rsa = new QuoteVerifier(TpmtPublic.Parse(File.ReadAllBytes(BenchData.TestData("quotes", "gce-cos85-nonce9009.ak_pub.tpmt_public"))));
+        _rsaAttest = File.ReadAllBytes(BenchData.TestData("quotes", "gce-cos85-nonce9009.sha256.tpms_attest"));
+        _rsaSignature = File.ReadAllBytes(BenchData.TestData("quotes", "gce-cos85-nonce9009.sha256.tpmt_signature"));
         _rsaNonce = Convert.FromHexString("9009");
-        using JsonDocument sidecar = JsonDocument.Parse(File.ReadAllBytes(BenchData.Shared("quotes", "gce-cos85-nonce9009.quote.json")));
+        using JsonDocument sidecar = JsonDocument.Parse(File.ReadAllBytes(BenchData.TestData("quotes", "gce-cos85-nonce9009.quote.json")));
         JsonElement quote = sidecar.RootElement.GetProperty("quotes").EnumerateArray().Single(q => q.GetProperty("bank").GetString() == "sha256");
         _rsaPcrs = new PcrValues();
         foreach (JsonProperty pcr in quote.GetProperty("pcrs").EnumerateObject())

@@ -7,7 +7,7 @@
 #   scripts/run-system.sh status [-d DIR]        node lists of the registrar and the verifier
 #   scripts/run-system.sh stop [-d DIR]          stop everything by PID
 #
-# Defaults: 3 agents, DIR=/tmp/kcrypt-push-system, the shared GCE Ubuntu 21.04 log, interval 10s.
+# Defaults: 3 agents, DIR=/tmp/kcrypt-push-system, testdata/eventlogs/gcp-ubuntu2104-nosb.bin, interval 10s.
 # The registrar trusts the private CAs that signed the swtpm EK certificates. Logs: DIR/*.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 cmd=${1:-}; [ -n "$cmd" ] || usage; shift
 agents=3 dir=/tmp/kcrypt-push-system interval=10s
-log=$repo/../shared/testdata/eventlogs/gcp-ubuntu2104-nosb.bin
+log=$repo/testdata/eventlogs/gcp-ubuntu2104-nosb.bin
 while getopts "n:d:l:i:" o; do
   case $o in
     n) agents=$OPTARG ;; d) dir=$OPTARG ;; l) log=$OPTARG ;; i) interval=$OPTARG ;; *) usage ;;

@@ -17,7 +17,7 @@ internal sealed record LoadOptions(string Broker, int Nodes, TimeSpan Duration, 
           --nodes     simulated nodes attesting concurrently (default 50)
           --duration  measured time after the warm-up (default 60s)
           --warmup    enrolment, first quotes with the log, JIT (default 10s)
-          --log       event log the nodes report (default ../shared/testdata/eventlogs/gcp-ubuntu2104-nosb.bin)
+          --log       event log the nodes report (default testdata/eventlogs/gcp-ubuntu2104-nosb.bin)
         """;
 
     /// <summary>Parses the arguments after <c>load</c>; null (and a message on stderr) when they are bad.</summary>
