@@ -34,6 +34,33 @@ public sealed class VerifierOptions
     /// <summary>History records kept per node (default 100).</summary>
     public int HistoryLength { get; init; } = 100;
 
+    /// <summary>Largest event log accepted in a QuoteSubmitted, checked before it is hashed or parsed (default 1 MiB).</summary>
+    public int MaxEventLogBytes { get; init; } = 1 << 20;
+
+    /// <summary>Most PCR banks a QuoteSubmitted may report (default 8).</summary>
+    public int MaxPcrBanks { get; init; } = 8;
+
+    /// <summary>Most PCR values per bank a QuoteSubmitted may report (default 24, the PC Client PCR count).</summary>
+    public int MaxPcrsPerBank { get; init; } = 24;
+
+    /// <summary>Memory budget of the parsed event log cache, counted in log bytes (default 64 MiB).</summary>
+    public long ParsedLogCacheBytes { get; init; } = 64L << 20;
+
+    /// <summary>RequestChallenge messages answered per node per minute (default 12); more are refused with <c>rate-limited</c>.</summary>
+    public int ChallengeRequestsPerMinute { get; init; } = 12;
+
+    /// <summary>Unused, unexpired challenges issued on request per node (default 4); more are refused until one is used or expires.</summary>
+    public int MaxOutstandingChallenges { get; init; } = 4;
+
+    /// <summary>Authenticated QuoteSubmitted judged per node per minute (default 30); more are refused with <c>rate-limited</c>, unjudged.</summary>
+    public int QuotesPerMinute { get; init; } = 30;
+
+    /// <summary>
+    /// The lowest TPM firmwareVersion (TPMS_ATTEST, TPM_PT_FIRMWARE_VERSION_1 ‖ _2) a node may attest
+    /// with; null accepts any. Configured as <c>XXXXXXXX.XXXXXXXX</c> (what <c>tpm info</c> prints) or <c>0x</c> + 16 hex digits.
+    /// </summary>
+    public ulong? MinTpmFirmwareVersion { get; init; }
+
     /// <summary>The effective challenge expiry.</summary>
     public TimeSpan EffectiveChallengeExpiry => ChallengeExpiry ?? 2 * Interval;
 
@@ -66,6 +93,14 @@ public sealed class VerifierOptions
             SilentIntervals = Int(s, "SilentIntervals", o.SilentIntervals, 1, 10_000),
             RelearnsPerDay = Int(s, "RelearnsPerDay", o.RelearnsPerDay, 0, 10_000),
             HistoryLength = Int(s, "HistoryLength", o.HistoryLength, 1, 100_000),
+            MaxEventLogBytes = Int(s, "MaxEventLogBytes", o.MaxEventLogBytes, 4096, 64 << 20),
+            MaxPcrBanks = Int(s, "MaxPcrBanks", o.MaxPcrBanks, 1, 16),
+            MaxPcrsPerBank = Int(s, "MaxPcrsPerBank", o.MaxPcrsPerBank, 1, 256),
+            ParsedLogCacheBytes = Int(s, "ParsedLogCacheMiB", (int)(o.ParsedLogCacheBytes >> 20), 1, 16_384) * (1L << 20),
+            ChallengeRequestsPerMinute = Int(s, "ChallengeRequestsPerMinute", o.ChallengeRequestsPerMinute, 1, 100_000),
+            MaxOutstandingChallenges = Int(s, "MaxOutstandingChallenges", o.MaxOutstandingChallenges, 1, 1_000),
+            QuotesPerMinute = Int(s, "QuotesPerMinute", o.QuotesPerMinute, 1, 100_000),
+            MinTpmFirmwareVersion = s["MinTpmFirmwareVersion"] is { Length: > 0 } fw ? ParseFirmwareVersion(fw) : null,
         };
     }
 
@@ -99,6 +134,29 @@ public sealed class VerifierOptions
         }
 
         return result;
+    }
+
+    /// <summary>Parses <c>XXXXXXXX.XXXXXXXX</c> (FIRMWARE_VERSION_1.FIRMWARE_VERSION_2 in hex) or <c>0x</c> + up to 16 hex digits.</summary>
+    /// <exception cref="FormatException">Neither form.</exception>
+    public static ulong ParseFirmwareVersion(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.Trim();
+        string[] parts = t.Split('.');
+        if (parts.Length == 2 && parts.All(p => p.Length is > 0 and <= 8)
+            && uint.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint v1)
+            && uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint v2))
+        {
+            return ((ulong)v1 << 32) | v2;
+        }
+
+        if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && t.Length is > 2 and <= 18
+            && ulong.TryParse(t[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong v))
+        {
+            return v;
+        }
+
+        throw new FormatException($"Verifier:MinTpmFirmwareVersion: '{text}' is neither XXXXXXXX.XXXXXXXX (hex, as 'tpm info' prints) nor 0x + 16 hex digits");
     }
 
     private static int Int(IConfigurationSection s, string key, int fallback, int min, int max)

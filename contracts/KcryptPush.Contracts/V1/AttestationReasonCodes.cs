@@ -39,6 +39,9 @@ public static class AttestationReasonCodes
     /// <summary>The quote's PCR digest is not the hash of the reported PCR values.</summary>
     public const string PcrDigestMismatch = "pcr-digest-mismatch";
 
+    /// <summary>The quote's qualifiedSigner is not the enrolled AK's qualified name (a primary key of the endorsement hierarchy).</summary>
+    public const string QualifiedSignerMismatch = "qualified-signer-mismatch";
+
     // 6. Clock.
     /// <summary>Clock, resetCount or restartCount went backwards.</summary>
     public const string ClockWentBackwards = "clock-went-backwards";
@@ -60,6 +63,13 @@ public static class AttestationReasonCodes
     public const string BootPolicyViolation = "boot-policy-violation";
     /// <summary>Re-learning was needed but the node's rate limit is spent.</summary>
     public const string RelearnRateLimited = "relearn-rate-limited";
+
+    /// <summary>The TPM's firmwareVersion is below the verifier's minimum (Verifier:MinTpmFirmwareVersion).</summary>
+    public const string TpmFirmwareTooOld = "tpm-firmware-too-old";
+
+    // Limits.
+    /// <summary>Too many requests or quotes from this node; refused without being judged and without changing anything.</summary>
+    public const string RateLimited = "rate-limited";
 
     // Operator.
     /// <summary>An operator quarantined the node.</summary>
