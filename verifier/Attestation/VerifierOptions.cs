@@ -34,6 +34,10 @@ public sealed class VerifierOptions
     /// <summary>History records kept per node (default 100).</summary>
     public int HistoryLength { get; init; } = 100;
 
+    /// <summary>Path of the fleet's default measured-boot policy (a file made by <c>policy create</c>), applied to every
+    /// node without a policy of its own; null: none. Loaded and validated when the service starts.</summary>
+    public string? DefaultBootPolicy { get; init; }
+
     /// <summary>Largest event log accepted in a QuoteSubmitted, checked before it is hashed or parsed (default 1 MiB).</summary>
     public int MaxEventLogBytes { get; init; } = 1 << 20;
 
@@ -93,6 +97,7 @@ public sealed class VerifierOptions
             SilentIntervals = Int(s, "SilentIntervals", o.SilentIntervals, 1, 10_000),
             RelearnsPerDay = Int(s, "RelearnsPerDay", o.RelearnsPerDay, 0, 10_000),
             HistoryLength = Int(s, "HistoryLength", o.HistoryLength, 1, 100_000),
+            DefaultBootPolicy = s["DefaultBootPolicy"] is { Length: > 0 } bootPolicy ? bootPolicy : null,
             MaxEventLogBytes = Int(s, "MaxEventLogBytes", o.MaxEventLogBytes, 4096, 64 << 20),
             MaxPcrBanks = Int(s, "MaxPcrBanks", o.MaxPcrBanks, 1, 16),
             MaxPcrsPerBank = Int(s, "MaxPcrsPerBank", o.MaxPcrsPerBank, 1, 256),
