@@ -33,6 +33,15 @@ public static class QuoteFindingCodes
     /// <summary>AK has decrypt: a restricted decrypt+sign key is a storage key, not an AK.</summary>
     public const string AkDecryptForbidden = "AkDecryptForbidden";
 
+    /// <summary>The AK's nameAlg is weaker than SHA-256.</summary>
+    public const string AkNameAlgWeak = "AkNameAlgWeak";
+
+    /// <summary>The AK has no signing scheme (NULL).</summary>
+    public const string AkSchemeMissing = "AkSchemeMissing";
+
+    /// <summary>qualifiedSigner is not the AK's qualified name.</summary>
+    public const string QualifiedSignerMismatch = "QualifiedSignerMismatch";
+
     /// <summary>TPMS_ATTEST or TPMT_SIGNATURE does not parse.</summary>
     public const string QuoteMalformed = "QuoteMalformed";
 

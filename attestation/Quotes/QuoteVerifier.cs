@@ -33,6 +33,20 @@ public sealed class QuoteVerifier : IDisposable
         ArgumentNullException.ThrowIfNull(ak);
         Ak = ak;
         var findings = new List<Finding>(AkAttributeCheck.Check(ak));
+        if (ak.NameAlg is not (TpmAlgId.Sha256 or TpmAlgId.Sha384 or TpmAlgId.Sha512))
+        {
+            // The Name binds the AK's public area everywhere (MakeCredential, qualifiedSigner): a weak
+            // nameAlg would let a colliding public area stand in for it.
+            findings.Add(Finding.Failure(QuoteFindingCodes.AkNameAlgWeak, $"AK nameAlg 0x{(ushort)ak.NameAlg:x4} is not SHA-256 or stronger."));
+        }
+
+        if (ak.Scheme.IsNull)
+        {
+            // A restricted signing key signs only with its own scheme (Part 1 §25.2.3); without one the
+            // enrolled AK does not say how its quotes are signed.
+            findings.Add(Finding.Failure(QuoteFindingCodes.AkSchemeMissing, "AK has no signing scheme (TPM_ALG_NULL): a restricted AK must fix its scheme."));
+        }
+
         try
         {
             switch (ak.Type)
@@ -102,12 +116,14 @@ public sealed class QuoteVerifier : IDisposable
     /// <param name="expectedNonce">The nonce the verifier issued (qualifyingData); may be empty.</param>
     /// <param name="expectedSelection">The PCR selection asked for; null to accept any.</param>
     /// <param name="reportedPcrs">The PCR values the agent reported.</param>
+    /// <param name="expectedQualifiedSigner">The AK's qualified name (TPM 2.0 Part 1 §16) the TPM must have signed as qualifiedSigner; empty to accept any.</param>
     public QuoteVerificationResult Verify(
         ReadOnlySpan<byte> attest,
         ReadOnlySpan<byte> signature,
         ReadOnlySpan<byte> expectedNonce,
         TpmlPcrSelection? expectedSelection,
-        PcrValues reportedPcrs)
+        PcrValues reportedPcrs,
+        ReadOnlySpan<byte> expectedQualifiedSigner = default)
     {
         ArgumentNullException.ThrowIfNull(reportedPcrs);
         var findings = new List<Finding>(_akFindings.Length + 4);
@@ -151,6 +167,12 @@ public sealed class QuoteVerifier : IDisposable
         {
             findings.Add(Finding.Failure(QuoteFindingCodes.NonceMismatch,
                 $"extraData ({parsed.ExtraData.Length} bytes) is not the expected nonce ({expectedNonce.Length} bytes)."));
+        }
+
+        if (!expectedQualifiedSigner.IsEmpty && !parsed.QualifiedSigner.AsSpan().SequenceEqual(expectedQualifiedSigner))
+        {
+            findings.Add(Finding.Failure(QuoteFindingCodes.QualifiedSignerMismatch,
+                $"qualifiedSigner {Convert.ToHexStringLower(parsed.QualifiedSigner)} is not the AK's qualified name {Convert.ToHexStringLower(expectedQualifiedSigner)}."));
         }
 
         if (parsed.Quote is { } quoteInfo && expectedSelection is not null && !quoteInfo.PcrSelect.SelectsSame(expectedSelection))

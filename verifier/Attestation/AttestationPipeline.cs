@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using KcryptPush.Attestation.EventLog;
@@ -41,7 +40,8 @@ public sealed class AttestationPipeline
     private readonly IReadOnlyList<IAttestationPolicy> _policies;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly ConcurrentDictionary<string, ParsedEventLog> _parsedLogs = new(StringComparer.Ordinal);
+    private readonly ParsedLogCache _parsedLogs;
+    private readonly NodeRateLimiter _limits;
 
     /// <summary>Creates the pipeline.</summary>
     public AttestationPipeline(
@@ -51,7 +51,8 @@ public sealed class AttestationPipeline
         VerifierOptions options,
         IEnumerable<IAttestationPolicy> policies,
         TimeProvider time,
-        ILogger<AttestationPipeline>? log = null)
+        ILogger<AttestationPipeline>? log = null,
+        NodeRateLimiter? limits = null)
     {
         _nodes = nodes;
         _store = store;
@@ -60,14 +61,19 @@ public sealed class AttestationPipeline
         _policies = policies.ToList();
         _time = time;
         _log = (ILogger?)log ?? NullLogger.Instance;
+        _parsedLogs = new ParsedLogCache(options.ParsedLogCacheBytes);
+        _limits = limits ?? new NodeRateLimiter(options);
     }
+
+    /// <summary>The parsed event log cache (bounded in bytes).</summary>
+    public ParsedLogCache ParsedLogs => _parsedLogs;
 
     /// <summary>Judges <paramref name="m"/>.</summary>
     /// <exception cref="MessageValidationException">The message is structurally invalid (goes to the error queue).</exception>
     public AttestationOutcome Evaluate(QuoteSubmitted m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        TpmtPublic? releaseKey = Validate(m);
+        TpmtPublic? releaseKey = Validate(m, _options);
         DateTime now = _time.GetUtcNow().UtcDateTime;
 
         // (1) Node known and enrolled; the AK Name in the message is the enrolled AK's.
@@ -135,6 +141,14 @@ public sealed class AttestationPipeline
                 return rejected!;
             }
 
+            // A node's own flood (authenticated: a forger cannot spend the node's quota) is refused unjudged.
+            if (!_limits.TryQuote(m.TpmHash, now))
+            {
+                return Reject(m, Reason(AttestationReasonCodes.RateLimited,
+                    $"node {m.TpmHash} sent more than {_options.QuotesPerMinute} quotes in a minute: not judged; the challenge stays open."));
+            }
+
+            _limits.Used(m.TpmHash, challenge.Id);
             challenge.UsedAt ??= now;
             challenge.SubmissionDigest = submission;
             AttestationOutcome outcome = Judge(m, node, rec, challenge, quote, releaseKey, now);
@@ -165,8 +179,9 @@ public sealed class AttestationPipeline
         QuoteVerificationResult quote;
         try
         {
-            using var verifier = new QuoteVerifier(TpmtPublic.Parse(node.AkPublic));
-            quote = verifier.Verify(m.Attest, m.Signature, binding, selection, reported);
+            TpmtPublic ak = TpmtPublic.Parse(node.AkPublic);
+            using var verifier = new QuoteVerifier(ak);
+            quote = verifier.Verify(m.Attest, m.Signature, binding, selection, reported, QualifiedName(ak, node.AkName));
         }
         catch (KcryptPush.Tpm.Marshalling.TpmFormatException e)
         {
@@ -190,6 +205,11 @@ public sealed class AttestationPipeline
             .ToArray();
         return (null, Reject(m, reasons));
     }
+
+    // The AK is a primary key of the endorsement hierarchy (DESIGN.md "Identities"), so its qualified
+    // name is nameAlg ‖ H(QN(TPM_RH_ENDORSEMENT) ‖ Name) with QN(hierarchy) = its handle (Part 1 §16).
+    private static byte[] QualifiedName(TpmtPublic ak, byte[] akName) =>
+        TpmName.Qualify(ak.NameAlg, TpmName.OfHandle(TpmHandle.RhEndorsement), akName);
 
     // Names what of nonce ‖ log digest ‖ release key differs from what was signed, where that can be
     // known: the signed digest may be the node's last accepted log, the signed key may be none.
@@ -262,6 +282,19 @@ public sealed class AttestationPipeline
         if (rebooted)
         {
             _log.LogInformation("Node {Node} rebooted (resetCount {Reset}): its boot log is evaluated afresh", m.TpmHash, clock.ResetCount);
+        }
+
+        // A TPM firmware update shows as a new firmwareVersion (signed, real for an endorsement AK): audited.
+        if (rec.TpmFirmwareVersion != attest.FirmwareVersion)
+        {
+            _store.AddAudit(m.TpmHash, "verifier", "tpm firmware", rec.TpmFirmwareVersion is { } old ? FirmwareText(old) : null, FirmwareText(attest.FirmwareVersion), now);
+            rec.TpmFirmwareVersion = attest.FirmwareVersion;
+        }
+
+        if (_options.MinTpmFirmwareVersion is { } min && attest.FirmwareVersion < min)
+        {
+            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.TpmFirmwareTooOld,
+                $"TPM firmware {FirmwareText(attest.FirmwareVersion)} is older than the minimum {FirmwareText(min)} (Verifier:MinTpmFirmwareVersion).")], [], null);
         }
 
         // The release key the AK signed must bind a secret to these PCR values and this boot.
@@ -621,23 +654,10 @@ public sealed class AttestationPipeline
             $"the {c.EventIndices.Count} events of PCR {c.Pcr} (from this one) do not replay to the quoted value: tampered or truncated log");
     }
 
-    private ParsedEventLog ParseCached(byte[] sha256, byte[] bytes)
-    {
-        string key = Convert.ToHexStringLower(sha256);
-        if (_parsedLogs.TryGetValue(key, out ParsedEventLog? parsed))
-        {
-            return parsed;
-        }
+    /// <summary>A firmwareVersion as <c>tpm info</c> prints it: FIRMWARE_VERSION_1.FIRMWARE_VERSION_2 in hex.</summary>
+    public static string FirmwareText(ulong version) => $"{version >> 32:x8}.{version & 0xFFFF_FFFF:x8}";
 
-        parsed = EventLogParser.Parse(bytes.AsSpan());
-        if (_parsedLogs.Count >= 256)
-        {
-            _parsedLogs.Clear();
-        }
-
-        _parsedLogs[key] = parsed;
-        return parsed;
-    }
+    private ParsedEventLog ParseCached(byte[] sha256, byte[] bytes) => _parsedLogs.GetOrParse(sha256, bytes);
 
     private static TpmlPcrSelection SelectionOf(ChallengeRecord c) => TpmlPcrSelection.Create(
         c.Selection.Select(s => PcrBankNames.TryParse(s.Bank, out TpmAlgId alg)
@@ -707,9 +727,24 @@ public sealed class AttestationPipeline
 
     private static AttestationReason[] Reason(string code, string message) => [new AttestationReason(code, message)];
 
-    // Structure only; returns the parsed release key.
-    private static TpmtPublic? Validate(QuoteSubmitted m)
+    // Structure and size caps, before anything is hashed or parsed; returns the parsed release key.
+    private static TpmtPublic? Validate(QuoteSubmitted m, VerifierOptions options)
     {
+        if (m.EventLog is { Length: var size } && size > options.MaxEventLogBytes)
+        {
+            throw new MessageValidationException($"QuoteSubmitted.EventLog is {size} bytes, more than Verifier:MaxEventLogBytes ({options.MaxEventLogBytes})");
+        }
+
+        if (m.Pcrs is { Length: var banks } && banks > options.MaxPcrBanks)
+        {
+            throw new MessageValidationException($"QuoteSubmitted.Pcrs has {banks} banks, more than Verifier:MaxPcrBanks ({options.MaxPcrBanks})");
+        }
+
+        if (m.Pcrs?.FirstOrDefault(b => b?.Values is { Count: var n } && n > options.MaxPcrsPerBank) is { } big)
+        {
+            throw new MessageValidationException($"QuoteSubmitted.Pcrs bank {big.Bank} has {big.Values.Count} values, more than Verifier:MaxPcrsPerBank ({options.MaxPcrsPerBank})");
+        }
+
         if (m.TpmHash is not { Length: 64 } || !m.TpmHash.All(char.IsAsciiHexDigitLower))
         {
             throw new MessageValidationException("QuoteSubmitted.TpmHash must be 64 lowercase hex digits");

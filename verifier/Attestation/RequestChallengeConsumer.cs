@@ -9,9 +9,10 @@ namespace KcryptPush.Verifier.Attestation;
 /// <summary>
 /// Answers RequestChallenge (request/response on <c>kcrypt-push-verifier-attestation</c>) with a
 /// fresh <see cref="Challenge"/>, or <see cref="AttestationRefused"/> for an unknown (not enrolled)
-/// or terminated node.
+/// or terminated node, or one over its request limits (<see cref="NodeRateLimiter"/>).
 /// </summary>
-public sealed class RequestChallengeConsumer(VerifierNodeStore nodes, AttestationStore store, ChallengeIssuer issuer) : IConsumer<RequestChallenge>
+public sealed class RequestChallengeConsumer(VerifierNodeStore nodes, AttestationStore store, ChallengeIssuer issuer, NodeRateLimiter limits, TimeProvider time)
+    : IConsumer<RequestChallenge>
 {
     /// <inheritdoc/>
     public async Task Consume(ConsumeContext<RequestChallenge> context)
@@ -37,6 +38,14 @@ public sealed class RequestChallengeConsumer(VerifierNodeStore nodes, Attestatio
             return;
         }
 
-        await context.RespondAsync(issuer.Issue(tpmHash)).ConfigureAwait(false);
+        if (!limits.TryRequestChallenge(tpmHash, time.GetUtcNow().UtcDateTime, out string? refusal))
+        {
+            await context.RespondAsync(new AttestationRefused(tpmHash, AttestationReasonCodes.RateLimited, refusal!)).ConfigureAwait(false);
+            return;
+        }
+
+        Challenge challenge = issuer.Issue(tpmHash);
+        limits.Requested(tpmHash, challenge.ChallengeId, challenge.ExpiresAt.UtcDateTime);
+        await context.RespondAsync(challenge).ConfigureAwait(false);
     }
 }

@@ -30,6 +30,7 @@ public static class VerifierAttestationRegistration
         services.AddSingleton(options);
         services.AddSingleton(sp => new AttestationStore(dbPath) { HistoryLength = options.HistoryLength, SecretKey = sp.GetService<SecretAtRestKey>() });
         services.AddSingleton<ChallengeIssuer>();
+        services.AddSingleton<NodeRateLimiter>();
         services.AddSingleton<IAttestationPolicy, AkPolicy>();
         services.AddSingleton<IAttestationPolicy, PcrSelectiveEnrollmentPolicy>();
         services.AddSingleton<IAttestationPolicy, MeasuredBootNodePolicy>();

@@ -105,6 +105,9 @@ public sealed class NodeAttestation
     /// </summary>
     public string? OperatorQuarantine { get; set; }
 
+    /// <summary>TPMS_ATTEST.firmwareVersion of the latest authenticated quote (changes are audited).</summary>
+    public ulong? TpmFirmwareVersion { get; set; }
+
     /// <summary>When the record was created.</summary>
     public DateTime CreatedAt { get; set; }
 }
