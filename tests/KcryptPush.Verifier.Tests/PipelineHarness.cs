@@ -115,7 +115,8 @@ internal sealed class PipelineHarness : IDisposable
     /// (or <paramref name="releaseKey"/>).
     /// </summary>
     public QuoteSubmitted Quote(Guid challenge, bool withLog = true, byte[]? log = null, byte[]? akName = null, string[]? wanted = null, string? tpmHash = null,
-        byte[]? signedNonce = null, IReadOnlyDictionary<int, byte[]>? pcrs = null, TpmtPublic? releaseKey = null, TpmsClockInfo? clock = null)
+        byte[]? signedNonce = null, IReadOnlyDictionary<int, byte[]>? pcrs = null, TpmtPublic? releaseKey = null, TpmsClockInfo? clock = null,
+        byte[]? qualifiedSigner = null, ulong firmware = 0x20191023_00163636)
     {
         byte[]? sent = withLog ? log ?? RealEvidence.EventLog : null;
         byte[] logDigest = SHA256.HashData(log ?? RealEvidence.EventLog);
@@ -139,9 +140,9 @@ internal sealed class PipelineHarness : IDisposable
         byte[] attest = new TpmsAttest
         {
             Magic = TpmsAttest.TpmGeneratedValue, Type = TpmSt.AttestQuote,
-            QualifiedSigner = TpmName.Qualify(TpmAlgId.Sha256, TpmName.OfHandle(TpmHandle.RhEndorsement), AkName),
+            QualifiedSigner = qualifiedSigner ?? TpmName.Qualify(TpmAlgId.Sha256, TpmName.OfHandle(TpmHandle.RhEndorsement), AkName),
             ExtraData = EvidenceBinding.Compute(nonce, logDigest, releaseKey?.ComputeName() ?? []),
-            ClockInfo = quotedClock, FirmwareVersion = 0x2000_0000_0001,
+            ClockInfo = quotedClock, FirmwareVersion = firmware,
             Quote = new TpmsQuoteInfo(selection, SHA256.HashData([.. Enumerable.Range(0, 24).SelectMany(i => pcrs[i])])),
         }.ToArray();
         byte[] signature = new TpmtSignature
