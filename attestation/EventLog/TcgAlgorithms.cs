@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
+using KcryptPush.Attestation.Hashing;
 
 namespace KcryptPush.Attestation.EventLog;
 
 /// <summary>Facts about the hash algorithms of <see cref="TcgAlgorithmId"/>: digest sizes, bank
-/// names as used in our JSON ("sha1", "sha256", ...), and how to compute them here.</summary>
+/// names as used in our JSON ("sha1", "sha256", ...), and how to compute them here: .NET's hashes,
+/// or OpenSSL 3's EVP for what .NET lacks (SM3 always; SHA3 where .NET's build has none).</summary>
 public static class TcgAlgorithms
 {
     /// <summary>Largest digest we accept for an algorithm we do not know (SHA-512 size).</summary>
@@ -50,8 +52,10 @@ public static class TcgAlgorithms
         }
     }
 
-    /// <summary>Hashes <paramref name="data"/> with a computable algorithm into
-    /// <paramref name="destination"/>; returns the digest length.</summary>
+    /// <summary>Hashes <paramref name="data"/> with a computable algorithm (see
+    /// <see cref="IsComputable"/>) into <paramref name="destination"/>; returns the digest length.</summary>
+    /// <exception cref="NotSupportedException">Neither .NET nor OpenSSL computes it here
+    /// (<see cref="WhyNotComputable"/> says why).</exception>
     public static int Hash(ushort algId, ReadOnlySpan<byte> data, Span<byte> destination)
     {
         switch ((TcgAlgorithmId)algId)
@@ -63,11 +67,13 @@ public static class TcgAlgorithms
             case TcgAlgorithmId.Sha3_256 when SHA3_256.IsSupported: return SHA3_256.HashData(data, destination);
             case TcgAlgorithmId.Sha3_384 when SHA3_384.IsSupported: return SHA3_384.HashData(data, destination);
             case TcgAlgorithmId.Sha3_512 when SHA3_512.IsSupported: return SHA3_512.HashData(data, destination);
-            default: throw new NotSupportedException($"hash algorithm {BankName(algId)} is not available");
         }
+        int n = OpenSslEvp.TryHash(algId, data, destination);
+        return n > 0 ? n : throw new NotSupportedException($"hash algorithm {BankName(algId)} is not available: {WhyNotComputable(algId)}");
     }
 
-    /// <summary>A reusable hash object for a computable algorithm (cheaper per call than the one-shot
+    /// <summary>A reusable .NET hash object for an algorithm .NET computes (see
+    /// <see cref="TryGetHashAlgorithm"/>; not SM3, which only OpenSSL has) (cheaper per call than the one-shot
     /// <c>HashData</c> when hashing many small inputs, as replay does).</summary>
     public static HashAlgorithm CreateHashAlgorithm(ushort algId) => (TcgAlgorithmId)algId switch
     {
@@ -81,6 +87,25 @@ public static class TcgAlgorithms
         _ => throw new NotSupportedException($"hash algorithm {BankName(algId)} is not available"),
     };
 
-    /// <summary>Whether <see cref="Hash"/> can compute this algorithm here.</summary>
-    public static bool IsComputable(ushort algId) => TryGetHashAlgorithm(algId, out _);
+    /// <summary>Whether <see cref="Hash"/> (and a <see cref="PcrExtender"/>) can compute this
+    /// algorithm here: .NET has it, or OpenSSL 3's EVP does.</summary>
+    public static bool IsComputable(ushort algId) => TryGetHashAlgorithm(algId, out _) || OpenSslEvp.Has(algId);
+
+    /// <summary>Why <paramref name="algId"/> cannot be computed here, as a phrase for a report
+    /// ("unknown algorithm ..."), or null when it can.</summary>
+    public static string? WhyNotComputable(ushort algId)
+    {
+        if (IsComputable(algId))
+        {
+            return null;
+        }
+        if (KnownDigestSize(algId) == 0)
+        {
+            return $"unknown algorithm 0x{algId:x4} (not a TPM 2.0 hash algorithm this verifier knows): neither OpenSSL nor .NET computes it";
+        }
+        string openssl = OpenSslEvp.IsAvailable
+            ? $"the OpenSSL 3 libcrypto here does not offer {BankName(algId)}"
+            : "OpenSSL 3 (libcrypto.so.3) is not available here";
+        return $"{openssl} and .NET has no {BankName(algId)} on this platform";
+    }
 }

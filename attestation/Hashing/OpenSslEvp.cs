@@ -10,7 +10,8 @@ namespace KcryptPush.Attestation.Hashing;
 /// <c>EVP_MD</c> fetched once and an <c>EVP_MD_CTX</c> reused cost 0.13 µs; a replay is hundreds of
 /// such tiny hashes. The hashing itself is OpenSSL's, not ours. When libcrypto.so.3 or one of these
 /// symbols is missing (another OS, OpenSSL 1.1), <see cref="IsAvailable"/> is false and callers use
-/// .NET's hashes.
+/// .NET's hashes. OpenSSL is also the only implementation of SM3 (TPM_ALG_SM3_256) we have: .NET has
+/// none, so without libcrypto 3 an sm3_256 bank cannot be replayed (and is reported as such).
 /// </summary>
 internal static unsafe class OpenSslEvp
 {
@@ -24,9 +25,26 @@ internal static unsafe class OpenSslEvp
     private static readonly delegate* unmanaged<IntPtr, byte*, nuint, int> DigestUpdate;
     private static readonly delegate* unmanaged<IntPtr, byte*, uint*, int> DigestFinalEx;
 
+    // The TCG algorithms fetched from OpenSSL, by slot, with their OpenSSL names. SM3 has no .NET
+    // implementation at all, so OpenSSL is the only way to replay an sm3_256 bank (TPM_ALG_SM3_256,
+    // GB/T 32905, in OpenSSL's default provider since 1.1.1); SHA3 is here too so that every bank
+    // replays through the same reused-context path.
+    private static readonly (TcgAlgorithmId Algorithm, byte[] Name)[] Algorithms =
+    [
+        (TcgAlgorithmId.Sha1, "SHA1"u8.ToArray()),
+        (TcgAlgorithmId.Sha256, "SHA256"u8.ToArray()),
+        (TcgAlgorithmId.Sha384, "SHA384"u8.ToArray()),
+        (TcgAlgorithmId.Sha512, "SHA512"u8.ToArray()),
+        (TcgAlgorithmId.Sm3_256, "SM3"u8.ToArray()),
+        (TcgAlgorithmId.Sha3_256, "SHA3-256"u8.ToArray()),
+        (TcgAlgorithmId.Sha3_384, "SHA3-384"u8.ToArray()),
+        (TcgAlgorithmId.Sha3_512, "SHA3-512"u8.ToArray()),
+    ];
+
     // Fetched once per process and never freed: an EVP_MD is immutable and safe to share between
-    // threads (OpenSSL 3 "Algorithm fetching"), and there are at most four of them.
-    private static readonly IntPtr[] Mds = new IntPtr[4];
+    // threads (OpenSSL 3 "Algorithm fetching"), and there are at most eight of them. A zero slot is
+    // an algorithm this libcrypto does not offer (e.g. SM3 removed by a distribution's build).
+    private static readonly IntPtr[] Mds = new IntPtr[Algorithms.Length];
 
     static OpenSslEvp()
     {
@@ -54,10 +72,10 @@ internal static unsafe class OpenSslEvp
         DigestUpdate = (delegate* unmanaged<IntPtr, byte*, nuint, int>)update;
         DigestFinalEx = (delegate* unmanaged<IntPtr, byte*, uint*, int>)final;
 
-        Fetch(0, "SHA1"u8, TcgAlgorithms.KnownDigestSize((ushort)TcgAlgorithmId.Sha1));
-        Fetch(1, "SHA256"u8, TcgAlgorithms.KnownDigestSize((ushort)TcgAlgorithmId.Sha256));
-        Fetch(2, "SHA384"u8, TcgAlgorithms.KnownDigestSize((ushort)TcgAlgorithmId.Sha384));
-        Fetch(3, "SHA512"u8, TcgAlgorithms.KnownDigestSize((ushort)TcgAlgorithmId.Sha512));
+        for (int slot = 0; slot < Algorithms.Length; slot++)
+        {
+            Fetch(slot, Algorithms[slot].Name, TcgAlgorithms.KnownDigestSize((ushort)Algorithms[slot].Algorithm));
+        }
         IsAvailable = true;
     }
 
@@ -68,17 +86,34 @@ internal static unsafe class OpenSslEvp
     /// the size TPM 2.0 gives that algorithm.</summary>
     public static bool TryGetDigest(ushort algorithmId, out IntPtr md, out int digestSize)
     {
-        int slot = (TcgAlgorithmId)algorithmId switch
-        {
-            TcgAlgorithmId.Sha1 => 0,
-            TcgAlgorithmId.Sha256 => 1,
-            TcgAlgorithmId.Sha384 => 2,
-            TcgAlgorithmId.Sha512 => 3,
-            _ => -1,
-        };
+        int slot = Array.FindIndex(Algorithms, a => (ushort)a.Algorithm == algorithmId);
         md = slot >= 0 && IsAvailable ? Mds[slot] : IntPtr.Zero;
         digestSize = md != IntPtr.Zero ? TcgAlgorithms.KnownDigestSize(algorithmId) : 0;
         return md != IntPtr.Zero;
+    }
+
+    /// <summary>Whether OpenSSL hashes <paramref name="algorithmId"/> here.</summary>
+    public static bool Has(ushort algorithmId) => TryGetDigest(algorithmId, out _, out _);
+
+    /// <summary>One-shot hash of <paramref name="data"/> through a context made for this call (for
+    /// the occasional event-data hash; replay reuses one context per bank instead).</summary>
+    /// <returns>The digest length, or 0 when OpenSSL does not have the algorithm here.</returns>
+    public static int TryHash(ushort algorithmId, ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        if (!TryGetDigest(algorithmId, out IntPtr md, out int size))
+        {
+            return 0;
+        }
+        IntPtr ctx = NewContext();
+        try
+        {
+            Hash(ctx, md, size, data, destination.Slice(0, size));
+        }
+        finally
+        {
+            FreeContext(ctx);
+        }
+        return size;
     }
 
     /// <summary>A new EVP_MD_CTX; never zero (allocation failure throws).</summary>

@@ -15,7 +15,8 @@ public abstract class PcrExtender : IDisposable
     public abstract string Implementation { get; }
 
     /// <summary>The fastest extender this platform has for <paramref name="algorithmId"/>: OpenSSL's
-    /// EVP with a reused context where available (SHA-1/256/384/512 on Linux), else .NET's hash.</summary>
+    /// EVP with a reused context where available (SHA-1/256/384/512, SM3-256 and SHA3 on Linux with
+    /// libcrypto 3), else .NET's hash (which has no SM3).</summary>
     /// <exception cref="NotSupportedException">The algorithm cannot be computed here (see
     /// <see cref="TcgAlgorithms.IsComputable"/>).</exception>
     public static PcrExtender Create(ushort algorithmId) =>
