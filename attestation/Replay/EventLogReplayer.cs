@@ -12,7 +12,9 @@ namespace KcryptPush.Attestation.Replay;
 /// </summary>
 public static class EventLogReplayer
 {
-    /// <summary>Replays every bank of <paramref name="log"/> that this platform can hash.</summary>
+    /// <summary>Replays every bank of <paramref name="log"/> that this platform can hash (through
+    /// OpenSSL or .NET: SHA-1/2, SM3-256, SHA3); the others are listed with the reason in
+    /// <see cref="ReplayResult.NotReplayed"/>.</summary>
     public static ReplayResult Replay(ParsedEventLog log) => Replay(log, null);
 
     /// <summary>Replays only the banks in <paramref name="onlyBanks"/> (all when null), e.g. the bank of a
@@ -36,15 +38,17 @@ public static class EventLogReplayer
 
         var banks = new List<ReplayedBank>(log.Banks.Count);
         var unreplayable = new List<ushort>();
+        var notReplayed = new List<UnreplayedBank>();
         foreach (SpecIdAlgorithm bank in log.Banks)
         {
             if (onlyBanks is not null && !onlyBanks.Contains((TcgAlgorithmId)bank.AlgorithmId))
             {
                 continue;
             }
-            if (!TcgAlgorithms.IsComputable(bank.AlgorithmId))
+            if (TcgAlgorithms.WhyNotComputable(bank.AlgorithmId) is { } reason)
             {
                 unreplayable.Add(bank.AlgorithmId);
+                notReplayed.Add(new UnreplayedBank(bank.AlgorithmId, bank.DigestSize, reason));
                 continue;
             }
             banks.Add(ReplayBank(events, bank, locality, skipped));
@@ -54,6 +58,7 @@ public static class EventLogReplayer
         {
             Banks = banks,
             UnreplayableBanks = unreplayable,
+            NotReplayed = notReplayed,
             Skipped = skipped,
             Pcr0StartLocality = locality,
             EventCount = events.Count,

@@ -9,6 +9,10 @@ public sealed class ReplayResult
     /// <summary>Banks the log carries but this platform cannot hash (unknown or unsupported algorithm).</summary>
     public required IReadOnlyList<ushort> UnreplayableBanks { get; init; }
 
+    /// <summary>The same banks as <see cref="UnreplayableBanks"/>, in the log's bank order, each with
+    /// why it was not replayed.</summary>
+    public IReadOnlyList<UnreplayedBank> NotReplayed { get; init; } = [];
+
     /// <summary>Events not extended, with the reason.</summary>
     public required IReadOnlyList<SkippedEvent> Skipped { get; init; }
 

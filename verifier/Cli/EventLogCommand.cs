@@ -19,9 +19,10 @@ internal static class EventLogCommand
     private static Command CreateReplay()
     {
         var file = new Argument<string>("FILE") { Description = "Event log file, e.g. /sys/kernel/security/tpm0/binary_bios_measurements." };
-        var json = new Option<bool>("--json") { Description = "Print {\"banks\": {BANK: {PCR: HEX}}, \"events\": N} instead of a table." };
+        var json = new Option<bool>("--json") { Description = "Print {\"banks\": {BANK: {PCR: HEX}}, \"events\": N, \"unreplayedBanks\": [{\"bank\", \"algorithmId\", \"digestSize\", \"reason\"}]} instead of a table." };
         var command = new Command("replay",
-            "Replay the log: print the final value of every PCR it extends, in every bank it carries. "
+            "Replay the log: print the final value of every PCR it extends, in every bank it carries "
+            + "(sha1, sha256, sha384, sha512, sm3_256, sha3_*; a bank that cannot be computed here is listed with the reason). "
             + "EV_NO_ACTION events are not extended; PCR 0 starts at the StartupLocality/H-CRTM locality; "
             + "events with a PCR index outside 0-23 are skipped and listed.")
         {

@@ -9,8 +9,11 @@ namespace KcryptPush.Verifier.Cli;
 /// <summary>Formats <see cref="EventLogReplayer"/> results for <c>eventlog replay</c>.</summary>
 internal static class ReplayOutput
 {
-    /// <summary>{"banks": {"sha256": {"0": "hex", ...}, ...}, "events": N}: PCR keys are decimal
-    /// strings in numeric order, hex is lowercase, events counts every record.</summary>
+    /// <summary>{"banks": {"sha256": {"0": "hex", ...}, ...}, "events": N, "unreplayedBanks": [...]}:
+    /// PCR keys are decimal strings in numeric order, hex is lowercase, events counts every record.
+    /// unreplayedBanks (always present, empty when every bank was replayed) lists each bank of the
+    /// Spec ID event that could not be replayed here as {"bank": NAME, "algorithmId": "0x####",
+    /// "digestSize": N, "reason": TEXT}; such a bank is never in "banks", whose shape is unchanged.</summary>
     public static string Json(ParsedEventLog log)
     {
         ReplayResult result = EventLogReplayer.Replay(log);
@@ -34,6 +37,17 @@ internal static class ReplayOutput
             }
             w.WriteEndObject();
             w.WriteNumber("events", result.EventCount);
+            w.WriteStartArray("unreplayedBanks");
+            foreach (UnreplayedBank bank in result.NotReplayed)
+            {
+                w.WriteStartObject();
+                w.WriteString("bank", bank.Name);
+                w.WriteString("algorithmId", $"0x{bank.AlgorithmId:x4}");
+                w.WriteNumber("digestSize", bank.DigestSize);
+                w.WriteString("reason", bank.Reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
@@ -57,10 +71,10 @@ internal static class ReplayOutput
                 sb.Append(ci, $"  {pcr.Key,3}  {Hex.Lower(pcr.Value)}").AppendLine();
             }
         }
-        foreach (ushort alg in result.UnreplayableBanks)
+        foreach (UnreplayedBank bank in result.NotReplayed)
         {
             sb.AppendLine();
-            sb.Append(ci, $"bank {TcgAlgorithms.BankName(alg)}: not replayed (hash not available here)").AppendLine();
+            sb.Append(ci, $"bank {bank.Name} (0x{bank.AlgorithmId:x4}, {bank.DigestSize}-byte digests): not replayed: {bank.Reason}").AppendLine();
         }
         if (result.Skipped.Count > 0)
         {
