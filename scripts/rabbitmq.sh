@@ -65,7 +65,10 @@ start() {
   mkdir -p "$d/home" "$d/log" "$d/mnesia"
   : > "$d/rabbitmq-env.conf"
   echo '[].' > "$d/enabled_plugins"
-  printf 'listeners.tcp.1 = 127.0.0.1:%s\nloopback_users = none\n' "$port" > "$d/rabbitmq.conf"
+  # max_message_size: the broker refuses any larger publish before a service reads it. 4 MiB holds
+  # the verifier's largest QuoteSubmitted (a 1 MiB event log, base64 in JSON, with the quote) with room;
+  # RabbitMQ's default is 128 MiB. KCRYPT_RMQ_MAX_MESSAGE_SIZE overrides it.
+  printf 'listeners.tcp.1 = 127.0.0.1:%s\nloopback_users = none\nmax_message_size = %s\n' "$port" "${KCRYPT_RMQ_MAX_MESSAGE_SIZE:-4194304}" > "$d/rabbitmq.conf"
   if [ -f "$d/tls.conf" ]; then cat "$d/tls.conf" >> "$d/rabbitmq.conf"; fi
   echo "$port" > "$d/amqp.port"
   env_for "$d" "$port"

@@ -112,6 +112,15 @@ public sealed class BrokerRoleTests : IClassFixture<RabbitMqFixture>, IAsyncLife
         }
     }
 
+    [Fact]
+    public async Task The_broker_refuses_a_message_over_its_max_message_size_before_any_service_reads_it()
+    {
+        // scripts/rabbitmq.sh sets max_message_size = 4 MiB: enough for a 1 MiB event log in a
+        // QuoteSubmitted (base64 in JSON), far below RabbitMQ's 128 MiB default.
+        Assert.Null(await ReplyCodeAsync("agent", ch => ch.BasicPublishAsync(KcryptPushQueues.VerifierAttestation, "", new byte[2 << 20]).AsTask()));
+        Assert.Equal(406, await ReplyCodeAsync("agent", ch => ch.BasicPublishAsync(KcryptPushQueues.VerifierAttestation, "", new byte[(4 << 20) + 1]).AsTask()));
+    }
+
     private static async Task Publish(IChannel ch, string exchange) =>
         await ch.BasicPublishAsync(exchange, "", Encoding.UTF8.GetBytes("{}"));
 
