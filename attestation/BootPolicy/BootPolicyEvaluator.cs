@@ -27,7 +27,8 @@ public static class BootPolicyEvaluator
             results.Add(Failed(BootPolicyRules.Banks, $"the log to carry {BankList(policy.Banks)} digests",
                 $"a log with {logBanks} digests only", null));
             foreach (string rule in new[] { BootPolicyRules.SecureBootState, BootPolicyRules.PK, BootPolicyRules.KEK, BootPolicyRules.Db,
-                BootPolicyRules.Dbx, BootPolicyRules.BootApplication, BootPolicyRules.Ipl, BootPolicyRules.Separator })
+                BootPolicyRules.Dbx, BootPolicyRules.BootApplication, BootPolicyRules.KernelCommandLine, BootPolicyRules.BootConfig,
+                BootPolicyRules.Ipl, BootPolicyRules.Separator })
             {
                 results.Add(new RuleResult(rule, RuleStatus.Skipped, "-", $"not evaluated: the log has no {BankList(missing)} digests", null));
             }
@@ -42,9 +43,51 @@ public static class BootPolicyEvaluator
             Variable(policy, events, v, results);
         }
         BootApplications(policy, events, results);
+        IReadOnlyList<KernelCommandLine> lines = events.KernelCommandLines(policy.Banks);
+        KernelCommandLines(policy, lines, results);
+        BootConfig(policy, events, lines, results);
         Ipl(policy, events, results);
         Separators(policy, events, results);
         return new BootPolicyEvaluation(results);
+    }
+
+    /// <summary>
+    /// The PCRs whose events the rules of <paramref name="policy"/> read in <paramref name="log"/>: 7 (Secure Boot
+    /// state and databases), 4 (boot applications), 8 and 12 (kernel command line), the boot-configuration and
+    /// EV_IPL PCRs, and every PCR with an expected or a logged separator. The rules prove something only when each
+    /// of these replayed to a quoted value in every bank of the policy (or, without events, was quoted at its reset value).
+    /// </summary>
+    public static IReadOnlySet<int> PcrsRead(MeasuredBootPolicy policy, ParsedEventLog log)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(log);
+        var pcrs = new SortedSet<int>();
+        if (policy.SecureBoot is not null || policy.Variables.Count > 0)
+        {
+            pcrs.Add((int)MeasuredBootEvents.SecureBootPcr);
+        }
+        if (policy.BootApplications is not null)
+        {
+            pcrs.Add((int)MeasuredBootEvents.BootApplicationPcr);
+        }
+        if (policy.KernelCommandLine is not null)
+        {
+            pcrs.UnionWith(BootPolicy.KernelCommandLine.Pcrs);
+        }
+        if (policy.BootConfig is { } config)
+        {
+            pcrs.UnionWith(config.Select(c => c.Pcr));
+        }
+        if (policy.Ipl is { } ipl)
+        {
+            pcrs.UnionWith(ipl.Pcrs);
+        }
+        if (policy.Separators is { } separators)
+        {
+            pcrs.UnionWith(separators.Where(s => s.Pcr < 24).Select(s => (int)s.Pcr));
+            pcrs.UnionWith(log.UntrustedEvents.Where(e => e.EventType == TcgEventType.EV_SEPARATOR && e.PcrIndex < 24).Select(e => (int)e.PcrIndex));
+        }
+        return pcrs;
     }
 
     /// <summary>The rule name of a pinnable variable.</summary>
@@ -183,6 +226,87 @@ public static class BootPolicyEvaluator
         {
             results.Add(Passed(BootPolicyRules.BootApplication, $"{stages.Count} stage{(stages.Count == 1 ? "" : "s")}",
                 $"{apps.Count} boot application{(apps.Count == 1 ? "" : "s")}, each allowed for its stage"));
+        }
+    }
+
+    private static void KernelCommandLines(MeasuredBootPolicy policy, IReadOnlyList<KernelCommandLine> lines, List<RuleResult> results)
+    {
+        const string rule = BootPolicyRules.KernelCommandLine;
+        if (policy.KernelCommandLine is not { } expected)
+        {
+            results.Add(Skipped(rule));
+            return;
+        }
+        if (expected.IsAbsent)
+        {
+            foreach (KernelCommandLine line in lines)
+            {
+                results.Add(Failed(rule, "no kernel command line measured", $"\"{Preview(line.Text)}\" ({Digests(policy.Banks, line.Event)})", line.Event));
+            }
+            if (lines.Count == 0)
+            {
+                results.Add(Passed(rule, "no kernel command line measured", "none on PCR 8 or 12"));
+            }
+            return;
+        }
+
+        AllowedDigests allowed = expected.Allowed!;
+        string values = expected.Values.Count == 0 ? "" : $": {string.Join(" or ", expected.Values.Select(v => $"\"{Preview(v)}\""))}";
+        if (lines.Count == 0)
+        {
+            results.Add(Failed(rule, $"a kernel command line on PCR 8 (GRUB) or 12 (systemd-boot, systemd-stub){values} ({DescribeAll(policy.Banks, allowed)})",
+                "no EV_IPL kernel command line whose digest is the hash of its text", null));
+            return;
+        }
+        int before = results.Count;
+        foreach (KernelCommandLine line in lines)
+        {
+            if (FirstDisallowed(policy.Banks, line.Event, allowed) is ushort bank)
+            {
+                results.Add(Failed(rule, $"an allowed kernel command line{values} ({allowed.Describe(bank)})",
+                    $"\"{Preview(line.Text)}\" ({DigestText(line.Event, bank)})", line.Event));
+            }
+        }
+        if (results.Count == before)
+        {
+            results.Add(Passed(rule, "allowed kernel command lines", $"{lines.Count} kernel command line{(lines.Count == 1 ? "" : "s")}, each allowed"));
+        }
+    }
+
+    private static void BootConfig(MeasuredBootPolicy policy, MeasuredBootEvents events, IReadOnlyList<KernelCommandLine> lines, List<RuleResult> results)
+    {
+        if (policy.BootConfig is not { } expectations)
+        {
+            results.Add(Skipped(BootPolicyRules.BootConfig));
+            return;
+        }
+        var lineIndexes = lines.Select(l => l.Event.Index).ToHashSet();
+        int before = results.Count;
+        int checkedCount = 0;
+        foreach (BootConfigExpectation expected in expectations)
+        {
+            IReadOnlyList<UntrustedEvent> found = events.BootConfigEvents(expected.Pcr, lineIndexes);
+            checkedCount += found.Count;
+            foreach (UntrustedEvent e in found)
+            {
+                if (FirstDisallowed(policy.Banks, e, expected.Allowed) is ushort bank)
+                {
+                    int count = expected.Allowed.For(bank).Count;
+                    results.Add(Failed(BootPolicyRules.BootConfig,
+                        count == 0 ? $"no event on PCR {expected.Pcr}" : $"a digest allowed on PCR {expected.Pcr} ({count} {TcgAlgorithms.BankName(bank)} digest{(count == 1 ? "" : "s")} allowed)",
+                        $"{DigestText(e, bank)} {Preview(EventDecoder.Decode(e).Summary)}", e));
+                }
+            }
+            if (expected.Required && found.Count == 0)
+            {
+                results.Add(Failed(BootPolicyRules.BootConfigMissing, $"events on PCR {expected.Pcr} ({DescribeAll(policy.Banks, expected.Allowed)})",
+                    $"none on PCR {expected.Pcr}", null));
+            }
+        }
+        if (results.Count == before)
+        {
+            results.Add(Passed(BootPolicyRules.BootConfig, $"allowed events on PCR {string.Join("/", expectations.Select(x => x.Pcr))}",
+                $"{checkedCount} event{(checkedCount == 1 ? "" : "s")}, each allowed on its PCR"));
         }
     }
 

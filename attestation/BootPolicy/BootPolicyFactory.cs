@@ -6,7 +6,9 @@ namespace KcryptPush.Attestation.BootPolicy;
 /// <summary>
 /// Makes a <see cref="MeasuredBootPolicy"/> from a known-good parsed log: the log's Secure Boot
 /// state, the digests of its PK/KEK/db/dbx measurements (or "absent"), its boot applications stage
-/// by stage, its separators, and optionally its EV_IPL digests. Works for any log the parser
+/// by stage, its kernel command line (or "absent"), what decides what runs on the boot-configuration
+/// PCRs (8, 9, 11, 12, 13, 14 unless told otherwise), its separators, and optionally the older single
+/// EV_IPL set. Works for any log the parser
 /// accepts (SHA-1 legacy, Windows, systemd-boot, no Secure Boot, an empty chain): whatever the log
 /// lacks becomes an expectation that it stays lacking. Evaluating the policy against the same log passes.
 /// </summary>
@@ -53,6 +55,30 @@ public static class BootPolicyFactory
             .Select(e => new SeparatorExpectation(e.PcrIndex, Convert.ToHexStringLower(e.Data.Span), Collect(banks, [e])))
             .ToList();
 
+        KernelCommandLineExpectation? commandLine = null;
+        List<BootConfigExpectation>? bootConfig = null;
+        if (options.BootConfigPcrs is { Count: > 0 } configPcrs)
+        {
+            foreach (int pcr in configPcrs)
+            {
+                if (pcr is < 0 or > 23)
+                {
+                    throw new ArgumentException($"boot-configuration PCR {pcr} is outside 0-23", nameof(options));
+                }
+            }
+
+            IReadOnlyList<KernelCommandLine> lines = events.KernelCommandLines(banks);
+            commandLine = lines.Count == 0
+                ? KernelCommandLineExpectation.Absent()
+                : KernelCommandLineExpectation.Measured(Collect(banks, lines.Select(l => l.Event)), lines.Select(l => l.Text).Distinct(StringComparer.Ordinal).ToList());
+            var lineIndexes = lines.Select(l => l.Event.Index).ToHashSet();
+            bootConfig = configPcrs.Distinct().Order().Select(pcr =>
+            {
+                IReadOnlyList<UntrustedEvent> measured = events.BootConfigEvents(pcr, lineIndexes);
+                return new BootConfigExpectation(pcr, measured.Count > 0, Collect(banks, measured));
+            }).ToList();
+        }
+
         IplExpectation? ipl = null;
         if (options.IncludeIpl)
         {
@@ -66,6 +92,8 @@ public static class BootPolicyFactory
             SecureBoot = events.LogSecureBootState(),
             Variables = variables,
             BootApplications = stages,
+            KernelCommandLine = commandLine,
+            BootConfig = bootConfig,
             Ipl = ipl,
             Separators = separators,
         };

@@ -14,6 +14,8 @@ namespace KcryptPush.Attestation.BootPolicy;
 ///   "secureBoot": "enabled" | "disabled" | "not-measured",
 ///   "variables": { "PK": {"allowed": {"sha256": ["HEX"]}}, "KEK": ..., "db": ..., "dbx": {"absent": true} },
 ///   "bootApplications": [ {"stage": 0, "path": "\\EFI\\...", "allowed": {"sha256": ["HEX", "HEX"]}} ],
+///   "kernelCommandLine": {"values": ["TEXT"], "allowed": {"sha256": ["HEX"]}} | {"absent": true},
+///   "bootConfig": [ {"pcr": 8, "required": true, "allowed": {"sha256": ["HEX", ...]}}, {"pcr": 11, "required": false, "allowed": {"sha256": []}} ],
 ///   "ipl": {"pcrs": [8, 9], "allowed": {"sha256": ["HEX"]}},
 ///   "separators": [ {"pcr": 0, "value": "00000000", "allowed": {"sha256": ["HEX"]}} ]
 /// }
@@ -24,7 +26,7 @@ namespace KcryptPush.Attestation.BootPolicy;
 /// </summary>
 public static class BootPolicyJson
 {
-    private static readonly string[] TopLevel = ["version", "banks", "secureBoot", "variables", "bootApplications", "ipl", "separators"];
+    private static readonly string[] TopLevel = ["version", "banks", "secureBoot", "variables", "bootApplications", "kernelCommandLine", "bootConfig", "ipl", "separators"];
 
     /// <summary>Writes <paramref name="policy"/> as indented JSON.</summary>
     public static string Write(MeasuredBootPolicy policy)
@@ -79,6 +81,38 @@ public static class BootPolicyJson
                         w.WriteString("path", s.Path);
                     }
                     WriteAllowed(w, policy.Banks, s.Allowed);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            if (policy.KernelCommandLine is { } commandLine)
+            {
+                w.WriteStartObject("kernelCommandLine");
+                if (commandLine.IsAbsent)
+                {
+                    w.WriteBoolean("absent", true);
+                }
+                else
+                {
+                    w.WriteStartArray("values");
+                    foreach (string value in commandLine.Values)
+                    {
+                        w.WriteStringValue(value);
+                    }
+                    w.WriteEndArray();
+                    WriteAllowed(w, policy.Banks, commandLine.Allowed!);
+                }
+                w.WriteEndObject();
+            }
+            if (policy.BootConfig is { } bootConfig)
+            {
+                w.WriteStartArray("bootConfig");
+                foreach (BootConfigExpectation c in bootConfig)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("pcr", c.Pcr);
+                    w.WriteBoolean("required", c.Required);
+                    WriteAllowed(w, policy.Banks, c.Allowed);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -177,6 +211,8 @@ public static class BootPolicyJson
             SecureBoot = secureBoot,
             Variables = ReadVariables(root, banks),
             BootApplications = ReadStages(root, banks),
+            KernelCommandLine = ReadKernelCommandLine(root, banks),
+            BootConfig = ReadBootConfig(root, banks),
             Ipl = ReadIpl(root, banks),
             Separators = ReadSeparators(root, banks),
         };
@@ -276,6 +312,78 @@ public static class BootPolicyJson
             stages.Add(new BootStage(stage, ReadOptionalString(s, path, "path"), ReadAllowed(s, path, banks)));
         }
         return stages;
+    }
+
+    private static KernelCommandLineExpectation? ReadKernelCommandLine(JsonElement root, IReadOnlyList<ushort> banks)
+    {
+        const string path = "$.kernelCommandLine";
+        if (Optional(root, "kernelCommandLine") is not { } line)
+        {
+            return null;
+        }
+        Expect(line, JsonValueKind.Object, path, "{\"absent\": true} or {\"values\": [...], \"allowed\": {...}}");
+        OnlyFields(line, path, "absent", "values", "allowed");
+        bool hasAbsent = line.TryGetProperty("absent", out JsonElement absent);
+        bool hasAllowed = line.TryGetProperty("allowed", out _);
+        if (hasAbsent == hasAllowed)
+        {
+            throw Malformed(path, "exactly one of \"absent\": true or \"allowed\"");
+        }
+        if (hasAbsent)
+        {
+            if (absent.ValueKind != JsonValueKind.True)
+            {
+                throw Malformed($"{path}.absent", "true (leave kernelCommandLine out to skip its check)");
+            }
+            if (line.TryGetProperty("values", out _))
+            {
+                throw Malformed($"{path}.values", "no values with \"absent\": true");
+            }
+            return KernelCommandLineExpectation.Absent();
+        }
+        var values = new List<string>();
+        if (Optional(line, "values") is { } array)
+        {
+            Expect(array, JsonValueKind.Array, $"{path}.values", "an array of command lines (for readers)");
+            foreach (JsonElement v in array.EnumerateArray())
+            {
+                Expect(v, JsonValueKind.String, $"{path}.values[{values.Count}]", "a string");
+                values.Add(v.GetString()!);
+            }
+        }
+        return KernelCommandLineExpectation.Measured(ReadAllowed(line, path, banks), values);
+    }
+
+    private static List<BootConfigExpectation>? ReadBootConfig(JsonElement root, IReadOnlyList<ushort> banks)
+    {
+        if (Optional(root, "bootConfig") is not { } array)
+        {
+            return null;
+        }
+        Expect(array, JsonValueKind.Array, "$.bootConfig", "an array of {\"pcr\", \"required\", \"allowed\"}");
+        var result = new List<BootConfigExpectation>();
+        foreach (JsonElement c in array.EnumerateArray())
+        {
+            string path = $"$.bootConfig[{result.Count}]";
+            Expect(c, JsonValueKind.Object, path, "an object with \"pcr\", \"required\" and \"allowed\"");
+            OnlyFields(c, path, "pcr", "required", "allowed");
+            int pcr = ReadInt(c, path, "pcr", 0, 23);
+            if (result.Any(r => r.Pcr == pcr))
+            {
+                throw new BootPolicyFormatException(BootPolicyErrorKind.Inconsistent, $"{path}.pcr", $"expected each PCR once, got {pcr} twice");
+            }
+            bool required = false;
+            if (Optional(c, "required") is { } r)
+            {
+                if (r.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    throw Malformed($"{path}.required", $"true or false, got {r.GetRawText()}");
+                }
+                required = r.GetBoolean();
+            }
+            result.Add(new BootConfigExpectation(pcr, required, ReadAllowed(c, path, banks)));
+        }
+        return result;
     }
 
     private static IplExpectation? ReadIpl(JsonElement root, IReadOnlyList<ushort> banks)

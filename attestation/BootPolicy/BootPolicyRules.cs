@@ -30,6 +30,15 @@ public static class BootPolicyRules
     /// <summary>The log has fewer boot applications than the policy has stages.</summary>
     public const string BootApplicationMissingStage = "boot-application-missing-stage";
 
+    /// <summary>Each kernel command line has an allowed digest (or there is none, when absent); one is there when expected.</summary>
+    public const string KernelCommandLine = "kernel-command-line";
+
+    /// <summary>Each event on a pinned boot-configuration PCR has a digest allowed for that PCR.</summary>
+    public const string BootConfig = "boot-config";
+
+    /// <summary>A boot-configuration PCR that must carry events has none.</summary>
+    public const string BootConfigMissing = "boot-config-missing";
+
     /// <summary>EV_IPL digests on the listed PCRs are allowed.</summary>
     public const string Ipl = "ipl";
 

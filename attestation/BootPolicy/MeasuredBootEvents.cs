@@ -22,10 +22,13 @@ public sealed class MeasuredBootEvents
     /// <summary>PCR of boot manager code and boot attempts (PFP §3.3.4.5).</summary>
     public const uint BootApplicationPcr = 4;
 
+    private readonly IReadOnlyList<UntrustedEvent> _all;
+
     private MeasuredBootEvents(
-        IReadOnlyList<VariableMeasurement> variables, IReadOnlyList<UntrustedEvent> bootApplications,
+        IReadOnlyList<UntrustedEvent> all, IReadOnlyList<VariableMeasurement> variables, IReadOnlyList<UntrustedEvent> bootApplications,
         IReadOnlyList<UntrustedEvent> ipl, IReadOnlyList<UntrustedEvent> separators)
     {
+        _all = all;
         Variables = variables;
         BootApplications = bootApplications;
         Ipl = ipl;
@@ -48,6 +51,36 @@ public sealed class MeasuredBootEvents
 
     /// <summary>The measurements of <paramref name="variable"/>, in log order.</summary>
     public IEnumerable<VariableMeasurement> Of(SecureBootVariable variable) => Variables.Where(v => v.Variable == variable);
+
+    /// <summary>
+    /// The kernel command lines of the log (<see cref="KernelCommandLine"/>), in log order: EV_IPL events on PCR 8
+    /// or 12 in a command line's form whose digest covers their text in every bank of <paramref name="banks"/>.
+    /// </summary>
+    public IReadOnlyList<KernelCommandLine> KernelCommandLines(IReadOnlyList<ushort> banks)
+    {
+        ArgumentNullException.ThrowIfNull(banks);
+        var lines = new List<KernelCommandLine>();
+        foreach (UntrustedEvent e in Ipl)
+        {
+            if (KernelCommandLine.TryRead(e, banks, out KernelCommandLine? line))
+            {
+                lines.Add(line);
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// The events on <paramref name="pcr"/> a <see cref="BootConfigExpectation"/> judges, in log order: all but
+    /// EV_NO_ACTION (never extended), EV_SEPARATOR (the separator rule's) and the events in <paramref name="except"/>
+    /// (the kernel command lines, which have their own rule).
+    /// </summary>
+    public IReadOnlyList<UntrustedEvent> BootConfigEvents(int pcr, IReadOnlySet<int> except)
+    {
+        ArgumentNullException.ThrowIfNull(except);
+        return _all.Where(e => e.PcrIndex == (uint)pcr && e.EventType is not (TcgEventType.EV_NO_ACTION or TcgEventType.EV_SEPARATOR)
+            && !except.Contains(e.Index)).ToList();
+    }
 
     /// <summary>Finds the events in <paramref name="log"/>.</summary>
     public static MeasuredBootEvents Find(ParsedEventLog log)
@@ -82,7 +115,7 @@ public sealed class MeasuredBootEvents
                     break;
             }
         }
-        return new MeasuredBootEvents(variables, apps, ipl, separators);
+        return new MeasuredBootEvents(log.UntrustedEvents, variables, apps, ipl, separators);
     }
 
     /// <summary>The Secure Boot state one SecureBoot measurement shows: the single byte 01 is

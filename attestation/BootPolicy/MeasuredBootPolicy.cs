@@ -4,7 +4,8 @@ namespace KcryptPush.Attestation.BootPolicy;
 
 /// <summary>
 /// A measured-boot policy: what a node's parsed boot event log must show beyond PCR values
-/// (Secure Boot state, the Secure Boot databases, the boot chain). Made from a known-good log by
+/// (Secure Boot state, the Secure Boot databases, the boot chain, the kernel command line and what the
+/// boot loader and stub measure). Made from a known-good log by
 /// <see cref="BootPolicyFactory"/>, stored as JSON by <see cref="BootPolicyJson"/>, applied by
 /// <see cref="BootPolicyEvaluator"/>. Each part is optional: a part left out (null) is not checked,
 /// as an omitted value in the PCR policy is skipped.
@@ -36,7 +37,15 @@ public sealed class MeasuredBootPolicy
     /// <summary>The boot chain, stage by stage; null: not checked; empty: no boot application may run.</summary>
     public IReadOnlyList<BootStage>? BootApplications { get; init; }
 
-    /// <summary>Allowed EV_IPL digests; null (the default): not checked.</summary>
+    /// <summary>The kernel command line (GRUB on PCR 8, systemd-boot/stub on PCR 12); null: not checked.</summary>
+    public KernelCommandLineExpectation? KernelCommandLine { get; init; }
+
+    /// <summary>What decides what runs, PCR by PCR (boot loader commands and files, UKI sections, credentials,
+    /// MOK state); null: not checked.</summary>
+    public IReadOnlyList<BootConfigExpectation>? BootConfig { get; init; }
+
+    /// <summary>Allowed EV_IPL digests as one set over several PCRs (the older, looser form of
+    /// <see cref="BootConfig"/>); null (the default): not checked.</summary>
     public IplExpectation? Ipl { get; init; }
 
     /// <summary>The separators of each PCR in log order; null: not checked.</summary>

@@ -53,11 +53,20 @@ internal sealed class BootLogBuilder
 
     public BootLogBuilder Ipl(uint pcr, string text) => Event(pcr, TcgEventType.EV_IPL, Encoding.ASCII.GetBytes(text + "\0"));
 
+    /// <summary>As GRUB 2 measures on PCR 8: data "<paramref name="prefix"/><paramref name="text"/>\0", digest H(<paramref name="text"/>).</summary>
+    public BootLogBuilder Grub(string prefix, string text) =>
+        Event(8, TcgEventType.EV_IPL, Encoding.ASCII.GetBytes(prefix + text + "\0"), Encoding.ASCII.GetBytes(text));
+
+    /// <summary>As systemd-boot/stub measure on PCR 12: data and digest the UTF-16LE command line with its NUL.</summary>
+    public BootLogBuilder SystemdCommandLine(string text, uint pcr = 12) =>
+        Event(pcr, TcgEventType.EV_IPL, Encoding.Unicode.GetBytes(text + "\0"));
+
     public byte[] Build() => _log.ToArray();
 
     public ParsedEventLog Parse() => EventLogParser.Parse(Build());
 
-    /// <summary>A Secure Boot log: SecureBoot=1, PK/KEK/db/dbx, separators 0-7, shim, grub, kernel, two EV_IPL on PCR 8.</summary>
+    /// <summary>A Secure Boot log: SecureBoot=1, PK/KEK/db/dbx, separators 0-7, shim, grub, kernel, and GRUB's
+    /// command and kernel command line on PCR 8 (EV_IPL, digests over the text after the prefix).</summary>
     public static BootLogBuilder Typical(byte secureBoot = 1, string kernel = "vmlinuz-6.1", string cmdline = "root=/dev/sda1")
     {
         var b = new BootLogBuilder().SecureBoot(secureBoot).Pk("pk-cert").Kek("kek-cert").Db("db-certs").Dbx("dbx-hashes").Separator(7);
@@ -66,7 +75,7 @@ internal sealed class BootLogBuilder
             b.Separator(pcr);
         }
         return b.BootApp("shimx64.efi").BootApp("grubx64.efi").BootApp(kernel)
-            .Ipl(8, "grub_cmd: linux /vmlinuz").Ipl(8, "kernel_cmdline: " + cmdline);
+            .Grub("grub_cmd: ", "linux /vmlinuz").Grub("kernel_cmdline: ", cmdline);
     }
 
     /// <summary>UEFI_IMAGE_LOAD_EVENT: location, length, link-time address, device path length, and an end-of-path node.</summary>

@@ -212,7 +212,7 @@ public sealed class BootPolicyEvaluatorTests
         {
             b.Separator(pcr);
         }
-        b.BootApp("shimx64.efi").BootApp("grubx64.efi");
+        b.BootApp("shimx64.efi").BootApp("grubx64.efi").Grub("grub_cmd: ", "linux /vmlinuz").Grub("kernel_cmdline: ", "root=/dev/sda1");
         RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, b.Parse()));
         Assert.Equal(BootPolicyRules.BootApplicationMissingStage, r.Rule);
         Assert.StartsWith("stage 2", r.Expected, StringComparison.Ordinal);
@@ -229,12 +229,18 @@ public sealed class BootPolicyEvaluatorTests
     }
 
     [Fact]
-    public void Ipl_is_off_by_default_and_when_on_an_unknown_command_line_fails()
+    public void Kernel_command_line_is_pinned_by_default_and_the_older_ipl_set_only_on_request()
     {
+        // Issue 9 item 2: this used to pass with the default policy (EV_IPL was off unless --include-ipl).
         ParsedEventLog changed = BootLogBuilder.Typical(cmdline: "root=/dev/sda1 init=/bin/sh").Parse();
-        Assert.True(BootPolicyEvaluator.Evaluate(PolicyOf(BootLogBuilder.Typical()), changed).Passed);
+        RuleResult byDefault = SingleFailure(BootPolicyEvaluator.Evaluate(PolicyOf(BootLogBuilder.Typical()), changed));
+        Assert.Equal(BootPolicyRules.KernelCommandLine, byDefault.Rule);
+        Assert.Equal(8u, byDefault.Event!.Pcr);
+        Assert.Contains("init=/bin/sh", byDefault.Found, StringComparison.Ordinal);
 
-        MeasuredBootPolicy strict = PolicyOf(BootLogBuilder.Typical(), new BootPolicyOptions { IncludeIpl = true });
+        MeasuredBootPolicy strict = PolicyOf(BootLogBuilder.Typical(), new BootPolicyOptions { IncludeIpl = true, BootConfigPcrs = [] });
+        Assert.Null(strict.KernelCommandLine);
+        Assert.Null(strict.BootConfig);
         Assert.Equal(2, strict.Ipl!.Allowed.For(Sha256).Count);
         RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(strict, changed));
         Assert.Equal(BootPolicyRules.Ipl, r.Rule);
@@ -245,7 +251,8 @@ public sealed class BootPolicyEvaluatorTests
     [Fact]
     public void Ipl_on_a_pcr_outside_the_list_is_not_checked()
     {
-        MeasuredBootPolicy strict = PolicyOf(BootLogBuilder.Typical(), new BootPolicyOptions { IncludeIpl = true });
+        // The older single EV_IPL set alone (no per-PCR boot configuration, which pins PCR 14 too).
+        MeasuredBootPolicy strict = PolicyOf(BootLogBuilder.Typical(), new BootPolicyOptions { IncludeIpl = true, BootConfigPcrs = [] });
         Assert.True(BootPolicyEvaluator.Evaluate(strict, BootLogBuilder.Typical().Ipl(14, "MokList").Parse()).Passed);
         Assert.False(BootPolicyEvaluator.Evaluate(strict, BootLogBuilder.Typical().Ipl(9, "/boot/initrd").Parse()).Passed);
     }
@@ -259,7 +266,7 @@ public sealed class BootPolicyEvaluatorTests
         {
             b.Separator(pcr, pcr == 4 ? 1u : 0u);
         }
-        b.BootApp("shimx64.efi").BootApp("grubx64.efi").BootApp("vmlinuz-6.1");
+        b.BootApp("shimx64.efi").BootApp("grubx64.efi").BootApp("vmlinuz-6.1").Grub("grub_cmd: ", "linux /vmlinuz").Grub("kernel_cmdline: ", "root=/dev/sda1");
         RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, b.Parse()));
         Assert.Equal(BootPolicyRules.Separator, r.Rule);
         Assert.Equal(4u, r.Event!.Pcr);
