@@ -5,7 +5,8 @@ using KcryptPush.Attestation.EventLog;
 namespace KcryptPush.Verifier.Cli;
 
 /// <summary>
-/// <c>policy create --from-log FILE [--output FILE] [--bank NAME]... [--include-ipl]</c> and
+/// <c>policy create --from-log FILE [--output FILE] [--bank NAME]... [--include-ipl]</c> (the kernel command line and
+/// the boot configuration PCRs are always pinned) and
 /// <c>policy run --log FILE --policy FILE [--json]</c>: offline measured-boot policy work.
 /// Exit codes: 0 pass (or policy written), 1 the log breaks the policy, 2 bad input (one stderr line, nothing on stdout).
 /// </summary>
@@ -18,8 +19,9 @@ internal static class PolicyCommand
     {
         var command = new Command("policy",
             "Measured-boot policy: made from a known-good event log, it pins the Secure Boot state, the PK/KEK/db/dbx "
-            + "digests, the boot applications stage by stage and the separators (optionally EV_IPL digests), and says "
-            + "which rule a log breaks and at which event.");
+            + "digests, the boot applications stage by stage, the kernel command line, what the boot loader and stub measure "
+            + "on PCRs 8, 9, 11, 12, 13 and 14 (GRUB commands and files, UKI sections, credentials, MOK state) and the "
+            + "separators, and says which rule a log breaks and at which event.");
         command.Subcommands.Add(CreateCreate());
         command.Subcommands.Add(CreateRun());
         return command;
@@ -35,7 +37,8 @@ internal static class PolicyCommand
         };
         var includeIpl = new Option<bool>("--include-ipl")
         {
-            Description = "Also pin the EV_IPL digests on PCR 8 and 9 (grub commands, kernel command line). Off by default: they change with every command line edit.",
+            Description = "Also write the older single set of EV_IPL digests over PCR 8 and 9. Not needed: the kernel command line and "
+                + "the boot configuration PCRs (8, 9, 11, 12, 13, 14) are pinned, PCR by PCR, by default.",
         };
         var command = new Command("create", "Write a measured-boot policy (JSON, version 1) from a known-good event log.")
         {

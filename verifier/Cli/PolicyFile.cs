@@ -9,13 +9,39 @@ internal static class PolicyFile
     public const long MaxFileSize = 16L * 1024 * 1024;
 
     /// <summary>Reads and validates the policy at <paramref name="path"/>.</summary>
-    /// <exception cref="CliInputException">The file is missing, unreadable or too large.</exception>
-    /// <exception cref="BootPolicyFormatException">The file is not a valid policy.</exception>
-    public static MeasuredBootPolicy Load(string path)
+    /// <exception cref="CliInputException">The file is missing, unreadable, too large or not a valid policy: one line naming the path.</exception>
+    public static MeasuredBootPolicy Load(string path) => Load(path, out _);
+
+    /// <summary>Reads and validates the policy at <paramref name="path"/>; <paramref name="text"/> is the file as read.</summary>
+    /// <exception cref="CliInputException">The file is missing, unreadable, too large or not a valid policy: one line naming the path.</exception>
+    public static MeasuredBootPolicy Load(string path, out string text)
     {
-        string text;
+        text = ReadText(path);
         try
         {
+            return BootPolicyJson.Load(text);
+        }
+        catch (BootPolicyFormatException e)
+        {
+            throw new CliInputException($"{path}: {e.Message}");
+        }
+    }
+
+    /// <summary>The text of the policy file at <paramref name="path"/>, at most <see cref="MaxFileSize"/> bytes.</summary>
+    /// <exception cref="CliInputException">The path is empty or a directory, the file is missing, unreadable or too large.</exception>
+    public static string ReadText(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0)
+        {
+            throw new CliInputException("policy path is empty: give the path of a policy file");
+        }
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                throw new CliInputException($"{path}: is a directory, not a policy file");
+            }
             var info = new FileInfo(path);
             if (!info.Exists)
             {
@@ -25,19 +51,11 @@ internal static class PolicyFile
             {
                 throw new CliInputException($"{path}: {info.Length} bytes is larger than the {MaxFileSize}-byte limit for a policy");
             }
-            text = File.ReadAllText(path);
+            return File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new CliInputException($"{path}: {e.Message}");
-        }
-        try
-        {
-            return BootPolicyJson.Load(text);
-        }
-        catch (BootPolicyFormatException e)
-        {
-            throw new CliInputException($"{path}: {e.Message}");
+            throw new CliInputException($"{path}: cannot read the policy: {e.Message.Split(" (Parameter")[0].ReplaceLineEndings(" ")}");
         }
     }
 

@@ -69,8 +69,17 @@ internal static class PolicyOutput
         string secureBoot = policy.SecureBoot is { } s ? SecureBootStates.Name(s) : "not checked";
         int stages = policy.BootApplications?.Count ?? 0;
         string absent = string.Join(", ", policy.Variables.Where(v => v.Value.IsAbsent).Select(v => BootPolicyJson.VariableName(v.Key)));
+        string commandLine = policy.KernelCommandLine switch
+        {
+            null => "",
+            { IsAbsent: true } => ", no kernel command line",
+            { } k => $", kernel command line {string.Join(" or ", k.Values.Select(v => $"\"{(v.Length <= 60 ? v : v[..57] + "...")}\""))}",
+        };
+        string bootConfig = policy.BootConfig is { } config
+            ? $", boot configuration PCR {string.Join(", ", config.Select(c => $"{c.Pcr} ({c.Allowed.For(policy.Banks[0]).Count})"))}"
+            : "";
         return $"wrote {path}: bank {banks}, Secure Boot {secureBoot}, {stages} boot stage{(stages == 1 ? "" : "s")}, "
-            + $"{policy.Separators?.Count ?? 0} separators{(absent.Length > 0 ? $", not measured: {absent}" : "")}"
+            + $"{policy.Separators?.Count ?? 0} separators{(absent.Length > 0 ? $", not measured: {absent}" : "")}{commandLine}{bootConfig}"
             + $"{(policy.Ipl is { } ipl ? $", {ipl.Allowed.Banks.Sum(b => ipl.Allowed.For(b).Count)} EV_IPL digests" : "")}\n";
     }
 }

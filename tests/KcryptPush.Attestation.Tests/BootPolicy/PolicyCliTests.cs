@@ -188,8 +188,12 @@ public sealed class PolicyCliTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains($"  ipl: expected an allowed EV_IPL digest", stdout, StringComparison.Ordinal);
         Assert.Contains($"at event #{ipl.Index} (PCR 8, EV_IPL", stdout, StringComparison.Ordinal);
-        // Without --include-ipl the same change passes: EV_IPL is off by default.
-        Assert.Equal(0, CliRunner.Run("policy", "run", "--log", altered, "--policy", CreatePolicy(SharedLogs.BinPath(name))).ExitCode);
+        // Without --include-ipl the same change fails too: the boot configuration (PCR 8 here) is pinned by default
+        // (this used to pass: EV_IPL was off unless --include-ipl, issue 9 item 2).
+        (int defaultCode, string defaultOut, _) = CliRunner.Run("policy", "run", "--log", altered, "--policy", CreatePolicy(SharedLogs.BinPath(name)));
+        Assert.Equal(1, defaultCode);
+        Assert.Contains($"  boot-config: expected a digest allowed on PCR 8", defaultOut, StringComparison.Ordinal);
+        Assert.Contains($"at event #{ipl.Index} (PCR 8, EV_IPL", defaultOut, StringComparison.Ordinal);
     }
 
     [Fact]
