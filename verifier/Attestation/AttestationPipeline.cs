@@ -727,9 +727,13 @@ public sealed class AttestationPipeline
 
     private static AttestationReason[] Reason(string code, string message) => [new AttestationReason(code, message)];
 
-    // Structure and size caps, before anything is hashed or parsed; returns the parsed release key.
-    private static TpmtPublic? Validate(QuoteSubmitted m, VerifierOptions options)
+    /// <summary>Structure and size caps of a QuoteSubmitted, checked before anything is hashed or parsed.</summary>
+    /// <returns>The parsed release key, or null when none is sent.</returns>
+    /// <exception cref="MessageValidationException">What is wrong with the message.</exception>
+    public static TpmtPublic? Validate(QuoteSubmitted m, VerifierOptions options)
     {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(options);
         if (m.EventLog is { Length: var size } && size > options.MaxEventLogBytes)
         {
             throw new MessageValidationException($"QuoteSubmitted.EventLog is {size} bytes, more than Verifier:MaxEventLogBytes ({options.MaxEventLogBytes})");
