@@ -36,6 +36,28 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
+    public void Each_unit_has_its_own_state_directory_and_keeps_its_database_there()
+    {
+        // systemd chowns a StateDirectory recursively to the unit's (dynamic) user: a shared one would
+        // hand the verifier's secret key file to the registrar.
+        var dirs = new Dictionary<string, string>();
+        foreach (string unit in new[] { "kcrypt-push-agent", "kcrypt-push-registrar", "kcrypt-push-verifier" })
+        {
+            string[] lines = File.ReadAllLines(Path.Combine(RepoPaths.Root, "systemd", unit + ".service"));
+            string dir = Assert.Single(lines, l => l.StartsWith("StateDirectory=", StringComparison.Ordinal))["StateDirectory=".Length..];
+            Assert.Equal(unit, dir);
+            dirs[unit] = dir;
+            if (unit != "kcrypt-push-agent")
+            {
+                string db = Assert.Single(lines, l => l.StartsWith("Environment=KCRYPTPUSH_DB=", StringComparison.Ordinal))["Environment=KCRYPTPUSH_DB=".Length..];
+                Assert.StartsWith($"/var/lib/{dir}/", db, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(3, dirs.Values.Distinct().Count());
+    }
+
+    [Fact]
     public void The_agent_unit_is_notify_with_watchdog_tpm_access_and_hardening()
     {
         string[] lines = File.ReadAllLines(Path.Combine(RepoPaths.Root, "systemd", "kcrypt-push-agent.service"));
@@ -43,7 +65,7 @@ public sealed class SystemdUnitTests
         foreach (string expected in new[]
         {
             "Type=notify", "DeviceAllow=/dev/tpmrm0 rw", "ProtectSystem=strict", "NoNewPrivileges=true",
-            "PrivateTmp=true", "StateDirectory=kcrypt-push",
+            "PrivateTmp=true", "StateDirectory=kcrypt-push-agent",
         })
         {
             Assert.Contains(expected, lines);
