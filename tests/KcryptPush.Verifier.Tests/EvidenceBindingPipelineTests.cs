@@ -195,6 +195,7 @@ public sealed class EvidenceBindingPipelineTests : IDisposable
         AttestationOutcome twice = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), withLog: false, log: unknownLog));
         Assert.Equal([AttestationReasonCodes.EventLogWithheld], twice.Result.Reasons.Select(r => r.Code));
         Assert.Equal([AttestationReasonCodes.EventLogWithheld], Assert.IsType<NodeQuarantined>(twice.Verdict).ReasonCodes);
+        Assert.Equal(evidenceAt, _h.Record.LastEvidenceAt);   // nor is the quarantine for it: the node still falls silent
     }
 
     [Fact]

@@ -199,7 +199,9 @@ public sealed class AttestationPipeline
             return (quote, null); // signed and consistent, but not what was asked (e.g. another PCR selection): the node's own failure
         }
 
-        AttestationReason[] reasons = failures.Select(f => f.Code == QuoteFindingCodes.NonceMismatch && quote.Attest is { } a
+        // Only what makes the message unauthenticated is its reason: findings about the signed content
+        // (selection, qualifiedSigner) mean nothing when the content is not shown to be signed.
+        AttestationReason[] reasons = failures.Where(QuoteReasons.Unauthenticated).Select(f => f.Code == QuoteFindingCodes.NonceMismatch && quote.Attest is { } a
                 ? BindingMismatch(m, rec, challenge, a.ExtraData, releaseKeyName)
                 : new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message))
             .ToArray();
@@ -408,7 +410,7 @@ public sealed class AttestationPipeline
         AttestationReason[] failures = decisions.SelectMany(d => d.Failures).ToArray();
         if (failures.Length > 0)
         {
-            return Fail(m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null);
+            return Fail(m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null, completeEvidence: false);
         }
 
         if (rec.LogWanted)
@@ -421,7 +423,7 @@ public sealed class AttestationPipeline
         {
             return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogWithheld,
                 $"asked for the event log whose SHA-256 the quote signed, the node answered {rec.LogRequestsUnanswered} times without it "
-                + $"(last named {Convert.ToHexStringLower(m.EventLogSha256)}).")], [], null);
+                + $"(last named {Convert.ToHexStringLower(m.EventLogSha256)}).")], [], null, completeEvidence: false);
         }
 
         AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(m.TpmHash), [], eventLogWanted: true);
@@ -466,12 +468,19 @@ public sealed class AttestationPipeline
     }
 
     // A failure of evidence shown to come from the node's TPM (or of policy): quarantine.
+    // completeEvidence: false for a verdict reached without the event log the quote signed (a PCR
+    // policy violation on the signed values, a withheld log): it quarantines, but is no evidence for
+    // the silence detector, so a node that never completes its evidence is also reported silent.
     private AttestationOutcome Fail(
         QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
-        AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent)
+        AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent, bool completeEvidence = true)
     {
         string previous = rec.State;
-        rec.LastEvidenceAt = now;
+        if (completeEvidence)
+        {
+            rec.LastEvidenceAt = now;
+        }
+
         INodeVerdict? verdict = ChangeState(rec, NodeStates.Quarantined, now)
             ? new NodeQuarantined(m.TpmHash, node.Hostname, reasons.Select(r => r.Code).Distinct().ToArray(), reasons, pcrs, firstEvent, previous, now)
             : null;
