@@ -17,8 +17,42 @@ namespace KcryptPush.Registrar.Enrolment;
 /// registration and issue a credential challenge (MakeCredential to the EK, bound to the AK Name),
 /// then check the proof and enrol. Structurally invalid messages throw
 /// <see cref="MessageValidationException"/> (they go to the error queue); every other refusal is
-/// an <see cref="EnrolmentRejected"/> answer, counted, logged with the node's TPM hash and audited.
+/// an <see cref="EnrolmentRejected"/> answer, counted per reason and logged (see "Rejections").
 /// </summary>
+/// <remarks>
+/// <para><b>Records.</b> A node record (<see cref="NodeRecord"/>) is written only by a valid
+/// <see cref="CredentialProof"/>: anyone with an agent's broker login can send a RegisterNode with
+/// a node's public EK and EK certificate, so a registration changes no record. What it asks for
+/// (EK certificate, AK, host name) waits in its <see cref="ChallengeRecord"/> and becomes the
+/// node's record only when the TPM holding that EK proves the AK by credential activation.</para>
+/// <para><b>Rate limits.</b> A registration first passes the cheap checks (shape, EK type, claimed
+/// TPM hash = the EK's, AK attributes, an EK certificate present when one is required); failing
+/// ones are refused without touching any quota. A redelivery of an attempt that already has an open
+/// challenge gets it back without touching any quota. Then, before the expensive work (certificate
+/// chain check and MakeCredential):
+/// <list type="bullet">
+/// <item>The global limit (<see cref="RegistrarOptions.GlobalRegistrationsPerMinute"/>) counts every
+/// registration that gets this far, across all TPM hashes. It bounds the CPU spent on chain
+/// checks and MakeCredential and the challenges and audit entries written, whoever sends.</item>
+/// <item>The per-hash limit (<see cref="RegistrarOptions.RegistrationsPerMinute"/>, sliding minute)
+/// protects the other nodes' share of the global limit and the store from one EK registering in a
+/// loop, without letting a sender who merely knows a node's public EK lock that node out. For a TPM
+/// hash with no enrolled record it counts the registrations that got this far (so one EK, a looping
+/// agent or a replayed certificate, takes at most that many of the global attempts a minute). For
+/// an enrolled TPM hash it counts only completed enrolments (valid proofs, which only the TPM
+/// holding the EK can make): a registration is refused when that many enrolments of the hash
+/// completed in the last minute, and registrations that are never proven spend nothing, so a flood
+/// of them cannot stop the node from re-enrolling (it only competes for the global limit, like any
+/// other flood). It does not protect a node's first enrolment against a sender who knows its EK
+/// certificate: before the first proof the registrar cannot tell the node from that sender.</item>
+/// </list>
+/// Refusals over either limit answer <c>rate-limited</c>.</para>
+/// <para><b>Rejections</b> are counted per reason code (<see cref="RegistrarMetrics"/>, and in the
+/// store's <c>rejections</c> counters by <see cref="ReportRejections"/>, which also logs one summary
+/// line); the first few in each report interval are also logged one by one. None is audited
+/// except a proof that failed or came too late for a challenge that was issued (once per challenge,
+/// so bounded by the limits above): a flood of refused requests adds no row to the file.</para>
+/// </remarks>
 public sealed class EnrolmentService
 {
     /// <summary>Largest TPMT_PUBLIC accepted (RSA-4096 with a SHA-512 policy is ~600 bytes).</summary>
@@ -30,19 +64,34 @@ public sealed class EnrolmentService
     /// <summary>Largest host name (RFC 1035 §2.3.4 limits a name to 255 octets).</summary>
     public const int MaxHostnameLength = 255;
 
+    /// <summary>Rejections logged one by one per report interval; the rest only in the summary.</summary>
+    public const int RejectionsLoggedPerInterval = 20;
+
     private const int CredentialSize = 32;
     private static readonly TimeSpan KeepUsedChallenges = TimeSpan.FromDays(1);
 
     private readonly RegistrarStore _store;
     private readonly EkCertificateValidator _certificates;
     private readonly RegistrationRateLimiter _rateLimiter;
+    private readonly RegistrationRateLimiter _enrolmentsPerHash;
+    private readonly GlobalRegistrationLimiter _global;
     private readonly RegistrarMetrics _metrics;
     private readonly RegistrarOptions _options;
     private readonly HashSet<string> _allowed;
     private readonly TimeProvider _time;
     private readonly ILogger<EnrolmentService> _log;
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, long> _reported = new(StringComparer.Ordinal);
+
+    // In memory, so that a refused registration costs no store read: the enrolled TPM hashes (this
+    // process is the only writer of the file) and the open challenges by registration id (at most
+    // the global limit per challenge lifetime).
+    private readonly HashSet<string> _enrolled;
+    private readonly Dictionary<Guid, ChallengeRecord> _openByRegistration = [];
     private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
+    private DateTimeOffset _reportedAt;
+    private int _rejectionsLogged;
+    private long _rejectionsNotLogged;
 
     /// <summary>Creates the service.</summary>
     public EnrolmentService(
@@ -61,6 +110,15 @@ public sealed class EnrolmentService
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _log = log ?? throw new ArgumentNullException(nameof(log));
+        _enrolmentsPerHash = new RegistrationRateLimiter(rateLimiter.PerMinute, time);
+        _global = new GlobalRegistrationLimiter(options.GlobalRegistrationsPerMinute, time);
+        _reportedAt = time.GetUtcNow();
+        _enrolled = new HashSet<string>(store.ListEnrolledTpmHashes(), StringComparer.Ordinal);
+        foreach (ChallengeRecord open in store.ListOpenChallenges(_reportedAt.UtcDateTime))
+        {
+            _openByRegistration[open.RegistrationId] = open;
+        }
+
         _allowed = new HashSet<string>(options.AllowedTpmHashes.Select(h => h.Trim().ToLowerInvariant()), StringComparer.Ordinal);
     }
 
@@ -102,23 +160,44 @@ public sealed class EnrolmentService
                     $"the claimed TPM hash {claimed} is not the SHA-256 of the EK public key sent ({tpmHash})", request);
             }
 
+            KeyCheckResult akCheck = AkAttributeCheck.Check(ak);
+            if (!akCheck.Ok)
+            {
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.AkAttributes, akCheck.Problem!, request);
+            }
+
+            if (request.EkCertificate is null && (_options.RequireEkCertificate || !_allowed.Contains(tpmHash)))
+            {
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.EkCertificateMissing, NoCertificateDetail(), request);
+            }
+
             // A redelivered or retried RegisterNode of the same attempt gets the same challenge.
-            if (_store.FindOpenChallenge(request.RegistrationId, tpmHash, now.UtcDateTime) is { } open
+            if (_openByRegistration.TryGetValue(request.RegistrationId, out ChallengeRecord? open)
+                && open.ExpiresAt.ToUniversalTime() > now.UtcDateTime
+                && string.Equals(open.TpmHash, tpmHash, StringComparison.Ordinal)
                 && open.AkPublic.AsSpan().SequenceEqual(request.AkPublic))
             {
                 return new RegistrationOutcome(ToChallenge(open), null);
             }
 
-            if (!_rateLimiter.TryAcquire(tpmHash))
+            // The rate limits (see the remarks), before any expensive work or store access.
+            bool enrolled = _enrolled.Contains(tpmHash);
+            if (enrolled ? !_enrolmentsPerHash.HasRoom(tpmHash) : !_rateLimiter.HasRoom(tpmHash))
             {
-                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.RateLimited,
-                    $"more than {_options.RegistrationsPerMinute} registrations in a minute", request);
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.RateLimited, enrolled
+                    ? $"this node enrolled {_enrolmentsPerHash.PerMinute} times in the last minute"
+                    : $"more than {_rateLimiter.PerMinute} registrations of this TPM hash in a minute", request);
             }
 
-            KeyCheckResult akCheck = AkAttributeCheck.Check(ak);
-            if (!akCheck.Ok)
+            if (!_global.TryAcquire())
             {
-                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.AkAttributes, akCheck.Problem!, request);
+                return RejectRegistration(tpmHash, EnrolmentRejectionReasons.RateLimited,
+                    $"more than {_global.PerMinute} enrolment attempts in a minute across all nodes (Registrar:GlobalRegistrationsPerMinute)", request);
+            }
+
+            if (!enrolled)
+            {
+                _rateLimiter.Record(tpmHash);
             }
 
             (string? trust, string? reason, string detail) = DecideEkTrust(request.EkCertificate, tpmHash);
@@ -157,26 +236,17 @@ public sealed class EnrolmentService
                 ExpiresAt = (now + _options.ChallengeLifetime).UtcDateTime,
             };
             _store.SaveChallenge(challenge);
+            _openByRegistration[challenge.RegistrationId] = challenge;
 
-            NodeRecord? node = _store.FindNode(tpmHash);
-            if (node is null)
+            // Nothing of the node's record changes here: only a valid proof may (see the remarks).
+            NodeRecord? node = enrolled ? _store.FindNode(tpmHash) : null;
+            if (node is not null && !node.AkName.AsSpan().SequenceEqual(akName))
             {
-                node = new NodeRecord { TpmHash = tpmHash, CreatedAt = now.UtcDateTime, State = NodeState.Pending };
-            }
-            else if (node.State == NodeState.Enrolled && !node.AkName.AsSpan().SequenceEqual(akName))
-            {
-                Audit(tpmHash, AuditEvents.AkChangeRequested, $"registration with a different AK from host '{request.Hostname}'; activation runs again",
+                Audit(tpmHash, AuditEvents.AkChangeRequested, $"registration with a different AK from host '{request.Hostname}'; the enrolled AK stays until the new one is proven",
                     request.RegistrationId, challenge.Id, oldAk: node.AkName, newAk: akName);
                 _log.LogInformation("Node {Node} registers a different AK {NewAkName} (enrolled {OldAkName}); running activation again",
                     tpmHash, Convert.ToHexStringLower(akName), Convert.ToHexStringLower(node.AkName));
             }
-
-            node.EkPublic = request.EkPublic;
-            node.EkCertificate = request.EkCertificate;
-            node.EkTrust = trust;
-            node.Hostname = request.Hostname;
-            node.UpdatedAt = now.UtcDateTime;
-            _store.SaveNode(node);
 
             Audit(tpmHash, AuditEvents.ChallengeIssued, $"{detail}; AK {Convert.ToHexStringLower(akName)}; expires {challenge.ExpiresAt:O}",
                 request.RegistrationId, challenge.Id, newAk: akName);
@@ -233,7 +303,8 @@ public sealed class EnrolmentService
                 challenge.UsedAt = now.UtcDateTime;
                 challenge.Secret = [];
                 _store.SaveChallenge(challenge);
-                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeExpired, $"the challenge expired at {challenge.ExpiresAt:O}");
+                Close(challenge);
+                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeExpired, $"the challenge expired at {challenge.ExpiresAt:O}", audit: true);
             }
 
             bool valid = CredentialProofMac.Verify(challenge.Secret, challenge.TpmHash, challenge.Id, proof.Proof);
@@ -241,11 +312,12 @@ public sealed class EnrolmentService
             // Single use either way: a wrong proof burns the challenge, so it cannot be guessed at.
             challenge.UsedAt = now.UtcDateTime;
             challenge.Secret = [];
+            Close(challenge);
             if (!valid)
             {
                 _store.SaveChallenge(challenge);
                 return RejectProof(proof, EnrolmentRejectionReasons.ProofInvalid,
-                    "the proof does not match: the AK is not in the TPM of this EK (credential activation failed)");
+                    "the proof does not match: the AK is not in the TPM of this EK (credential activation failed)", audit: true);
             }
 
             challenge.AcceptedProofHash = proofHash;
@@ -266,6 +338,8 @@ public sealed class EnrolmentService
             node.EnrolledAt = now.UtcDateTime;
             node.UpdatedAt = now.UtcDateTime;
             _store.SaveNode(node);
+            _enrolled.Add(node.TpmHash);
+            _enrolmentsPerHash.Record(node.TpmHash);
 
             if (akChanged)
             {
@@ -277,6 +351,53 @@ public sealed class EnrolmentService
             _metrics.CountEnrolment();
             _log.LogInformation("Node {Node} ({Hostname}) enrolled with AK {AkName}", node.TpmHash, node.Hostname, Convert.ToHexStringLower(node.AkName));
             return new ProofOutcome(ToEnrolled(challenge, now.UtcDateTime), null);
+        }
+    }
+
+    /// <summary>
+    /// Adds the rejections counted since the last report to the store's counters (one document per
+    /// reason code) and logs them as one summary line; then the next
+    /// <see cref="RejectionsLoggedPerInterval"/> rejections are logged one by one again. Called every
+    /// <see cref="RegistrarOptions.RejectionReportInterval"/> and when the service stops. Nothing is
+    /// written or logged when nothing was rejected.
+    /// </summary>
+    public void ReportRejections()
+    {
+        lock (_gate)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            var since = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach ((string reason, long total) in _metrics.RejectionsByReason())
+            {
+                long n = total - _reported.GetValueOrDefault(reason);
+                if (n > 0)
+                {
+                    since[reason] = n;
+                }
+            }
+
+            // Stored first: when the store fails, these counts are reported again the next time.
+            if (since.Count > 0)
+            {
+                _store.AddRejections(since, now.UtcDateTime);
+                foreach ((string reason, long n) in since)
+                {
+                    _reported[reason] = _reported.GetValueOrDefault(reason) + n;
+                }
+            }
+
+            long notLogged = _rejectionsNotLogged;
+            DateTimeOffset from = _reportedAt;
+            _rejectionsLogged = 0;
+            _rejectionsNotLogged = 0;
+            _reportedAt = now;
+            if (since.Count == 0)
+            {
+                return;
+            }
+
+            _log.LogWarning("{Rejected} enrolment requests rejected since {Since:O} ({Counts}); {NotLogged} of them were not logged one by one",
+                since.Values.Sum(), from, string.Join(", ", since.Select(r => $"{r.Key}={r.Value}")), notLogged);
         }
     }
 
@@ -359,35 +480,51 @@ public sealed class EnrolmentService
         }
 
         return verdict is null
-            ? (null, EnrolmentRejectionReasons.EkCertificateMissing,
-                _options.RequireEkCertificate
-                    ? "an EK certificate is required (Registrar:RequireEkCertificate=true)"
-                    : "no EK certificate and the TPM hash is not in Registrar:AllowedTpmHashes")
+            ? (null, EnrolmentRejectionReasons.EkCertificateMissing, NoCertificateDetail())
             : (null, verdict.ReasonCode, verdict.Detail);
     }
 
+    private string NoCertificateDetail() => _options.RequireEkCertificate
+        ? "an EK certificate is required (Registrar:RequireEkCertificate=true)"
+        : "no EK certificate and the TPM hash is not in Registrar:AllowedTpmHashes";
+
     private RegistrationOutcome RejectRegistration(string tpmHash, string reason, string detail, RegisterNode request)
     {
-        Reject(tpmHash, reason, detail, request.RegistrationId, null);
+        Reject(tpmHash, reason, detail, request.RegistrationId, null, audit: false);
         return new RegistrationOutcome(null, new EnrolmentRejected(tpmHash, reason, detail, null));
     }
 
-    private ProofOutcome RejectProof(CredentialProof proof, string reason, string detail)
+    private ProofOutcome RejectProof(CredentialProof proof, string reason, string detail, bool audit = false)
     {
-        Reject(proof.TpmHash, reason, detail, null, proof.ChallengeId);
+        Reject(proof.TpmHash, reason, detail, null, proof.ChallengeId, audit);
         return new ProofOutcome(null, new EnrolmentRejected(proof.TpmHash, reason, detail, proof.ChallengeId));
     }
 
-    private void Reject(string tpmHash, string reason, string detail, Guid? registrationId, Guid? challengeId)
+    /// <summary>
+    /// Counts a rejection and logs it (one by one up to <see cref="RejectionsLoggedPerInterval"/> per
+    /// report interval, then at debug level only). Audited only when <paramref name="audit"/>: the
+    /// callers audit only what happens at most once per issued challenge.
+    /// </summary>
+    private void Reject(string tpmHash, string reason, string detail, Guid? registrationId, Guid? challengeId, bool audit)
     {
         _metrics.CountRejection(reason);
-        using (_log.BeginScope(new Dictionary<string, object?> { ["node"] = tpmHash, ["reason"] = reason }))
+        LogLevel level = LogLevel.Debug;
+        if (_rejectionsLogged < RejectionsLoggedPerInterval)
         {
-            _log.LogWarning("Enrolment of node {Node} rejected ({ReasonCode}): {Detail}", tpmHash, reason, detail);
+            _rejectionsLogged++;
+            level = LogLevel.Warning;
+        }
+        else
+        {
+            _rejectionsNotLogged++;
         }
 
-        // Rate-limited requests are counted and logged but not audited: a flood must not grow the file.
-        if (reason != EnrolmentRejectionReasons.RateLimited)
+        using (_log.BeginScope(new Dictionary<string, object?> { ["node"] = tpmHash, ["reason"] = reason }))
+        {
+            _log.Log(level, "Enrolment of node {Node} rejected ({ReasonCode}): {Detail}", tpmHash, reason, detail);
+        }
+
+        if (audit)
         {
             _store.Audit(new AuditEntry
             {
@@ -424,6 +561,19 @@ public sealed class EnrolmentService
 
         _lastPurge = now;
         _store.PurgeChallenges(now.UtcDateTime, KeepUsedChallenges);
+        foreach (Guid registration in _openByRegistration.Where(o => o.Value.ExpiresAt.ToUniversalTime() <= now.UtcDateTime).Select(o => o.Key).ToList())
+        {
+            _openByRegistration.Remove(registration);
+        }
+    }
+
+    /// <summary>A used challenge is no longer handed out again to a redelivered registration.</summary>
+    private void Close(ChallengeRecord challenge)
+    {
+        if (_openByRegistration.TryGetValue(challenge.RegistrationId, out ChallengeRecord? open) && open.Id == challenge.Id)
+        {
+            _openByRegistration.Remove(challenge.RegistrationId);
+        }
     }
 
     private static CredentialChallenge ToChallenge(ChallengeRecord c) =>

@@ -35,6 +35,9 @@ public sealed class RegistrarMetrics : IDisposable
     /// <summary>Rejections for one reason code.</summary>
     public long RejectedFor(string reasonCode) => _byReason.GetValueOrDefault(reasonCode);
 
+    /// <summary>Rejections so far, per reason code (a snapshot).</summary>
+    public IReadOnlyDictionary<string, long> RejectionsByReason() => new Dictionary<string, long>(_byReason, StringComparer.Ordinal);
+
     /// <summary>Counts a rejection.</summary>
     public void CountRejection(string reasonCode)
     {

@@ -3,8 +3,10 @@ using System.Collections.Concurrent;
 namespace KcryptPush.Registrar.Enrolment;
 
 /// <summary>
-/// Sliding-window limit of registrations per TPM hash (default 10 a minute). In memory: a restart
-/// resets it, which costs an attacker at most one window per restart.
+/// Sliding one-minute window of events per TPM hash (default limit 10). In memory: a restart
+/// resets it, which costs an attacker at most one window per restart. What the events are, and so
+/// what the limit protects, is the enrolment service's choice (see
+/// <see cref="EnrolmentService"/>, "Rate limits").
 /// </summary>
 public sealed class RegistrationRateLimiter
 {
@@ -21,8 +23,31 @@ public sealed class RegistrationRateLimiter
         _time = time ?? throw new ArgumentNullException(nameof(time));
     }
 
-    /// <summary>Counts one registration for <paramref name="tpmHash"/>; false when over the limit (not counted then).</summary>
-    public bool TryAcquire(string tpmHash)
+    /// <summary>The limit per minute.</summary>
+    public int PerMinute => _perMinute;
+
+    /// <summary>Counts one event for <paramref name="tpmHash"/>; false when over the limit (not counted then).</summary>
+    public bool TryAcquire(string tpmHash) => Count(tpmHash, enforce: true);
+
+    /// <summary>True when one more event for <paramref name="tpmHash"/> would be within the limit; counts nothing.</summary>
+    public bool HasRoom(string tpmHash)
+    {
+        if (!_recent.TryGetValue(tpmHash, out Queue<DateTimeOffset>? q))
+        {
+            return true;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        lock (q)
+        {
+            return q.Count(t => now - t < Window) < _perMinute;
+        }
+    }
+
+    /// <summary>Counts one event for <paramref name="tpmHash"/> whatever the limit (something that already happened).</summary>
+    public void Record(string tpmHash) => Count(tpmHash, enforce: false);
+
+    private bool Count(string tpmHash, bool enforce)
     {
         DateTimeOffset now = _time.GetUtcNow();
         Queue<DateTimeOffset> q = _recent.GetOrAdd(tpmHash, _ => new Queue<DateTimeOffset>());
@@ -33,7 +58,7 @@ public sealed class RegistrationRateLimiter
                 q.Dequeue();
             }
 
-            if (q.Count >= _perMinute)
+            if (enforce && q.Count >= _perMinute)
             {
                 return false;
             }

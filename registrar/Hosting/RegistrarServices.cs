@@ -25,6 +25,8 @@ public static class RegistrarServices
             .Validate(o => !string.IsNullOrWhiteSpace(o.Db), "Registrar:Db must name a file")
             .Validate(o => o.ChallengeLifetime > TimeSpan.Zero && o.ChallengeLifetime <= TimeSpan.FromHours(1), "Registrar:ChallengeLifetime must be between 0 and 1 hour")
             .Validate(o => o.RegistrationsPerMinute > 0, "Registrar:RegistrationsPerMinute must be positive")
+            .Validate(o => o.GlobalRegistrationsPerMinute > 0, "Registrar:GlobalRegistrationsPerMinute must be positive")
+            .Validate(o => o.RejectionReportInterval >= TimeSpan.FromSeconds(1) && o.RejectionReportInterval <= TimeSpan.FromDays(1), "Registrar:RejectionReportInterval must be between 1 second and 1 day")
             .Validate(o => o.AllowedTpmHashes.All(h => h.Trim().Length == 64 && h.Trim().All(Uri.IsHexDigit)), "Registrar:AllowedTpmHashes must hold 64-hex-digit TPM hashes")
             .ValidateOnStart();
 
@@ -49,6 +51,7 @@ public static class RegistrarServices
         services.TryAddSingleton<RegistrarMetrics>();
         services.TryAddSingleton<EnrolmentService>();
         services.AddHostedService<RegistrarStartup>();
+        services.AddHostedService<RejectionReporter>();
 
         services.AddKcryptPushBus(configuration, x =>
         {

@@ -40,8 +40,27 @@ public sealed class RegistrarOptions
     /// <summary>How long a credential challenge can be answered.</summary>
     public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Registrations accepted per TPM hash per minute (sliding window).</summary>
+    /// <summary>
+    /// The per-TPM-hash limit (sliding minute). For a hash with no enrolled record it counts the
+    /// registrations that passed the cheap checks and reached the certificate check; for an enrolled
+    /// hash it counts completed enrolments (valid proofs) only. See <c>EnrolmentService</c>, "Rate limits".
+    /// </summary>
     public int RegistrationsPerMinute { get; set; } = 10;
+
+    /// <summary>
+    /// Enrolment attempts per minute across all TPM hashes (sliding minute): registrations that
+    /// passed the cheap checks and would cost a certificate chain check and MakeCredential. Beyond
+    /// it they are answered <c>rate-limited</c> without that work. Default 600 (10 a second on
+    /// average): a registrar does far more, and an attacker holding an agent's broker login makes
+    /// it issue at most this many challenges (and their audit entries) a minute.
+    /// </summary>
+    public int GlobalRegistrationsPerMinute { get; set; } = 600;
+
+    /// <summary>
+    /// How often the counts of rejected requests (per reason code) are added to the store and
+    /// logged as one summary line. Rejections are not audited one by one. Default one minute.
+    /// </summary>
+    public TimeSpan RejectionReportInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Accept EK certificates outside their validity period (some TPMs ship expired ones). Default false.</summary>
     public bool IgnoreEkCertificateValidityPeriod { get; set; }

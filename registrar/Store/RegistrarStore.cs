@@ -3,8 +3,9 @@ using LiteDB;
 namespace KcryptPush.Registrar.Store;
 
 /// <summary>
-/// The registrar's LiteDB file: collections <c>nodes</c> (keyed by TPM hash), <c>challenges</c>
-/// and <c>audit</c>.
+/// The registrar's LiteDB file: collections <c>nodes</c> (enrolled records, keyed by TPM hash,
+/// written only by a valid credential proof), <c>challenges</c> (pending enrolments: what a
+/// proof would enrol), <c>audit</c> and <c>rejections</c> (a counter per reason code).
 /// </summary>
 /// <remarks>
 /// The file is always opened with <c>Connection=shared</c>: LiteDB then opens the file per
@@ -25,6 +26,7 @@ public sealed class RegistrarStore : IDisposable
         Nodes = db.GetCollection<NodeRecord>("nodes");
         Challenges = db.GetCollection<ChallengeRecord>("challenges");
         AuditTrail = db.GetCollection<AuditEntry>("audit");
+        Rejections = db.GetCollection<RejectionCount>("rejections");
     }
 
     private ILiteCollection<NodeRecord> Nodes { get; }
@@ -32,6 +34,8 @@ public sealed class RegistrarStore : IDisposable
     private ILiteCollection<ChallengeRecord> Challenges { get; }
 
     private ILiteCollection<AuditEntry> AuditTrail { get; }
+
+    private ILiteCollection<RejectionCount> Rejections { get; }
 
     /// <summary>Opens (creating if needed) the store for the service.</summary>
     public static RegistrarStore Open(string path)
@@ -50,6 +54,7 @@ public sealed class RegistrarStore : IDisposable
         }));
         store.Challenges.EnsureIndex(c => c.RegistrationId);
         store.Challenges.EnsureIndex(c => c.ExpiresAt);
+        store.Challenges.EnsureIndex(c => c.TpmHash);
         store.AuditTrail.EnsureIndex(a => a.TpmHash);
         return store;
     }
@@ -83,10 +88,13 @@ public sealed class RegistrarStore : IDisposable
     /// <summary>A challenge by id.</summary>
     public ChallengeRecord? FindChallenge(Guid id) => Challenges.FindById(id);
 
-    /// <summary>The unexpired, unused challenge issued for this registration attempt and TPM hash, if any.</summary>
-    public ChallengeRecord? FindOpenChallenge(Guid registrationId, string tpmHash, DateTime nowUtc) =>
-        Challenges.Find(c => c.RegistrationId == registrationId)
-            .FirstOrDefault(c => c.TpmHash == tpmHash && c.UsedAt == null && c.ExpiresAt > nowUtc);
+    /// <summary>The unexpired, unused challenges (what the enrolment service keeps in memory for redeliveries).</summary>
+    public IReadOnlyList<ChallengeRecord> ListOpenChallenges(DateTime nowUtc) =>
+        Challenges.Find(c => c.ExpiresAt > nowUtc).Where(c => c.UsedAt == null).ToList();
+
+    /// <summary>The TPM hashes of the enrolled nodes.</summary>
+    public IReadOnlyList<string> ListEnrolledTpmHashes() =>
+        Nodes.Find(n => n.State == NodeState.Enrolled).Select(n => n.TpmHash).ToList();
 
     /// <summary>Inserts or replaces a challenge.</summary>
     public void SaveChallenge(ChallengeRecord challenge) => Challenges.Upsert(challenge);
@@ -113,6 +121,22 @@ public sealed class RegistrarStore : IDisposable
     /// <summary>The audit trail of one node, oldest first.</summary>
     public IReadOnlyList<AuditEntry> AuditOf(string tpmHash) =>
         AuditTrail.Find(a => a.TpmHash == tpmHash).OrderBy(a => a.Id).ToList();
+
+    /// <summary>Adds <paramref name="counts"/> (reason code → requests refused since the last call) to the stored counters.</summary>
+    public void AddRejections(IReadOnlyDictionary<string, long> counts, DateTime nowUtc)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        foreach ((string reason, long n) in counts)
+        {
+            RejectionCount c = Rejections.FindById(reason) ?? new RejectionCount { ReasonCode = reason, FirstAt = nowUtc };
+            c.Count += n;
+            c.LastAt = nowUtc;
+            Rejections.Upsert(c);
+        }
+    }
+
+    /// <summary>The stored rejection counters, by reason code.</summary>
+    public IReadOnlyList<RejectionCount> RejectionCounts() => Rejections.FindAll().OrderBy(c => c.ReasonCode, StringComparer.Ordinal).ToList();
 
     /// <inheritdoc/>
     public void Dispose() => _db.Dispose();

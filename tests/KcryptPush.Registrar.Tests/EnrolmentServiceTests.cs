@@ -184,7 +184,7 @@ public sealed class EnrolmentServiceTests
             f.Service.Prove(new CredentialProof(challenge.ChallengeId, tpm.TpmHash, new byte[32])).Rejection?.ReasonCode);
         Assert.Equal(EnrolmentRejectionReasons.ChallengeUnknown,
             f.Service.Prove(new CredentialProof(challenge.ChallengeId, tpm.TpmHash, good)).Rejection?.ReasonCode);
-        Assert.Equal(NodeState.Pending, f.Store.FindNode(tpm.TpmHash)!.State);
+        Assert.Null(f.Store.FindNode(tpm.TpmHash));
     }
 
     [Fact]
@@ -201,7 +201,7 @@ public sealed class EnrolmentServiceTests
         ProofOutcome outcome = f.Service.Prove(new CredentialProof(challenge.ChallengeId, tpm.TpmHash,
             CredentialProofMac.Compute(secret, tpm.TpmHash, challenge.ChallengeId)));
         Assert.Equal(EnrolmentRejectionReasons.ChallengeExpired, outcome.Rejection?.ReasonCode);
-        Assert.Equal(NodeState.Pending, f.Store.FindNode(tpm.TpmHash)!.State);
+        Assert.Null(f.Store.FindNode(tpm.TpmHash));
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class EnrolmentServiceTests
         ProofOutcome outcome = f.Service.Prove(new CredentialProof(challenge.ChallengeId, tpm.TpmHash,
             CredentialProofMac.Compute(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), tpm.TpmHash, challenge.ChallengeId)));
         Assert.Equal(EnrolmentRejectionReasons.ProofInvalid, outcome.Rejection?.ReasonCode);
-        Assert.NotEqual(NodeState.Enrolled, f.Store.FindNode(tpm.TpmHash)!.State);
+        Assert.Null(f.Store.FindNode(tpm.TpmHash));
     }
 
     [Fact]

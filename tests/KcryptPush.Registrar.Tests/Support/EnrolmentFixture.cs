@@ -3,6 +3,7 @@ using KcryptPush.Registrar.EkCertificates;
 using KcryptPush.Registrar.Enrolment;
 using KcryptPush.Registrar.Options;
 using KcryptPush.Registrar.Store;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KcryptPush.Registrar.Tests.Support;
@@ -11,23 +12,17 @@ namespace KcryptPush.Registrar.Tests.Support;
 internal sealed class EnrolmentFixture : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcp-registrar-").FullName;
+    private readonly ILogger<EnrolmentService> _log;
 
-    public EnrolmentFixture(Action<RegistrarOptions>? configure = null, TestPki? trusted = null)
+    public EnrolmentFixture(Action<RegistrarOptions>? configure = null, TestPki? trusted = null, ILogger<EnrolmentService>? log = null)
     {
         Pki = trusted ?? TestPki.Create();
         Options = new RegistrarOptions { Db = Path.Combine(_dir, "registrar.db") };
         configure?.Invoke(Options);
         Store = RegistrarStore.Open(Options.Db);
         Metrics = new RegistrarMetrics();
-        var anchors = new EkTrustAnchors([Pki.Root, Pki.Intermediate]);
-        Service = new EnrolmentService(
-            Store,
-            new EkCertificateValidator(anchors, Options.IgnoreEkCertificateValidityPeriod, Time),
-            new RegistrationRateLimiter(Options.RegistrationsPerMinute, Time),
-            Metrics,
-            Options,
-            Time,
-            NullLogger<EnrolmentService>.Instance);
+        _log = log ?? NullLogger<EnrolmentService>.Instance;
+        Service = NewService();
     }
 
     public TestPki Pki { get; }
@@ -40,7 +35,10 @@ internal sealed class EnrolmentFixture : IDisposable
 
     public ManualTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
-    public EnrolmentService Service { get; }
+    public EnrolmentService Service { get; private set; }
+
+    /// <summary>A new service over the same file, as after a registrar restart (its in-memory limits and caches start empty).</summary>
+    public void Restart() => Service = NewService();
 
     public RegisterNode RegisterFor(SoftwareTpm tpm, bool withCertificate = true, string? claimedHash = null, Guid? registrationId = null) =>
         new(
@@ -60,6 +58,15 @@ internal sealed class EnrolmentFixture : IDisposable
         return Service.Prove(new CredentialProof(challenge.ChallengeId, challenge.TpmHash,
             Messaging.CredentialProofMac.Compute(secret, challenge.TpmHash, challenge.ChallengeId)));
     }
+
+    private EnrolmentService NewService() => new(
+        Store,
+        new EkCertificateValidator(new EkTrustAnchors([Pki.Root, Pki.Intermediate]), Options.IgnoreEkCertificateValidityPeriod, Time),
+        new RegistrationRateLimiter(Options.RegistrationsPerMinute, Time),
+        Metrics,
+        Options,
+        Time,
+        _log);
 
     public void Dispose()
     {
