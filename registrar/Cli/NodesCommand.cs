@@ -20,7 +20,7 @@ internal static class NodesCommand
     {
         Option<string?> listDb = CommonOptions.Db();
         Option<bool> listJson = CommonOptions.Json();
-        var list = new Command("list", "list the nodes the registrar knows") { listDb, listJson };
+        var list = new Command("list", "list the nodes the registrar knows (enrolled, and pending: registered within the last day, never proven)") { listDb, listJson };
         list.SetAction(parse => List(parse.GetValue(listDb), parse.GetValue(listJson), stdout, stderr));
 
         Option<string?> showDb = CommonOptions.Db();
@@ -42,7 +42,8 @@ internal static class NodesCommand
 
         using (store)
         {
-            IReadOnlyList<NodeRecord> nodes = store.ListNodes();
+            // Enrolled nodes from their records, nodes that registered but never enrolled from their challenges.
+            List<NodeRecord> nodes = [.. store.ListNodes().Concat(store.ListPendingNodes()).OrderBy(n => n.TpmHash, StringComparer.Ordinal)];
             if (json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(nodes.Select(NodeView.Of).ToList(), JsonOptions));
@@ -77,7 +78,7 @@ internal static class NodesCommand
 
         using (store)
         {
-            NodeRecord? node = store.FindNode(tpmHash);
+            NodeRecord? node = store.FindNode(tpmHash) ?? store.FindPendingNode(tpmHash);
             if (node is null)
             {
                 stderr.WriteLine($"kcrypt-push-registrar: no node with TPM hash {tpmHash}");

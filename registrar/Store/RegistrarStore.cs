@@ -96,6 +96,35 @@ public sealed class RegistrarStore : IDisposable
     public IReadOnlyList<string> ListEnrolledTpmHashes() =>
         Nodes.Find(n => n.State == NodeState.Enrolled).Select(n => n.TpmHash).ToList();
 
+    /// <summary>
+    /// The TPM hashes that registered but have no node record (never enrolled), each as a node in
+    /// state <see cref="NodeState.Pending"/> built from its challenges: host name, EK and EK trust
+    /// of the latest, first and last registration times, no AK (none is enrolled). Not stored:
+    /// pending enrolments live in the challenges, which are deleted a day after they expire.
+    /// </summary>
+    public IReadOnlyList<NodeRecord> ListPendingNodes()
+    {
+        var enrolled = new HashSet<string>(Nodes.FindAll().Select(n => n.TpmHash), StringComparer.Ordinal);
+        return Challenges.FindAll()
+            .Where(c => !enrolled.Contains(c.TpmHash))
+            .GroupBy(c => c.TpmHash, StringComparer.Ordinal)
+            .Select(PendingNode)
+            .OrderBy(n => n.TpmHash, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The pending node of <see cref="ListPendingNodes"/> for one TPM hash with no node record, if it registered.</summary>
+    public NodeRecord? FindPendingNode(string tpmHash)
+    {
+        if (Nodes.FindById(tpmHash) is not null)
+        {
+            return null;
+        }
+
+        List<ChallengeRecord> challenges = Challenges.Find(c => c.TpmHash == tpmHash).ToList();
+        return challenges.Count == 0 ? null : PendingNode(challenges);
+    }
+
     /// <summary>Inserts or replaces a challenge.</summary>
     public void SaveChallenge(ChallengeRecord challenge) => Challenges.Upsert(challenge);
 
@@ -140,4 +169,21 @@ public sealed class RegistrarStore : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _db.Dispose();
+
+    private static NodeRecord PendingNode(IEnumerable<ChallengeRecord> challenges)
+    {
+        List<ChallengeRecord> byTime = challenges.OrderBy(c => c.IssuedAt).ToList();
+        ChallengeRecord latest = byTime[^1];
+        return new NodeRecord
+        {
+            TpmHash = latest.TpmHash,
+            EkPublic = latest.EkPublic,
+            EkCertificate = latest.EkCertificate,
+            EkTrust = latest.EkTrust,
+            Hostname = latest.Hostname,
+            State = NodeState.Pending,
+            CreatedAt = byTime[0].IssuedAt,
+            UpdatedAt = latest.IssuedAt,
+        };
+    }
 }

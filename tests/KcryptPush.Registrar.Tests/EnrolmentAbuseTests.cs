@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
+using KcryptPush.Registrar.Cli;
 using KcryptPush.Registrar.Enrolment;
 using KcryptPush.Registrar.Store;
 using KcryptPush.Registrar.Tests.Support;
@@ -109,6 +111,35 @@ public sealed class EnrolmentAbuseTests
         NodeRecord enrolled = f.Store.FindNode(node.TpmHash)!;
         Assert.Equal((NodeState.Enrolled, request.Hostname), (enrolled.State, enrolled.Hostname));
         Assert.Equal(f.Time.GetUtcNow().UtcDateTime, enrolled.CreatedAt.ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
+    public void Nodes_list_and_show_give_a_registered_but_unproven_node_as_pending_from_its_challenge()
+    {
+        using var f = new EnrolmentFixture();
+        using SoftwareTpm enrolled = SoftwareTpm.CreateEcc();
+        using SoftwareTpm pending = SoftwareTpm.CreateEcc();
+        Assert.NotNull(f.Enrol(enrolled).Enrolled);
+        Assert.NotNull(f.Service.Register(f.RegisterFor(pending) with { Hostname = "waiting" }).Challenge);
+
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(0, RegistrarCli.Invoke(["nodes", "list", "--json", "--db", f.Options.Db], stdout, stderr));
+        using (JsonDocument list = JsonDocument.Parse(stdout.ToString()))
+        {
+            JsonElement[] rows = list.RootElement.EnumerateArray().ToArray();
+            Assert.Equal(2, rows.Length);
+            JsonElement p = Assert.Single(rows, r => r.GetProperty("tpmHash").GetString() == pending.TpmHash);
+            Assert.Equal(("pending", "waiting", string.Empty), (p.GetProperty("state").GetString(), p.GetProperty("hostname").GetString(), p.GetProperty("akName").GetString()));
+            Assert.Equal("enrolled", Assert.Single(rows, r => r.GetProperty("tpmHash").GetString() == enrolled.TpmHash).GetProperty("state").GetString());
+        }
+
+        stdout.GetStringBuilder().Clear();
+        Assert.Equal(0, RegistrarCli.Invoke(["nodes", "show", pending.TpmHash, "--json", "--db", f.Options.Db], stdout, stderr));
+        using JsonDocument show = JsonDocument.Parse(stdout.ToString());
+        Assert.Equal("pending", show.RootElement.GetProperty("state").GetString());
+        Assert.Contains(show.RootElement.GetProperty("audit").EnumerateArray(), a => a.GetProperty("event").GetString() == AuditEvents.ChallengeIssued);
+        Assert.Null(f.Store.FindNode(pending.TpmHash));
     }
 
     [Fact]
