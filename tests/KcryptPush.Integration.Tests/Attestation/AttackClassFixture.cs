@@ -91,7 +91,8 @@ public sealed class AttackClassFixture : IAsyncLifetime
 
     /// <summary><c>kcrypt-push-verifier nodes ARGS --broker URI</c> as the real executable.</summary>
     public ProcessResult NodesCommand(string? stdin, params string[] args) =>
-        ProcessRunner.Run("dotnet", [KcryptPushBinaries.Verifier, "nodes", .. args, "--broker", Broker.Uri], stdin: stdin, timeout: TimeSpan.FromSeconds(60));
+        // --timeout 45s: the CLI's 10 s default ran out on a loaded 2-core machine (seen as "no answer").
+        ProcessRunner.Run("dotnet", [KcryptPushBinaries.Verifier, "nodes", .. args, "--broker", Broker.Uri, "--timeout", "45s"], stdin: stdin, timeout: TimeSpan.FromSeconds(60));
 
     /// <summary><c>nodes show HASH --json</c>.</summary>
     public JsonElement Show(AttackNode node)
