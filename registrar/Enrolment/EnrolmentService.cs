@@ -298,7 +298,8 @@ public sealed class EnrolmentService
                 return RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "the challenge was already used");
             }
 
-            if (now.UtcDateTime >= challenge.ExpiresAt)
+            // LiteDB returns stored DateTimes in local time: compare in UTC.
+            if (now.UtcDateTime >= challenge.ExpiresAt.ToUniversalTime())
             {
                 challenge.UsedAt = now.UtcDateTime;
                 challenge.Secret = [];
