@@ -21,7 +21,11 @@ public static class EnrolmentRejectionReasons
     /// <summary>The AK is not a restricted signing key (fixedTPM, fixedParent, sensitiveDataOrigin, restricted, sign, no decrypt).</summary>
     public const string AkAttributes = "ak-attributes";
 
-    /// <summary>Too many registrations for this TPM hash in the configured window.</summary>
+    /// <summary>
+    /// Too many enrolment attempts in the configured window: for this TPM hash (registrations of a
+    /// never-enrolled hash, completed enrolments of an enrolled one), or across all nodes
+    /// (Registrar:GlobalRegistrationsPerMinute). The agent waits and registers again.
+    /// </summary>
     public const string RateLimited = "rate-limited";
 
     /// <summary>The challenge id is unknown, was issued to another TPM hash, or was already used.</summary>
