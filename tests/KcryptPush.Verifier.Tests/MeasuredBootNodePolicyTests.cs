@@ -27,11 +27,26 @@ public sealed class MeasuredBootNodePolicyTests
     {
         Node = new NodeAttestation { TpmHash = new string('a', 64), BootPolicyJson = BootPolicyJson.Write(policy), AttestationsPassed = passed },
         EnrolledAkName = new byte[34],
-        QuotedPcrs = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(),
+        QuotedPcrs = Quoted(actual),
         Log = log,
         Replay = Replay(log, actual),
         Now = new DateTime(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc),
     };
+
+    /// <summary>What a quote of PCRs 0-23 in the banks of <paramref name="actual"/> shows, as the pipeline passes it:
+    /// the actual values, and the reset value of every PCR the log does not extend (none of this log's PCRs 10-23 is extended).</summary>
+    private static Dictionary<string, IReadOnlyDictionary<int, byte[]>> Quoted(IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> actual) =>
+        actual.ToDictionary(kv => TcgAlgorithms.BankName((ushort)kv.Key), kv => (IReadOnlyDictionary<int, byte[]>)Enumerable.Range(0, 24).ToDictionary(p => p, p =>
+        {
+            if (kv.Value.TryGetValue(p, out byte[]? v))
+            {
+                return v;
+            }
+
+            var reset = new byte[TcgAlgorithms.KnownDigestSize((ushort)kv.Key)];
+            PcrInitialValues.Write(p, 0, reset);
+            return reset;
+        }));
 
     /// <summary>The sidecar's PCR values (banks and pcrs_not_in_log) of <paramref name="banks"/>.</summary>
     private static IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> Actual(params TcgAlgorithmId[] banks)
@@ -81,7 +96,8 @@ public sealed class MeasuredBootNodePolicyTests
         MeasuredBootPolicy p = BootPolicyFactory.Create(Log);
         var policy = new MeasuredBootNodePolicy();
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, Log, Replay(Log, Actual(TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256)), out BootPolicyEvaluation? evaluation);
+        var actual = Actual(TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, Log, Replay(Log, actual), Quoted(actual), out BootPolicyEvaluation? evaluation);
         Assert.DoesNotContain(findings, f => f.IsFailure);
         Assert.NotEmpty(findings);
         Assert.True(evaluation!.Passed);
