@@ -29,6 +29,13 @@ public static class VerifierHost
 
         builder.Services.AddSystemd();
         string db = VerifierConfiguration.DbPath(builder.Configuration);
+
+        // Loaded now, so a missing or invalid file stops the service before it attests anything.
+        if (DefaultBootPolicyLoader.Load(VerifierOptions.From(builder.Configuration)) is { } bootPolicy)
+        {
+            builder.Services.AddSingleton(bootPolicy);
+        }
+
         builder.Services.AddVerifierNodeStore(db);
         builder.Services.AddVerifierAttestation(builder.Configuration, db);
         builder.Services.AddVerifierOperator(db);

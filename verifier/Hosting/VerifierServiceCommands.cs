@@ -4,6 +4,7 @@ using KcryptPush.Verifier.Enrolment;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KcryptPush.Verifier.Hosting;
@@ -59,6 +60,11 @@ public static class VerifierServiceCommands
             await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (DefaultBootPolicyException e)
+        {
+            await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
 
         using (host)
         {
@@ -66,6 +72,13 @@ public static class VerifierServiceCommands
             {
                 _ = host.Services.GetRequiredService<VerifierNodeStore>();
                 _ = host.Services.GetRequiredService<KcryptPush.Verifier.Store.AttestationStore>();
+                if (host.Services.GetService<KcryptPush.Verifier.Policies.DefaultBootPolicy>() is { } bootPolicy)
+                {
+                    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KcryptPush.Verifier.Hosting").LogInformation(
+                        "Fleet default boot policy {Path} (SHA-256 {Sha256}) applies to every node without a policy of its own",
+                        bootPolicy.Source, bootPolicy.Sha256);
+                }
+
                 await host.RunAsync().ConfigureAwait(false);
                 return 0;
             }
