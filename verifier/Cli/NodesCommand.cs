@@ -9,7 +9,7 @@ using MassTransit;
 namespace KcryptPush.Verifier.Cli;
 
 /// <summary>
-/// <c>kcrypt-push-verifier nodes list|show|set-pcr|set-ak|set-secret|quarantine|release|delete</c>:
+/// <c>kcrypt-push-verifier nodes list|show|set-pcr|set-ak|set-boot-policy|set-secret|quarantine|release|delete</c>:
 /// operator commands sent to the running verifier over the broker (request/response on
 /// <c>kcrypt-push-verifier-operator</c>). Exit codes: 0 success; 1 failed operation, unknown node or
 /// verifier unreachable; 2 usage or bad input. Failures are one line on stderr.
@@ -21,7 +21,7 @@ internal static class NodesCommand
         var o = new NodesOptions();
         var nodes = new Command("nodes",
             "Operator commands against the running verifier over the broker: list, show, PCR and AK policy (selective enrollment), "
-            + "partition secrets, quarantine, release, delete. Exit 0 success, 1 failed/unknown node/verifier unreachable, 2 bad input.")
+            + "measured-boot policy, partition secrets, quarantine, release, delete. Exit 0 success, 1 failed/unknown node/verifier unreachable, 2 bad input.")
         {
             o.Broker, o.Timeout, o.Json, o.Operator,
         };
@@ -29,6 +29,7 @@ internal static class NodesCommand
         nodes.Subcommands.Add(Show(o));
         nodes.Subcommands.Add(SetPcr(o));
         nodes.Subcommands.Add(SetAk(o));
+        nodes.Subcommands.Add(SetBootPolicyCommand(o));
         nodes.Subcommands.Add(SetSecretCommand(o, input));
         nodes.Subcommands.Add(Quarantine(o));
         nodes.Subcommands.Add(Release(o));
@@ -146,6 +147,34 @@ internal static class NodesCommand
             }
 
             return await Command(io, new SetAkPolicy(tpmHash, modes[0], io.OperatorName)).ConfigureAwait(false);
+        }));
+        return cmd;
+    }
+
+    private static Command SetBootPolicyCommand(NodesOptions o)
+    {
+        var hash = Hash();
+        var file = new Argument<string?>("FILE") { Description = "a policy made by 'policy create' (validated before it is sent)", Arity = ArgumentArity.ZeroOrOne };
+        var none = new Option<bool>("--none") { Description = "remove the node's own policy: the fleet default (Verifier:DefaultBootPolicy), if any, applies" };
+        var cmd = new Command("set-boot-policy",
+            "attach a measured-boot policy to the node, replacing the fleet default for it, or --none to remove it; "
+            + "checked on every attestation (boot-policy-violation names the rule and the event)")
+        {
+            hash, file, none,
+        };
+        cmd.SetAction((parse, ct) => Execute(parse, o, ct, io =>
+        {
+            string tpmHash = NodesArguments.Hash(parse.GetValue(hash));
+            string? path = parse.GetValue(file);
+            bool remove = parse.GetValue(none);
+            if ((path is not null) == remove)
+            {
+                throw new CliInputException("set-boot-policy needs exactly one of FILE, --none");
+            }
+
+            // Validated here (a bad file is exit 2 and nothing is sent) and again by the verifier.
+            string? json = path is null ? null : KcryptPush.Attestation.BootPolicy.BootPolicyJson.Write(PolicyFile.Load(path));
+            return Command(io, new SetBootPolicy(tpmHash, json, io.OperatorName));
         }));
         return cmd;
     }

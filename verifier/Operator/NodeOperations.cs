@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Store;
@@ -156,6 +157,70 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
         }
 
         return OperatorResults.Success($"AK policy {m.Mode}");
+    }
+
+    /// <summary>
+    /// Attaches a measured-boot policy to the node (<see cref="SetBootPolicy.PolicyJson"/>, validated here and stored
+    /// as <see cref="BootPolicyJson.Write"/> writes it), replacing the fleet default for it; with null removes the
+    /// node's own policy, so the fleet default (if any) applies again. Audited under the operator with the
+    /// SHA-256 of the old and new policy.
+    /// </summary>
+    public OperatorCommandResult SetBootPolicy(SetBootPolicy m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        const int MaxBootPolicyChars = 1 << 20; // a policy is a few KB
+        static string? PolicyDigest(string? json) =>
+            json is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)));
+
+        if (Problem(m.TpmHash, m.Operator) is { } bad)
+        {
+            return bad;
+        }
+
+        string? stored = null;
+        if (m.PolicyJson is not null)
+        {
+            if (m.PolicyJson.Length > MaxBootPolicyChars)
+            {
+                return OperatorResults.Bad($"a measured-boot policy is at most {MaxBootPolicyChars} characters, this one {m.PolicyJson.Length}");
+            }
+
+            try
+            {
+                // Without the final newline: LiteDB trims strings, and the audit's digests are of what is stored.
+                stored = BootPolicyJson.Write(BootPolicyJson.Load(m.PolicyJson)).TrimEnd();
+            }
+            catch (BootPolicyFormatException e)
+            {
+                return OperatorResults.Bad($"not a valid measured-boot policy: {e.Message}");
+            }
+        }
+
+        VerifierNode? node = nodes.Find(m.TpmHash);
+        lock (store.NodeGate(m.TpmHash))
+        {
+            NodeAttestation? rec = store.Find(m.TpmHash);
+            if (node is null && rec is null)
+            {
+                return OperatorResults.Unknown(m.TpmHash);
+            }
+
+            DateTime now = Now;
+            rec ??= store.GetOrNew(m.TpmHash, now);
+            string? old = rec.BootPolicyJson;
+            if (string.Equals(old, stored, StringComparison.Ordinal))
+            {
+                return OperatorResults.Success(stored is null ? "no boot policy of its own: nothing changed" : "this boot policy is already attached: nothing changed");
+            }
+
+            rec.BootPolicyJson = stored;
+            store.Save(rec);
+            store.AddAudit(m.TpmHash, m.Operator, "boot policy", PolicyDigest(old), PolicyDigest(stored), now);
+        }
+
+        return OperatorResults.Success(stored is null
+            ? "boot policy removed: the fleet default boot policy, if any, applies"
+            : $"boot policy attached ({PolicyDigest(stored)})");
     }
 
     /// <summary>Opens the passphrase with the verifier's transport key and stores it sealed at rest

@@ -43,6 +43,7 @@ public static class VerifierOperatorRegistration
         bus.AddConsumer<ShowNodeConsumer>().Endpoint(e => e.Name = Queue);
         bus.AddConsumer<SetPcrPolicyConsumer>().Endpoint(e => e.Name = Queue);
         bus.AddConsumer<SetAkPolicyConsumer>().Endpoint(e => e.Name = Queue);
+        bus.AddConsumer<SetBootPolicyConsumer>().Endpoint(e => e.Name = Queue);
         bus.AddConsumer<GetSecretKeyConsumer>().Endpoint(e => e.Name = Queue);
         bus.AddConsumer<SetSecretConsumer>().Endpoint(e => e.Name = Queue);
         bus.AddConsumer<QuarantineNodeConsumer>().Endpoint(e => e.Name = Queue);
