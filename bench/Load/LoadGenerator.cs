@@ -180,7 +180,9 @@ internal static class LoadGenerator
                 Console.Out.WriteLine(LoadReport.Json(o, phases, probe, ceiling, floodLog, loadBefore));
             }
 
-            return phases.Any(p => p.Verdicts.GetValueOrDefault(AttestationVerdicts.Pass) > 0) ? 0 : 1;
+            // An overloaded open loop may answer none of a phase's own attestations in time, and still
+            // measure something: fail only when the verifier answered nothing at all.
+            return phases.Any(p => p.Completed > 0) ? 0 : 1;
         }
         finally
         {

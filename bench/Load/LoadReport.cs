@@ -17,7 +17,7 @@ internal static class LoadReport
             double[] sorted = p.SortedLatencies();
             string n = p.Name;
             say.WriteLine(I($"load: {n}: {p.Completed} attestations answered in {seconds:0.0}s by {o.Nodes} nodes = {p.Completed / seconds:0.0}/s")
-                + (o.Rate is { } rate ? I($" (open loop: {p.Offered} offered at {rate:0.#}/s, {p.Millis.Count} of them answered, some after the phase)") : " (closed loop)"));
+                + (o.Rate is { } rate ? I($" (open loop: {p.Offered} offered at {rate:0.#}/s, {p.Millis.Count} of these answered, within the phase or after it)") : " (closed loop)"));
             say.WriteLine(I($"load: {n}: latency ms (from {(o.OpenLoop ? "the scheduled time" : "QuoteSubmitted")} to AttestationResult): ")
                 + $"median {Ms(sorted, 0.5)}, p95 {Ms(sorted, 0.95)}, p99 {Ms(sorted, 0.99)}, max {Ms(sorted, 1)}"
                 + (p.UnfinishedMillis.Count > 0 ? $" ({p.UnfinishedMillis.Count} unfinished counted at their age when abandoned: lower bounds)" : ""));
