@@ -4,6 +4,7 @@ using KcryptPush.Integration.Tests.Fixtures;
 namespace KcryptPush.Integration.Tests;
 
 /// <summary><c>kcrypt-push-agent tpm info</c> as a process against a private swtpm, checked with openssl.</summary>
+[Trait("Category", "Integration")]
 public sealed class AgentTpmInfoIntegrationTests : IClassFixture<SwtpmClassFixture>
 {
     private static readonly string AgentDll = Path.Combine(AppContext.BaseDirectory, "kcrypt-push-agent.dll");

@@ -13,6 +13,7 @@ namespace KcryptPush.Integration.Tests;
 /// SHA-384, AES-256) EKs, and our TPM hash of each provisioned EK equals what OpenSSL prints for its
 /// certificate.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class CredentialCrossCheckTests
 {
     // C-384 = PolicyAuthorizeNV(0x01C07F02) (TPM-FACTS §3): the second branch of the H-3 EK's PolicyOR.

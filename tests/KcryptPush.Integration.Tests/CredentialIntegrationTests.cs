@@ -14,6 +14,7 @@ namespace KcryptPush.Integration.Tests;
 /// Credential activation both ways: our MakeCredential activated by tpm2_activatecredential, and
 /// tpm2_makecredential's blob activated by our ActivateCredential, for the L-1, L-2 and H-3 EKs.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class CredentialIntegrationTests : IClassFixture<SwtpmClassFixture>
 {
     /// <summary>tpm2-tools' credential file header: magic 0xBADCC0DE and version 1, big-endian.</summary>

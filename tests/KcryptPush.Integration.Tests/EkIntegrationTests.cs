@@ -6,6 +6,7 @@ using KcryptPush.Tpm.Structures;
 namespace KcryptPush.Integration.Tests;
 
 /// <summary>Our EKs against tpm2_createek and against the certificates swtpm_setup provisioned.</summary>
+[Trait("Category", "Integration")]
 public sealed class EkIntegrationTests : IClassFixture<SwtpmClassFixture>
 {
     private readonly SwtpmClassFixture _f;

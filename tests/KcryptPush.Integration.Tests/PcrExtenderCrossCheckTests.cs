@@ -8,6 +8,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Integration.Tests;
 
 /// <summary>Replay's PCR extend (OpenSSL EVP and .NET) against a TPM's own TPM2_PCR_Extend.</summary>
+[Trait("Category", "Integration")]
 public sealed class PcrExtenderCrossCheckTests : IClassFixture<SwtpmClassFixture>
 {
     private readonly SwtpmClassFixture _f;

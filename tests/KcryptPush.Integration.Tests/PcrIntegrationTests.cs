@@ -10,6 +10,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Integration.Tests;
 
 /// <summary>PCR_Read and PCR_Extend against tpm2_pcrread.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class PcrIntegrationTests : IClassFixture<SwtpmClassFixture>
 {
     private readonly SwtpmClassFixture _f;

@@ -13,6 +13,7 @@ using Xunit.Abstractions;
 namespace KcryptPush.Integration.Tests;
 
 /// <summary>Hundreds of quote cycles on one swtpm (no resource manager) leave nothing loaded.</summary>
+[Trait("Category", "Integration")]
 public sealed class QuoteCycleIntegrationTests : IClassFixture<SwtpmClassFixture>
 {
     private const int Cycles = 500;

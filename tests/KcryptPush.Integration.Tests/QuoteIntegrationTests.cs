@@ -10,6 +10,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Integration.Tests;
 
 /// <summary>Quotes both ways: ours checked by tpm2_checkquote, tpm2_quote's checked by our QuoteVerifier.</summary>
+[Trait("Category", "Integration")]
 public sealed class QuoteIntegrationTests : IClassFixture<SwtpmClassFixture>
 {
     private readonly SwtpmClassFixture _f;

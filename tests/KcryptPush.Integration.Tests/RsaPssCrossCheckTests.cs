@@ -32,6 +32,7 @@ namespace KcryptPush.Integration.Tests;
 ///   released in 5.6. So checkquote is wrong here, not our verifier or our call.
 /// </para>
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RsaPssCrossCheckTests : IClassFixture<SwtpmClassFixture>
 {
     private const int Sha256Size = 32;

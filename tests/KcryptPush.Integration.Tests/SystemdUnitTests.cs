@@ -3,6 +3,7 @@ using KcryptPush.Integration.Tests.Fixtures;
 namespace KcryptPush.Integration.Tests;
 
 /// <summary>The unit files in systemd/ are accepted by systemd-analyze and keep their hardening.</summary>
+[Trait("Category", "Integration")]
 public sealed class SystemdUnitTests
 {
     public static TheoryData<string> Units => new() { "kcrypt-push-agent", "kcrypt-push-registrar", "kcrypt-push-verifier" };

@@ -2,6 +2,7 @@ using KcryptPush.Messaging;
 
 namespace KcryptPush.Registrar.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class BrokerAddressTests
 {
     [Theory]

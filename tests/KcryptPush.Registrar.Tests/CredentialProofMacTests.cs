@@ -4,6 +4,7 @@ using KcryptPush.Messaging;
 
 namespace KcryptPush.Registrar.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class CredentialProofMacTests
 {
     private const string Hash = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";

@@ -4,6 +4,7 @@ using KcryptPush.Registrar.Tests.Support;
 
 namespace KcryptPush.Registrar.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class EkCertificateValidatorTests : IDisposable
 {
     private readonly TestPki _pki = TestPki.Create();

@@ -7,6 +7,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Registrar.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class EnrolmentServiceTests
 {
     [Theory]

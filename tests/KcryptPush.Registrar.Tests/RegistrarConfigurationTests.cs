@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace KcryptPush.Registrar.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class RegistrarConfigurationTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using KcryptPush.Verifier.Enrolment;
 
 namespace KcryptPush.Registrar.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class VerifierNodeStoreTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcp-verifier-").FullName;

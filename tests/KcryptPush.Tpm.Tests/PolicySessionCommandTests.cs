@@ -6,6 +6,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Tpm.Tests;
 
 /// <summary>EK policy digests (TPM-FACTS §3 values) and the commands a policy session for an EK sends.</summary>
+[Trait("Category", "Unit")]
 public sealed class PolicySessionCommandTests
 {
     private static string Hex(byte[] b) => Convert.ToHexString(b).ToLowerInvariant();

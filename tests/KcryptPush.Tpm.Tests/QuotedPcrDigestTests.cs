@@ -6,6 +6,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Tpm.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class QuotedPcrDigestTests
 {
     private static readonly TpmlPcrSelection Selection = TpmlPcrSelection.Create((TpmAlgId.Sha256, [10, 0, 7]), (TpmAlgId.Sha1, [10]));

@@ -7,6 +7,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Tpm.Tests;
 
 /// <summary>Command bytes and response parsing (TPM 2.0 Part 3 §4) with a recording fake transport.</summary>
+[Trait("Category", "Unit")]
 public sealed class TpmCommandFramingCommandTests
 {
     private static string Hex(byte[] b) => Convert.ToHexString(b).ToLowerInvariant();

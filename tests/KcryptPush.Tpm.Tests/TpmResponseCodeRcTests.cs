@@ -3,6 +3,7 @@ using KcryptPush.Tpm.Errors;
 namespace KcryptPush.Tpm.Tests;
 
 /// <summary>The decoder against the response codes swtpm returned LIVE (TPM-FACTS §1) and Part 2 Tables 12-13.</summary>
+[Trait("Category", "Unit")]
 public sealed class TpmResponseCodeRcTests
 {
     [Theory]

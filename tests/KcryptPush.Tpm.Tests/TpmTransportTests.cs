@@ -5,6 +5,7 @@ using KcryptPush.Tpm.Transport;
 namespace KcryptPush.Tpm.Tests;
 
 /// <summary>The --tpm address forms and the swtpm TCP framing (raw bytes, size from the header).</summary>
+[Trait("Category", "Integration")]
 public sealed class TpmTransportTests
 {
     private static readonly byte[] GetRandom2 = Convert.FromHexString("80010000000c0000017b0002");

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace KcryptPush.Verifier.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class BusConfigurationTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using KcryptPush.Verifier.Store;
 
 namespace KcryptPush.Verifier.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class EventLogStoreTests : IDisposable
 {
     private readonly PipelineHarness _h = new();

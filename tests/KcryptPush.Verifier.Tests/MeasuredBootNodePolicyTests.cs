@@ -14,6 +14,7 @@ namespace KcryptPush.Verifier.Tests;
 /// replayed against its sidecar's PCR values: the pure checks (finding codes) and the verifier policy
 /// (boot-policy-violation reasons, first broken event) from the node's stored policy JSON.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class MeasuredBootNodePolicyTests
 {
     private const string Name = "gcp-rhel8-sb";

@@ -5,6 +5,7 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>The verification pipeline with the real GCE quote and log, in DESIGN.md's order.</summary>
+[Trait("Category", "Unit")]
 public sealed class PipelineTests : IDisposable
 {
     private readonly PipelineHarness _h = new();

@@ -8,6 +8,7 @@ namespace KcryptPush.Verifier.Tests;
 /// How the pipeline combines its policies' decisions: every policy runs, in registration order; any
 /// failure fails (listing every policy's reasons); else any termination terminates; else pass.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class PolicyCombinationTests : IDisposable
 {
     private readonly PipelineHarness _h = new();

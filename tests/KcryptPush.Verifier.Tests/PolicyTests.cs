@@ -8,6 +8,7 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>Broken evidence vs policy violations, and each row of the selective-enrollment table.</summary>
+[Trait("Category", "Unit")]
 public sealed class PolicyTests : IDisposable
 {
     private readonly PipelineHarness _h = new(new VerifierOptions { RelearnsPerDay = 2 });

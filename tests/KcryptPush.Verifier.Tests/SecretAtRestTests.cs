@@ -5,6 +5,7 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>Partition secrets are sealed inside verifier.db under a key derived from verifier.secret-key.</summary>
+[Trait("Category", "Unit")]
 public sealed class SecretAtRestTests : IDisposable
 {
     private static readonly byte[] Passphrase = Encoding.UTF8.GetBytes("correct horse battery staple ü");

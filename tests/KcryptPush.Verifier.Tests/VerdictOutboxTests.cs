@@ -7,6 +7,7 @@ using KcryptPush.Verifier.Verdicts;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>Verdict events are saved in the node's record with the state change they report.</summary>
+[Trait("Category", "Unit")]
 public sealed class VerdictOutboxTests : IDisposable
 {
     private readonly PipelineHarness _h = new(new VerifierOptions { Interval = TimeSpan.FromSeconds(10), SilentIntervals = 5 });

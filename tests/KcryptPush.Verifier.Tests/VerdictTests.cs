@@ -13,6 +13,7 @@ using KcryptPush.Verifier.Verdicts;
 namespace KcryptPush.Verifier.Tests;
 
 /// <summary>Budget, secrets, silence, challenges across restarts, measured-boot policy.</summary>
+[Trait("Category", "Unit")]
 public sealed class VerdictTests : IDisposable
 {
     private readonly PipelineHarness _h = new(new VerifierOptions { Interval = TimeSpan.FromSeconds(10), SilentIntervals = 5 });

@@ -7,6 +7,7 @@ using KcryptPush.Attestation.Tests.EventLog;
 
 namespace KcryptPush.Attestation.Tests.BootPolicy;
 
+[Trait("Category", "Unit")]
 public sealed class BootPolicyEvaluatorTests
 {
     private const ushort Sha1 = (ushort)TcgAlgorithmId.Sha1;

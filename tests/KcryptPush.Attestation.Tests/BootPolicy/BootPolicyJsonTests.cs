@@ -4,6 +4,7 @@ using KcryptPush.Attestation.Tests.EventLog;
 
 namespace KcryptPush.Attestation.Tests.BootPolicy;
 
+[Trait("Category", "Unit")]
 public sealed class BootPolicyJsonTests
 {
     private const string Sha256Zero = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -8,6 +8,7 @@ using KcryptPush.Attestation.Tests.EventLog;
 namespace KcryptPush.Attestation.Tests.BootPolicy;
 
 /// <summary><c>policy create</c> and <c>policy run</c> through the real command line on every shared log.</summary>
+[Trait("Category", "Unit")]
 public sealed class PolicyCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-policy-cli").FullName;

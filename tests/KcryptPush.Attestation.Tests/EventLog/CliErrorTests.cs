@@ -1,5 +1,6 @@
 namespace KcryptPush.Attestation.Tests.EventLog;
 
+[Trait("Category", "Unit")]
 public sealed class CliErrorTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-eventlog-cli").FullName;

@@ -6,6 +6,7 @@ namespace KcryptPush.Attestation.Tests.EventLog;
 /// missing file as PATH: exit 2, nothing on stdout, one stderr line that says which of the three it
 /// was (README: "2 usage or bad input (one line on stderr, nothing on stdout)").
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class CliLogPathTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-log-path").FullName;

@@ -4,6 +4,7 @@ using KcryptPush.Attestation.Replay;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
+[Trait("Category", "Unit")]
 public class CliReplayTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using KcryptPush.Attestation.EventLog.Decoding;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
+[Trait("Category", "Unit")]
 public class DecoderTests
 {
     private static UntrustedEvent Event(TcgEventType type, byte[] data, uint pcr = 4) => new()

@@ -13,6 +13,7 @@ namespace KcryptPush.Attestation.Tests.EventLog;
 /// sha3_* included (OpenSSL's EVP), and a bank nothing here computes is listed with its reason in
 /// <c>eventlog replay</c>'s JSON and text, never dropped.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class EveryBankReplayTests : IDisposable
 {
     private static readonly byte[] Separator = [0, 0, 0, 0];

@@ -5,6 +5,7 @@ using KcryptPush.Attestation.Replay;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
+[Trait("Category", "Unit")]
 public class MalformedLogTests
 {
     private static readonly byte[] Separator = [0, 0, 0, 0];

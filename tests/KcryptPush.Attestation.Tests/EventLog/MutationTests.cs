@@ -14,6 +14,7 @@ namespace KcryptPush.Attestation.Tests.EventLog;
 /// and digest checks must not throw) or in <see cref="EventLogFormatException"/>; any other
 /// exception, or any case over 1 s, fails.
 /// </summary>
+[Trait("Category", "Unit")]
 public class MutationTests(ITestOutputHelper output)
 {
     private const int MinimumCases = 60_000;

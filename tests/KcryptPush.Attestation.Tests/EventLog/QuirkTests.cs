@@ -8,6 +8,7 @@ using KcryptPush.Attestation.Replay;
 namespace KcryptPush.Attestation.Tests.EventLog;
 
 /// <summary>One test per quirk of testdata/eventlogs/README.md.</summary>
+[Trait("Category", "Unit")]
 public class QuirkTests
 {
     private static int DataOffset(UntrustedEvent e) => e.Offset + e.Length - e.Data.Length;

@@ -5,6 +5,7 @@ namespace KcryptPush.Attestation.Tests.Hashing;
 
 /// <summary>The banks .NET does not (SM3) or need not (SHA3) compute: extended through OpenSSL's
 /// EVP and checked against the <c>openssl</c> command line and published test vectors.</summary>
+[Trait("Category", "Unit")]
 public sealed class EveryBankExtenderTests
 {
     public static TheoryData<TcgAlgorithmId, string> OpenSslOnlyOrSha3Banks => new()

@@ -4,6 +4,7 @@ using KcryptPush.Attestation.Hashing;
 
 namespace KcryptPush.Attestation.Tests.Hashing;
 
+[Trait("Category", "Unit")]
 public sealed class PcrExtenderTests
 {
     public static TheoryData<TcgAlgorithmId> Sha2Banks => [TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256, TcgAlgorithmId.Sha384, TcgAlgorithmId.Sha512];

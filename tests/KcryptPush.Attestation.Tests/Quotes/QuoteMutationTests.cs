@@ -15,6 +15,7 @@ namespace KcryptPush.Attestation.Tests.Quotes;
 /// case must verify without throwing; a changed attest or signature must never pass; no case may
 /// take a second.
 /// </summary>
+[Trait("Category", "Unit")]
 public class QuoteMutationTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan CaseLimit = TimeSpan.FromSeconds(1);

@@ -7,6 +7,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.Quotes;
 
+[Trait("Category", "Unit")]
 public class QuoteVerifierTests
 {
     public static TheoryData<string> QuoteIds() => new(RealQuote.All.Select(q => q.Id));

@@ -6,6 +6,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Attestation.Tests.Quotes;
 
 /// <summary>RSAPSS and ECDSA quotes over two banks made by tpm2-tools on swtpm (testdata/README.md).</summary>
+[Trait("Category", "Integration")]
 public class SwtpmQuoteTests
 {
     private static readonly string Dir = Path.Combine(RepoPaths.Root, "tests", "KcryptPush.Attestation.Tests", "Quotes", "testdata");

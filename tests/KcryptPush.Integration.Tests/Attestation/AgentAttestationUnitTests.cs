@@ -7,6 +7,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Integration.Tests.Attestation;
 
 /// <summary>Agent-side pieces without a broker or TPM: the kcrypt event, the plugin answer, the challenge's selection, the jitter.</summary>
+[Trait("Category", "Integration")]
 public sealed class AgentAttestationUnitTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// The agent's quote and PCR read are two TPM commands; on a live system the kernel extends PCR 10
 /// (IMA) between them. Here a real swtpm gets PCR 10 extended between the two, as the kernel would.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
 {
     private const uint AkHandle = 0x81010077;

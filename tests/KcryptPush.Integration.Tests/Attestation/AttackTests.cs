@@ -20,6 +20,7 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// naming the distinct reason code. Messages not shown to come from the node's TPM are refused
 /// without moving the node's state; authentic but broken evidence quarantines it.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClassFixture>
 {
     private const string Label = "COS_PERSISTENT";

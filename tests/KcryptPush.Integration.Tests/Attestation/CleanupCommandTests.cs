@@ -4,6 +4,7 @@ using KcryptPush.Integration.Tests.Fixtures;
 namespace KcryptPush.Integration.Tests.Attestation;
 
 /// <summary><c>kcrypt-push-agent cleanup</c> against a swtpm, with NV indexes defined by tpm2-tools.</summary>
+[Trait("Category", "Integration")]
 public sealed class CleanupCommandTests(SwtpmClassFixture f) : IClassFixture<SwtpmClassFixture>
 {
     [Theory]

@@ -10,6 +10,7 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// interval; verdicts observed the way an alert consumer sees them, on a queue bound to the verdict
 /// exchange.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixture<AttestationClassFixture>
 {
     private const string Label = "COS_PERSISTENT";

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace KcryptPush.Integration.Tests.Attestation;
 
 /// <summary>The push loop against a scripted verifier and TPM: what it sends, when, and how it survives outages.</summary>
+[Trait("Category", "Integration")]
 public sealed class PushLoopTests : IDisposable
 {
     private const string Hash = "0000000000000000000000000000000000000000000000000000000000000001";

@@ -3,6 +3,7 @@ using KcryptPush.Integration.Tests.Fixtures;
 namespace KcryptPush.Integration.Tests.Enrolment;
 
 /// <summary><c>kcrypt-push-agent enroll</c> and <c>run</c> exit codes without a broker: 2 for bad usage, 1 with one line when enrolment cannot finish.</summary>
+[Trait("Category", "Integration")]
 public sealed class AgentCommandLineTests
 {
     private static readonly Dictionary<string, string> CleanEnvironment = new()

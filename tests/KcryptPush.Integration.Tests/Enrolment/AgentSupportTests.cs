@@ -5,6 +5,7 @@ using KcryptPush.Agent.Hosting;
 namespace KcryptPush.Integration.Tests.Enrolment;
 
 /// <summary>Backoff, watchdog period and duration parsing of the agent.</summary>
+[Trait("Category", "Integration")]
 public sealed class AgentSupportTests
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace KcryptPush.Integration.Tests.Enrolment;
 /// The broker stops in the middle of enrolments and starts again in the same directory (same port,
 /// same durable queues). No service is restarted; every enrolment completes and nothing is lost.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class BrokerOutageEnrolmentTests : IAsyncLifetime
 {
     private readonly RabbitMqFixture _broker = new();

@@ -15,6 +15,7 @@ namespace KcryptPush.Integration.Tests.Enrolment;
 /// processes, agents as processes (<c>kcrypt-push-agent run</c> under a stand-in for systemd) or,
 /// for the forged key combination, in-process with a test-side TPM seam.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ConcurrentEnrolmentTests(EnrolmentClassFixture f) : IClassFixture<EnrolmentClassFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

@@ -9,6 +9,7 @@ namespace KcryptPush.Integration.Tests.Enrolment;
 /// local CA; the registrar trusts only one of those CAs; <c>kcrypt-push-agent enroll</c> runs as a
 /// process against it.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class EkCertificateTrustTests : IAsyncLifetime
 {
     private readonly RabbitMqFixture _broker = new();

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace KcryptPush.Integration.Tests.Enrolment;
 
 /// <summary>The agent's enrolment state machine, one test per transition, with a scripted registrar and TPM.</summary>
+[Trait("Category", "Integration")]
 public sealed class EnrollerTests
 {
     private static readonly EnrolmentSettings Fast = new("node-a", TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5));

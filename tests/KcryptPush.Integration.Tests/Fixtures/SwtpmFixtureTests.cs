@@ -2,6 +2,7 @@ using KcryptPush.Integration.Tests.Fixtures;
 
 namespace KcryptPush.Integration.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class SwtpmFixtureTests
 {
     [Fact]

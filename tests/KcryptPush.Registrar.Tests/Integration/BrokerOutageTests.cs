@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace KcryptPush.Registrar.Tests.Integration;
 
 /// <summary>The broker goes away in the middle of an enrolment and comes back; nothing restarts.</summary>
+[Trait("Category", "Integration")]
 public sealed class BrokerOutageTests(RabbitMqFixture broker) : IClassFixture<RabbitMqFixture>
 {
     [Fact]

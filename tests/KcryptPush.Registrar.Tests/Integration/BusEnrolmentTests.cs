@@ -17,6 +17,7 @@ namespace KcryptPush.Registrar.Tests.Integration;
 /// The registrar service against a real RabbitMQ (scripts/rabbitmq.sh), with the agent side
 /// simulated in software (EK and activation in .NET, no TPM).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<RabbitMqFixture>, IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcp-bus-").FullName;

@@ -3,6 +3,7 @@ using KcryptPush.Tpm.Crypto;
 
 namespace KcryptPush.Tpm.Tests.Crypto;
 
+[Trait("Category", "Unit")]
 public sealed class AesCfbTests
 {
     // Expected values from OpenSSL 3.0 (its CFB is CFB-128 and needs no padding):

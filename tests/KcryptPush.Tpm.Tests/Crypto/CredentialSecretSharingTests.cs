@@ -9,6 +9,7 @@ namespace KcryptPush.Tpm.Tests.Crypto;
 /// vectors/ecc_labeled_encaps.json, names kept), which were generated with go-tpm and, where the
 /// name says so, checked against a TPM simulator.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class CredentialSecretSharingTests
 {
     // "07_2048_SHA256_128_restricted": TPMT_PUBLIC 0001 000b 00030460 0000 0006 0080 0043 0010

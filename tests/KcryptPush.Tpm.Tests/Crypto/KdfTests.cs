@@ -3,6 +3,7 @@ using KcryptPush.Tpm.Crypto;
 
 namespace KcryptPush.Tpm.Tests.Crypto;
 
+[Trait("Category", "Unit")]
 public sealed class KdfTests
 {
     // The TPM's own KDFa self-test vector (libtpms / TPM 2.0 reference code, KdfTestData.h):

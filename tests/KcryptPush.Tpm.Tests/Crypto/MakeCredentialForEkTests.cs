@@ -6,6 +6,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Tpm.Tests.Crypto;
 
 /// <summary>MakeCredential.ForEk: the parameters come from the EK's TPMT_PUBLIC.</summary>
+[Trait("Category", "Unit")]
 public sealed class MakeCredentialForEkTests
 {
     [Fact]

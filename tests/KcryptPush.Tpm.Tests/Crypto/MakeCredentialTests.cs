@@ -4,6 +4,7 @@ using KcryptPush.Tpm.Crypto;
 
 namespace KcryptPush.Tpm.Tests.Crypto;
 
+[Trait("Category", "Unit")]
 public sealed class MakeCredentialTests
 {
     // The symmetric + integrity wrap for a fixed seed, against a one-off Python 3 computation

@@ -8,6 +8,7 @@ using KcryptPush.Tpm.Types;
 namespace KcryptPush.Tpm.Tests.Crypto;
 
 /// <summary>SecretSeal: AES-256-GCM under a fresh key that is a MakeCredential credential to EK + AK Name.</summary>
+[Trait("Category", "Unit")]
 public sealed class SecretSealTests
 {
     private const string Node = "5f3c1b2a00112233445566778899aabbccddeeff00112233445566778899aabb";

@@ -5,6 +5,7 @@ using KcryptPush.Tpm.Crypto;
 
 namespace KcryptPush.Tpm.Tests.Crypto;
 
+[Trait("Category", "Unit")]
 public sealed class TpmHashTests
 {
     // A fixed P-256 key's SubjectPublicKeyInfo and its TPM hash, produced with OpenSSL 3.0:

@@ -2,6 +2,7 @@ using KcryptPush.Tpm.Marshalling;
 
 namespace KcryptPush.Tpm.Tests.Marshalling;
 
+[Trait("Category", "Unit")]
 public class TpmReaderTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Tpm.Tests.Structures;
 
+[Trait("Category", "Unit")]
 public class PcrSelectionTests
 {
     [Theory]

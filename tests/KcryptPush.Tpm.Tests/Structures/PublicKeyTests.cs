@@ -5,6 +5,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Tpm.Tests.Structures;
 
+[Trait("Category", "Unit")]
 public class PublicKeyTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace KcryptPush.Tpm.Tests.Structures;
 /// extremes) and random bytes, either parses or throws TpmFormatException; whatever parses
 /// marshals back to the same bytes.
 /// </summary>
+[Trait("Category", "Unit")]
 public class StructureMutationTests
 {
     private delegate byte[] RoundTrip(ReadOnlySpan<byte> data);

@@ -4,6 +4,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Tpm.Tests.Structures;
 
+[Trait("Category", "Unit")]
 public class StructureRoundTripTests
 {
     public static TheoryData<string> PublicFiles() => new(QuoteData.Files("*.tpmt_public"));

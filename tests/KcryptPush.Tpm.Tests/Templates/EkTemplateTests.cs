@@ -4,6 +4,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Tpm.Tests.Templates;
 
+[Trait("Category", "Unit")]
 public class EkTemplateTests
 {
     // TPM-FACTS §1 policy digest rules, H = the session hash, d starts as zeros.

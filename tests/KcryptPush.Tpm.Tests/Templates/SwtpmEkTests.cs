@@ -5,6 +5,7 @@ using KcryptPush.Tpm.Templates;
 namespace KcryptPush.Tpm.Tests.Templates;
 
 /// <summary>EKs made by tpm2_createek on swtpm carry exactly our templates' fields (testdata/README.md).</summary>
+[Trait("Category", "Integration")]
 public class SwtpmEkTests
 {
     public static TheoryData<string> Kinds() => new("rsa", "ecc", "ecc384");

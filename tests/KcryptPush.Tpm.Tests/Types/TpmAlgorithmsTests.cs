@@ -3,6 +3,7 @@ using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Tpm.Tests.Types;
 
+[Trait("Category", "Unit")]
 public class TpmAlgorithmsTests
 {
     [Theory]

@@ -12,6 +12,7 @@ namespace KcryptPush.Verifier.Tests.Operator;
 /// the real executable against it: the node comes from a NodeEnrolled published on the broker, and
 /// NodeQuarantined is received on a queue bound like an alert consumer's.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLifetime
 {
     private const string Passphrase = "correct horse battery staple ü";

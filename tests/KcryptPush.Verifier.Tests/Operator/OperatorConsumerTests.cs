@@ -7,6 +7,7 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Tests.Operator;
 
 /// <summary>Each operator consumer's effect on a real verifier.db, its audit entry and its error codes.</summary>
+[Trait("Category", "Unit")]
 public sealed class OperatorConsumerTests : IAsyncLifetime
 {
     private const string Alice = "alice";

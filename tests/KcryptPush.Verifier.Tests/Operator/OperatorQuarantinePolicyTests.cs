@@ -6,6 +6,7 @@ using KcryptPush.Verifier.Policies;
 namespace KcryptPush.Verifier.Tests.Operator;
 
 /// <summary>An operator's quarantine holds through passing evidence (the real GCE quote) until release.</summary>
+[Trait("Category", "Unit")]
 public sealed class OperatorQuarantinePolicyTests : IDisposable
 {
     private readonly PipelineHarness _h = new();

@@ -6,6 +6,7 @@ using KcryptPush.Verifier.Operator;
 namespace KcryptPush.Verifier.Tests.Operator;
 
 /// <summary>The set-secret envelope (CLI side Seal, verifier side Open) and the persisted transport key.</summary>
+[Trait("Category", "Unit")]
 public sealed class SecretTransportTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-secret-key-").FullName;

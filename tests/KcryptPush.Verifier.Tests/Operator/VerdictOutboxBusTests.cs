@@ -10,6 +10,7 @@ namespace KcryptPush.Verifier.Tests.Operator;
 /// The verdict outbox against the real verifier process and a private RabbitMQ: events a verifier
 /// saved but never published (it died in between, or the broker was away) go out when it can.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsyncLifetime
 {
     private readonly RabbitMqFixture _broker;
