@@ -9,6 +9,7 @@ namespace KcryptPush.Integration.Tests.Broker;
 /// topology names (the e2e attestation tests run the whole system as these users): what each role
 /// must not do is refused by the broker with 403 ACCESS_REFUSED.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class BrokerRoleTests : IClassFixture<RabbitMqFixture>, IAsyncLifetime
 {
     private const string Contracts = "KcryptPush.Contracts.V1:";

@@ -20,6 +20,7 @@ namespace KcryptPush.Integration.Tests.Broker;
 /// <c>nodes list</c>; without the CA, with another CA, or under a name the certificate does not carry,
 /// the connection is refused within the deadline and the log says why.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class BrokerTlsTests : IClassFixture<TlsBrokerFixture>, IDisposable
 {
     internal static readonly TimeSpan RefusalDeadline = TimeSpan.FromSeconds(8);

@@ -3,6 +3,7 @@ using KcryptPush.Verifier.Cli;
 namespace KcryptPush.Verifier.Tests.Operator;
 
 /// <summary>The <c>nodes</c> commands' bad input (exit 2, one stderr line, nothing sent) and an unreachable broker (exit 1).</summary>
+[Trait("Category", "Unit")]
 public sealed class NodesCliUsageTests
 {
     private const string Hash = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";

@@ -5,6 +5,7 @@ using KcryptPush.Verifier.Cli;
 namespace KcryptPush.Verifier.Tests.Operator;
 
 /// <summary><c>nodes list --db PATH</c>: the offline fallback reads verifier.db directly (no broker).</summary>
+[Trait("Category", "Unit")]
 public sealed class NodesOfflineListTests
 {
     [Fact]
