@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the load generator (bench load) against a verifier of its own: a private RabbitMQ, the
 # verifier as its least-privilege broker user with a fresh database, then the simulated nodes
-# (as the broker's admin user: they publish NodeEnrolled themselves); stops both by PID at the end.
+# (as the broker's admin user, DIR/broker/admin.uri since 'users' deleted guest: they publish NodeEnrolled themselves); stops both by PID at the end.
 #
 #   scripts/load.sh [-d DIR] [-q QUOTES_PER_MINUTE] [-v VERIFIER_BINARY] [-- BENCH_LOAD_OPTIONS...]
 #
@@ -58,4 +58,4 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 echo "load.sh: verifier PID $verifier_pid (Verifier:QuotesPerMinute=$qpm), log $dir/verifier.log" >&2
-"$bench" load --broker "$(cat "$dir/broker/amqp.uri")" --verifier-pid "$verifier_pid" "$@"
+"$bench" load --broker "$(cat "$dir/broker/admin.uri")" --verifier-pid "$verifier_pid" "$@"

@@ -6,7 +6,10 @@
 #   scripts/rabbitmq.sh stop DIR                stop by the node's PID file
 #   scripts/rabbitmq.sh ctl DIR ARGS...         rabbitmqctl against that node
 #   scripts/rabbitmq.sh users DIR               one user per role with least privilege (see below);
-#                                               writes DIR/users/ROLE.uri (mode 0600) and prints them
+#                                               writes DIR/users/ROLE.uri (mode 0600) and prints them;
+#                                               deletes guest and creates an admin user of its own
+#                                               (random password): DIR/admin.uri (mode 0600, also
+#                                               DIR/amqp.uri from then on), printed as 'admin URI'
 #   scripts/rabbitmq.sh start-tls DIR [AMQP_PORT [AMQPS_PORT]]
 #                                               start with a TLS listener too (see tls_setup below):
 #                                               a private CA and certificates in DIR/tls/; prints the
@@ -16,12 +19,13 @@
 #                                               DNS:localhost,IP:127.0.0.1)
 #
 # DIR holds the Erlang cookie (DIR/home), config, mnesia, logs and DIR/rabbit.pid. The node name is
-# derived from the port, so several brokers can run side by side. guest/guest works from 127.0.0.1.
+# derived from the port, so several brokers can run side by side. guest/guest works from 127.0.0.1
+# until 'users' deletes it; from then on the admin is DIR/admin.uri (start prints it again).
 set -euo pipefail
 
 RMQ=/usr/lib/rabbitmq/bin
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -93,7 +97,12 @@ start() {
     rm -f "$d/rabbit.pid"
     return 1
   fi
-  echo "amqp://guest:guest@127.0.0.1:$port/" | tee "$d/amqp.uri"
+  if [ -f "$d/admin.uri" ]; then
+    # 'users' deleted guest (the state survives a restart): the admin is the one it made.
+    (umask 077; cat "$d/admin.uri" > "$d/amqp.uri"); cat "$d/amqp.uri"
+  else
+    echo "amqp://guest:guest@127.0.0.1:$port/" | tee "$d/amqp.uri"
+  fi
 }
 
 stop() {
@@ -171,14 +180,27 @@ users() {
     sep=","
     (umask 077; echo "amqp://kcrypt-$role:$pw@127.0.0.1:$port/" > "$d/users/$role.uri.new")
   done
+  # An admin of our own (administrator tag, every right on /) replaces guest, whose password the
+  # world knows: guest is deleted below, so nothing can log in as guest/guest any more.
+  pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  users_json+="$sep{\"name\":\"kcrypt-admin\",\"password_hash\":\"$(password_hash "$pw")\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":[\"administrator\"]}"
+  perms_json+="$sep{\"user\":\"kcrypt-admin\",\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+  (umask 077; echo "amqp://kcrypt-admin:$pw@127.0.0.1:$port/" > "$d/admin.uri.new")
   defs="$d/users/definitions.json"
   (umask 077; printf '{"users":[%s],"permissions":[%s]}\n' "$users_json" "$perms_json" > "$defs")
   ctl "$d" import_definitions "$defs" -q > /dev/null
   rm -f "$defs"
+  mv "$d/admin.uri.new" "$d/admin.uri"
+  (umask 077; cat "$d/admin.uri" > "$d/amqp.uri.new"); mv "$d/amqp.uri.new" "$d/amqp.uri"
+  if ctl "$d" list_users -q --no-table-headers 2> /dev/null | awk '{print $1}' | grep -qx guest; then
+    ctl "$d" delete_user guest -q > /dev/null
+  fi
   for role in registrar verifier agent operator; do
     mv "$d/users/$role.uri.new" "$d/users/$role.uri"
     echo "$role $(cat "$d/users/$role.uri")"
   done
+  echo "admin $(cat "$d/admin.uri")"
+  echo "rabbitmq.sh: guest deleted; the admin is kcrypt-admin, its URI in $d/admin.uri" >&2
 }
 
 # A private CA (DIR/tls/ca.pem), a server certificate for KCRYPT_RMQ_TLS_NAMES signed by it

@@ -58,6 +58,7 @@ case "$cmd" in
     scripts/rabbitmq.sh start "$dir/broker" > /dev/null
     # One broker user per role, least privilege (scripts/rabbitmq.sh users): an agent's credentials
     # cannot enrol a node past the registrar, publish a verdict or read the verifier's queues.
+    # It also deletes guest: the admin from then on is kcrypt-admin, in $dir/broker/admin.uri.
     scripts/rabbitmq.sh users "$dir/broker" > /dev/null
     role_uri() { cat "$dir/broker/users/$1.uri"; }
     for i in $(seq 1 "$agents"); do
@@ -82,7 +83,7 @@ case "$cmd" in
       start_bg "agent$i" "$(bin agent)" run --broker "$(role_uri agent)" --tpm "$(cat "$dir/tpm$i/uri")" \
         --event-log "$log" --interval "$interval"
     done
-    echo "broker $(cat "$dir/broker/amqp.uri") (admin); per-role users in $dir/broker/users/*.uri; $agents agents; logs and PIDs in $dir"
+    echo "broker $(cat "$dir/broker/admin.uri") (admin, $dir/broker/admin.uri); per-role users in $dir/broker/users/*.uri; $agents agents; logs and PIDs in $dir"
     echo "watch:  $0 status -d $dir    stop: $0 stop -d $dir"
     ;;
   status)

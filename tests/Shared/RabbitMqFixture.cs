@@ -57,7 +57,8 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     /// <summary>
     /// Creates one user per role with least privilege (<c>scripts/rabbitmq.sh users</c>) and returns
-    /// role → amqp URI (registrar, verifier, agent, operator). <see cref="Uri"/> stays the admin (guest).
+    /// role → amqp URI (registrar, verifier, agent, operator). It also deletes guest and makes an admin
+    /// of its own: <see cref="Uri"/> becomes that admin's URI (DIR/admin.uri), also after a restart.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> CreateRoleUsersAsync()
     {
@@ -76,6 +77,13 @@ public sealed class RabbitMqFixture : IAsyncLifetime
                 roles[f[0]] = f[1];
             }
         }
+
+        if (!roles.Remove("admin", out string? admin))
+        {
+            throw new InvalidOperationException($"scripts/rabbitmq.sh users printed no admin URI: {stdout}");
+        }
+
+        Uri = admin;
 
         return roles;
     }
