@@ -31,8 +31,11 @@ internal static class Targets
         ["message"] = Message,
     };
 
-    private static readonly JsonSerializerOptions WebDefaults = new(JsonSerializerDefaults.Web);
-    private static readonly VerifierOptions VerifierDefaults = new();
+    // Created on first use, inside the fuzz loop: code of an instrumented assembly (VerifierOptions'
+    // constructor) that runs before Fuzzer.OutOfProcess.Run has mapped AFL's coverage map throws
+    // a NullReferenceException, so nothing instrumented may run in a static initializer here.
+    private static JsonSerializerOptions? _webDefaults;
+    private static VerifierOptions? _verifierDefaults;
 
     /// <summary>EventLogParser.Parse, then what the verifier and its CLI run on a parsed log: every
     /// event decoded (eventlog show), replay (eventlog replay, the pipeline), the digest check, replay
@@ -64,20 +67,33 @@ internal static class Targets
 
         ReplayResult replayed = EventLogReplayer.Replay(log);
         _ = EventLogReplayer.FindPcr0Locality(log.UntrustedEvents);
-        _ = EventDigestChecker.Check(log);
+        IReadOnlyList<DigestMismatch> edited = EventDigestChecker.Check(log);
         var actual = new Dictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>>();
         foreach (ReplayedBank bank in replayed.Banks)
         {
             actual[(TcgAlgorithmId)bank.AlgorithmId] = bank.Pcrs;
         }
         ReplayVerification verification = ReplayVerifier.Verify(log, replayed, actual);
-        _ = verification.Mismatches.Count();
+        if (verification.Mismatches.FirstOrDefault() is { } mismatch)
+        {
+            // Checked against the values it replays to itself, a log cannot mismatch.
+            throw new FuzzInvariantException($"the log mismatches its own replay: {mismatch.Bank} PCR {mismatch.Pcr}");
+        }
 
         // Default options: the bank is PolicyBanks.Preferred(log), always one the log carries, so
         // the documented ArgumentException (a requested bank is not in the log) cannot apply.
         MeasuredBootPolicy policy = BootPolicyFactory.Create(log);
         _ = BootPolicyEvaluator.PcrsRead(policy, log);
-        _ = BootPolicyEvaluator.Evaluate(policy, log);
+        BootPolicyEvaluation evaluation = BootPolicyEvaluator.Evaluate(policy, log);
+        if (evaluation.Failures.FirstOrDefault() is { } failure && edited.Count == 0 && EveryEventHasEveryBank(log))
+        {
+            // BootPolicyFactory: "Evaluating the policy against the same log passes." Asserted only for
+            // a log a firmware could have written: every digest the spec defines over the data covers
+            // it, and every event carries every bank (a log with edited digests makes a policy that its
+            // own log fails, by design: the rules trust only data that the digests cover).
+            throw new FuzzInvariantException(
+                $"the policy made from the log fails on it: {failure.Rule}: expected {failure.Expected}, found {failure.Found}");
+        }
     }
 
     /// <summary>TpmsAttest.Parse; a parsed TPMS_ATTEST marshals back to the same bytes; then the
@@ -158,7 +174,9 @@ internal static class Targets
     /// AttestationPipeline.Validate with the default VerifierOptions.</summary>
     public static void Message(byte[] input)
     {
-        foreach (JsonSerializerOptions options in new[] { SystemTextJsonMessageSerializer.Options, WebDefaults })
+        _webDefaults ??= new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        _verifierDefaults ??= new VerifierOptions();
+        foreach (JsonSerializerOptions options in new[] { SystemTextJsonMessageSerializer.Options, _webDefaults })
         {
             QuoteSubmitted? message;
             try
@@ -177,7 +195,7 @@ internal static class Targets
 
             try
             {
-                TpmtPublic? releaseKey = AttestationPipeline.Validate(message, VerifierDefaults);
+                TpmtPublic? releaseKey = AttestationPipeline.Validate(message, _verifierDefaults);
                 _ = releaseKey?.GetBytes().Length;
             }
             catch (MessageValidationException)
@@ -185,6 +203,9 @@ internal static class Targets
             }
         }
     }
+
+    private static bool EveryEventHasEveryBank(ParsedEventLog log) =>
+        log.UntrustedEvents.All(e => e.EventType == TcgEventType.EV_NO_ACTION || e.Digests.Length == log.Banks.Count);
 
     private static void RoundTrip(string what, byte[] input, byte[] written)
     {
