@@ -105,12 +105,13 @@ public sealed class LimitsAndQuoteDetailsTests : IDisposable
     public void The_parsed_log_cache_is_bounded_in_bytes_not_entries()
     {
         byte[] log = RealEvidence.EventLog;
-        var cache = new ParsedLogCache(3L * log.Length);
+        long one = log.Length + (EventLogParser.Parse(log).UntrustedEvents.Count * (long)ParsedLogCache.BytesPerEvent);
+        var cache = new ParsedLogCache(3 * one);
         for (int i = 0; i < 20; i++)
         {
             byte[] key = System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i));
             Assert.NotEmpty(cache.GetOrParse(key, log).UntrustedEvents);
-            Assert.True(cache.Bytes <= 3L * log.Length, $"{cache.Bytes} bytes held");
+            Assert.True(cache.Bytes <= 3 * one, $"{cache.Bytes} bytes held");
         }
 
         Assert.Equal(3, cache.Count);

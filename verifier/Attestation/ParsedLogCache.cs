@@ -3,9 +3,10 @@ using KcryptPush.Attestation.EventLog;
 namespace KcryptPush.Verifier.Attestation;
 
 /// <summary>
-/// Parsed event logs by SHA-256, least recently used first out, bounded by the bytes of the logs it
-/// holds (a parsed log's memory grows with its size, so a count of entries bounds nothing when logs
-/// can be 1 MiB each). Thread-safe.
+/// Parsed event logs by SHA-256, least recently used first out, bounded by an estimate of the memory
+/// they take (a count of entries bounds nothing when logs can be 1 MiB each): the log's bytes, which
+/// the parsed events keep, plus <see cref="BytesPerEvent"/> for each event's objects (a 1 MiB log of
+/// 5,400 tiny events cost far more than its bytes in the noisy-neighbour load run). Thread-safe.
 /// </summary>
 public sealed class ParsedLogCache(long capacityBytes)
 {
@@ -13,7 +14,10 @@ public sealed class ParsedLogCache(long capacityBytes)
     private readonly Dictionary<string, LinkedListNode<(string Key, ParsedEventLog Log, int Bytes)>> _byKey = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Key, ParsedEventLog Log, int Bytes)> _order = new();
 
-    /// <summary>The bytes of the logs held now.</summary>
+    /// <summary>The estimated cost of one parsed event's objects (event, digests, views), beyond the log's bytes.</summary>
+    public const int BytesPerEvent = 512;
+
+    /// <summary>The estimated bytes of the logs held now.</summary>
     public long Bytes { get; private set; }
 
     /// <summary>The logs held now.</summary>
@@ -46,7 +50,8 @@ public sealed class ParsedLogCache(long capacityBytes)
         }
 
         ParsedEventLog parsed = EventLogParser.Parse(bytes.AsSpan());
-        if (bytes.Length > capacityBytes)
+        int cost = checked(bytes.Length + (parsed.UntrustedEvents.Count * BytesPerEvent));
+        if (cost > capacityBytes)
         {
             return parsed;
         }
@@ -55,8 +60,8 @@ public sealed class ParsedLogCache(long capacityBytes)
         {
             if (!_byKey.ContainsKey(key))
             {
-                _byKey[key] = _order.AddFirst((key, parsed, bytes.Length));
-                Bytes += bytes.Length;
+                _byKey[key] = _order.AddFirst((key, parsed, cost));
+                Bytes += cost;
                 while (Bytes > capacityBytes && _order.Last is { } oldest)
                 {
                     _order.RemoveLast();

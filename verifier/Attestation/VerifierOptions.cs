@@ -47,8 +47,8 @@ public sealed class VerifierOptions
     /// <summary>Most PCR values per bank a QuoteSubmitted may report (default 24, the PC Client PCR count).</summary>
     public int MaxPcrsPerBank { get; init; } = 24;
 
-    /// <summary>Memory budget of the parsed event log cache, counted in log bytes (default 64 MiB).</summary>
-    public long ParsedLogCacheBytes { get; init; } = 64L << 20;
+    /// <summary>Memory budget of the parsed event log cache, estimated from log bytes and events (default 32 MiB).</summary>
+    public long ParsedLogCacheBytes { get; init; } = 32L << 20;
 
     /// <summary>RequestChallenge messages answered per node per minute (default 12); more are refused with <c>rate-limited</c>.</summary>
     public int ChallengeRequestsPerMinute { get; init; } = 12;
