@@ -131,7 +131,7 @@ ctl() {
 bus='[^:]+_bus_[a-z0-9]+'
 c='KcryptPush\.Contracts\.V1:'
 verdicts='NodeTrusted|NodeQuarantined|NodeSilent|NodeTerminated|NodeReleased'
-operator_msgs='ListNodes|ShowNode|SetPcrPolicy|SetAkPolicy|SetSecret|GetSecretKey|QuarantineNode|ReleaseNode|DeleteNode'
+operator_msgs='ListNodes|ShowNode|SetPcrPolicy|SetAkPolicy|SetBootPolicy|SetSecret|GetSecretKey|QuarantineNode|ReleaseNode|DeleteNode'
 role_permissions() { # role -> "configure write read"
   case $1 in
     registrar)
