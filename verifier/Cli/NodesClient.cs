@@ -21,8 +21,9 @@ internal sealed class NodesClient : IAsyncDisposable
     private readonly CancellationTokenSource _deadline;
     private DateTime _deadlineAt;
 
-    private NodesClient(ServiceProvider services, IBusControl bus, CancellationTokenSource deadline, string broker)
+    private NodesClient(ServiceProvider services, IBusControl bus, CancellationTokenSource deadline, string broker, string brokerUser)
     {
+        BrokerUser = brokerUser;
         _services = services;
         _bus = bus;
         _deadline = deadline;
@@ -31,6 +32,12 @@ internal sealed class NodesClient : IAsyncDisposable
 
     /// <summary>Host and port of the broker (no credentials), for messages.</summary>
     public string Broker { get; }
+
+    /// <summary>
+    /// The broker user of this connection, sent as the AMQP <c>user_id</c> of every request: RabbitMQ
+    /// refuses a <c>user_id</c> other than the connection's user, so the verifier audits this user.
+    /// </summary>
+    public string BrokerUser { get; }
 
     /// <summary>Cancelled at the deadline or when the command is cancelled.</summary>
     public CancellationToken Token => _deadline.Token;
@@ -70,7 +77,7 @@ internal sealed class NodesClient : IAsyncDisposable
 
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var client = new NodesClient(provider, bus, deadline, $"{address.Host}:{address.Port}")
+        var client = new NodesClient(provider, bus, deadline, $"{address.Host}:{address.Port}", address.Username)
         {
             _deadlineAt = DateTime.UtcNow + timeout,
         };
@@ -91,12 +98,22 @@ internal sealed class NodesClient : IAsyncDisposable
     /// <summary>Sends <paramref name="request"/> to the verifier and waits for <typeparamref name="T1"/> or <typeparamref name="T2"/>.</summary>
     public Task<Response<T1, T2>> AskAsync<TRequest, T1, T2>(TRequest request)
         where TRequest : class where T1 : class where T2 : class =>
-        Ask(request, (client, token) => client.GetResponse<T1, T2>(request, token));
+        Ask(request, (client, token) => client.GetResponse<T1, T2>(request, SetUserId<TRequest>, token));
 
     /// <summary>Sends <paramref name="request"/> to the verifier and waits for <typeparamref name="T"/>.</summary>
     public Task<Response<T>> AskAsync<TRequest, T>(TRequest request)
         where TRequest : class where T : class =>
-        Ask(request, (client, token) => client.GetResponse<T>(request, token));
+        Ask(request, (client, token) => client.GetResponse<T>(request, SetUserId<TRequest>, token));
+
+    private void SetUserId<TRequest>(IRequestPipeConfigurator<TRequest> request)
+        where TRequest : class =>
+        request.UseExecute(context =>
+        {
+            if (context.TryGetPayload(out RabbitMqSendContext? rmq))
+            {
+                rmq.BasicProperties.UserId = BrokerUser;
+            }
+        });
 
     private async Task<TResponse> Ask<TRequest, TResponse>(TRequest request, Func<IRequestClient<TRequest>, CancellationToken, Task<TResponse>> ask)
         where TRequest : class

@@ -30,6 +30,7 @@ public static class VerifierOperatorRegistration
         services.AddSingleton(_ => SecretTransportKey.LoadOrCreate(keyPath));
         services.AddSingleton(sp => SecretAtRestKey.DeriveFrom(sp.GetRequiredService<SecretTransportKey>().Key));
         services.AddSingleton<NodeOperations>();
+        services.TryAddSingleton<BrokerUserOf>(OperatorActor.RabbitMqUser);
         services.AddSingleton<IAttestationPolicy, OperatorQuarantinePolicy>();
         services.AddHostedService<SecretKeyStartup>();
         return services;

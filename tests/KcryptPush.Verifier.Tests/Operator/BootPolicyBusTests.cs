@@ -113,7 +113,7 @@ public sealed class BootPolicyBusTests : IClassFixture<RabbitMqFixture>, IAsyncL
         Assert.True(set.GetProperty("succeeded").GetBoolean());
         JsonElement show = Ok(await Nodes("show", hash, "--json"));
         Assert.True(show.GetProperty("hasBootPolicy").GetBoolean());
-        Assert.Contains(show.GetProperty("audit").EnumerateArray(), a => a.GetProperty("actor").GetString() == "alice" && a.GetProperty("what").GetString() == "boot policy");
+        Assert.Contains(show.GetProperty("audit").EnumerateArray(), a => a.GetProperty("actor").GetString() == "broker:guest (--operator alice)" && a.GetProperty("what").GetString() == "boot policy");
         AttestationResult ownPass = await Submit(changed.NextChallenge!, other);
         Assert.True(ownPass.Verdict == AttestationVerdicts.Pass, string.Join("; ", ownPass.Reasons.Select(r => r.Message)));
         AttestationResult ownFail = await Submit(ownPass.NextChallenge!, Genuine);
@@ -135,7 +135,7 @@ public sealed class BootPolicyBusTests : IClassFixture<RabbitMqFixture>, IAsyncL
         verifier.Dispose();
         using var store = new AttestationStore(Db, readOnly: true);
         Assert.Null(store.Find(hash)!.BootPolicyJson);
-        Assert.Contains(store.Audit(hash), a => (a.Actor, a.What, a.NewValue) == ("bob", "boot policy", null));
+        Assert.Contains(store.Audit(hash), a => (a.Actor, a.What, a.NewValue) == ("broker:guest (--operator bob)", "boot policy", null)); // the CLI's broker user (guest here), --operator as a comment
     }
 
     [Theory]

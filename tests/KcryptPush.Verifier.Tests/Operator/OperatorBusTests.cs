@@ -79,7 +79,7 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         Assert.Equal(["COS_PERSISTENT"], show.GetProperty("secretLabels").EnumerateArray().Select(e => e.GetString()));
         JsonElement pcr7 = Assert.Single(show.GetProperty("pcrPolicy").EnumerateArray(), p => p.GetProperty("bank").GetString() == "sha256");
         Assert.Equal((7, "enforce", value), (pcr7.GetProperty("index").GetInt32(), pcr7.GetProperty("mode").GetString(), pcr7.GetProperty("value").GetString()));
-        Assert.Contains(show.GetProperty("audit").EnumerateArray(), a => a.GetProperty("actor").GetString() == "alice" && a.GetProperty("what").GetString() == "secret COS_PERSISTENT");
+        Assert.Contains(show.GetProperty("audit").EnumerateArray(), a => a.GetProperty("actor").GetString() == "broker:guest (--operator alice)" && a.GetProperty("what").GetString() == "secret COS_PERSISTENT");
         // Sealed at rest: the file holds no passphrase; the key derived from verifier.secret-key opens it.
         using (var transport = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(Db)))
         using (var secretKey = SecretAtRestKey.DeriveFrom(transport.Key))
@@ -118,7 +118,7 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         Ok(await Nodes(null, "release", hash, "--operator", "bob"));
         Assert.Equal(NodeStates.Pending, (await ListRow(hash))?.GetProperty("state").GetString());
         NodeReleased released = await _alerts.WaitForAsync<NodeReleased>(e => e.TpmHash == hash);
-        Assert.Equal(("bob", "bob: disk reported stolen", NodeStates.Quarantined), (released.Operator, released.HeldFor, released.PreviousState));
+        Assert.Equal(("broker:guest (--operator bob)", "broker:guest (--operator bob): disk reported stolen", NodeStates.Quarantined), (released.Operator, released.HeldFor, released.PreviousState));
         Ok(await Nodes(null, "set-ak", hash, "--learn"));
         Assert.Single(_alerts.Of<NodeQuarantined>(), e => e.TpmHash == hash);
 

@@ -11,6 +11,10 @@ namespace KcryptPush.Verifier.Tests.Operator;
 public sealed class OperatorConsumerTests : IAsyncLifetime
 {
     private const string Alice = "alice";
+
+    // Audited under the broker user of the request, --operator only as a comment.
+    private static readonly string AliceActor = OperatorActor.Of(OperatorHarness.BrokerUser, Alice);
+    private static readonly string BobActor = OperatorActor.Of(OperatorHarness.BrokerUser, "bob");
     private OperatorHarness _h = null!;
 
     public async Task InitializeAsync() => _h = await OperatorHarness.StartAsync();
@@ -76,8 +80,8 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         AttestationRecord h = Assert.Single(d.History);
         Assert.Equal((AttestationVerdicts.Fail, 3u, 1234ul), (h.Verdict, h.ResetCount, h.Clock));
         Assert.Equal(new AttestationReason(AttestationReasonCodes.PcrPolicyViolation, "PCR sha256:7 differs"), Assert.Single(h.Reasons));
-        Assert.Contains(d.Audit, a => a.Actor == Alice && a.What == "pcr sha256:7" && a.NewValue == value);
-        Assert.Contains(d.Audit, a => a.Actor == Alice && a.What == "secret COS_PERSISTENT");
+        Assert.Contains(d.Audit, a => a.Actor == AliceActor && a.What == "pcr sha256:7" && a.NewValue == value);
+        Assert.Contains(d.Audit, a => a.Actor == AliceActor && a.What == "secret COS_PERSISTENT");
         Assert.Contains(d.Audit, a => a.Actor == "registrar" && a.What == "enrolled");
         Assert.DoesNotContain("hunter2", JsonSerializer.Serialize(d), StringComparison.Ordinal);
     }
@@ -91,12 +95,12 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.True((await _h.Command(new SetPcrPolicy(hash, "sha256", 7, PolicyModes.Enforce, upper, Alice))).Succeeded);
         Assert.Equal(upper.ToLowerInvariant(), Entry(hash, "sha256", 7)!.Value);
         AuditRecord set = _h.Store.Audit(hash, 1)[0];
-        Assert.Equal((Alice, "pcr sha256:7", PolicyModes.Skip, upper.ToLowerInvariant()), (set.Actor, set.What, set.OldValue, set.NewValue));
+        Assert.Equal((AliceActor, "pcr sha256:7", PolicyModes.Skip, upper.ToLowerInvariant()), (set.Actor, set.What, set.OldValue, set.NewValue));
 
         Assert.True((await _h.Command(new SetPcrPolicy(hash, "sha256", 7, PolicyModes.Learn, null, "bob"))).Succeeded);
         Assert.Equal(PolicyModes.Learn, Entry(hash, "sha256", 7)!.Mode);
         AuditRecord learn = _h.Store.Audit(hash, 1)[0];
-        Assert.Equal(("bob", upper.ToLowerInvariant()), (learn.Actor, learn.OldValue));
+        Assert.Equal((BobActor, upper.ToLowerInvariant()), (learn.Actor, learn.OldValue));
 
         Assert.True((await _h.Command(new SetPcrPolicy(hash, "sha256", 7, PolicyModes.Skip, null, Alice))).Succeeded);
         Assert.Equal(PolicyModes.Skip, Entry(hash, "sha256", 7)!.Mode);   // kept as an explicit skip, so TOFU does not learn it
@@ -157,7 +161,7 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Contains(_h.Operations.List().Nodes, n => n.TpmHash == hash && n.State == NodeStates.Pending);
         (NodeDetails? shown, _) = await _h.Show(hash);
         Assert.Equal(["COS_PERSISTENT"], shown!.SecretLabels);
-        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What) == (Alice, "secret COS_PERSISTENT"));
+        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What) == (AliceActor, "secret COS_PERSISTENT"));
 
         // Enrolling later changes nothing of it; delete forgets it like any node.
         _h.Enrol(tpmHash: hash);
@@ -186,11 +190,11 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         NodeAttestation rec = _h.Store.Find(hash)!;
         Assert.Equal(PolicyModes.Enforce, rec.AkMode);
         Assert.Equal(enrolled, rec.AkName);
-        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.OldValue, a.NewValue) == (Alice, "ak policy", "none", PolicyModes.Enforce));
+        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.OldValue, a.NewValue) == (AliceActor, "ak policy", "none", PolicyModes.Enforce));
 
         Assert.True((await _h.Command(new SetAkPolicy(hash, PolicyModes.Learn, "bob"))).Succeeded);
         Assert.Equal(PolicyModes.Learn, _h.Store.Find(hash)!.AkMode);
-        Assert.Equal(("bob", PolicyModes.Enforce, PolicyModes.Learn), (_h.Store.Audit(hash, 1)[0].Actor, _h.Store.Audit(hash, 1)[0].OldValue, _h.Store.Audit(hash, 1)[0].NewValue));
+        Assert.Equal((BobActor, PolicyModes.Enforce, PolicyModes.Learn), (_h.Store.Audit(hash, 1)[0].Actor, _h.Store.Audit(hash, 1)[0].OldValue, _h.Store.Audit(hash, 1)[0].NewValue));
 
         Assert.True((await _h.Command(new SetAkPolicy(hash, PolicyModes.Skip, Alice))).Succeeded);
         Assert.Equal(PolicyModes.Skip, _h.Store.Find(hash)!.AkMode);
@@ -209,12 +213,12 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.True(r.Succeeded, r.Message);
         Assert.Equal("pässphrase 1", Encoding.UTF8.GetString(_h.Store.OpenSecret(hash, "COS_PERSISTENT")!));
         AuditRecord audit = _h.Store.Audit(hash, 1)[0];
-        Assert.Equal((Alice, "secret COS_PERSISTENT", (string?)null, "set"), (audit.Actor, audit.What, audit.OldValue, audit.NewValue));
+        Assert.Equal((AliceActor, "secret COS_PERSISTENT", (string?)null, "set"), (audit.Actor, audit.What, audit.OldValue, audit.NewValue));
         Assert.DoesNotContain(_h.Store.Audit(hash), a => (a.OldValue + a.NewValue + a.What).Contains("pässphrase", StringComparison.Ordinal));
 
         await _h.Command(SecretTransport.Seal(_h.Key.PublicKey, hash, "COS_PERSISTENT", "second"u8, "bob"));
         Assert.Equal("second", Encoding.UTF8.GetString(_h.Store.OpenSecret(hash, "COS_PERSISTENT")!));
-        Assert.Equal(("bob", "set"), (_h.Store.Audit(hash, 1)[0].Actor, _h.Store.Audit(hash, 1)[0].OldValue));
+        Assert.Equal((BobActor, "set"), (_h.Store.Audit(hash, 1)[0].Actor, _h.Store.Audit(hash, 1)[0].OldValue));
     }
 
     [Fact]
@@ -277,8 +281,8 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Equal((hash, "delta", NodeStates.Trusted), (q.TpmHash, q.Hostname, q.PreviousState));
         Assert.Equal([AttestationReasonCodes.OperatorQuarantine], q.ReasonCodes);
         Assert.Contains("disk stolen", Assert.Single(q.Reasons).Message, StringComparison.Ordinal);
-        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.OldValue, a.NewValue) == (Alice, "state", NodeStates.Trusted, NodeStates.Quarantined));
-        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.NewValue) == (Alice, AttestationReasonCodes.OperatorQuarantine, "disk stolen"));
+        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.OldValue, a.NewValue) == (AliceActor, "state", NodeStates.Trusted, NodeStates.Quarantined));
+        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.NewValue) == (AliceActor, AttestationReasonCodes.OperatorQuarantine, "disk stolen"));
 
         int audits = _h.Store.Audit(hash).Count;
         OperatorCommandResult again = await _h.Command(new QuarantineNode(hash, "still stolen", "bob"));
@@ -298,12 +302,12 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.True((await _h.Command(new ReleaseNode(hash, "bob"))).Succeeded);
         Assert.Equal(NodeStates.Pending, _h.Store.Find(hash)!.State);
         AuditRecord a = _h.Store.Audit(hash, 1)[0];
-        Assert.Equal(("bob", "state", NodeStates.Quarantined, NodeStates.Pending), (a.Actor, a.What, a.OldValue, a.NewValue));
+        Assert.Equal((BobActor, "state", NodeStates.Quarantined, NodeStates.Pending), (a.Actor, a.What, a.OldValue, a.NewValue));
 
         // Alerting hears of it: who released, what the hold was, the state before.
         Assert.True(await _h.Harness.Published.Any<NodeReleased>());
         NodeReleased released = Assert.Single(_h.Harness.Published.Select<NodeReleased>()).Context.Message;
-        Assert.Equal((hash, "bob", $"{Alice}: check", NodeStates.Quarantined, NodeStates.Pending),
+        Assert.Equal((hash, BobActor, $"{AliceActor}: check", NodeStates.Quarantined, NodeStates.Pending),
             (released.TpmHash, released.Operator, released.HeldFor, released.PreviousState, released.State));
 
         NodeAttestation rec = _h.Store.Find(hash)!;
@@ -331,7 +335,7 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Null(_h.Store.Find(hash));
         Assert.Empty(_h.Store.SecretLabels(hash));
         Assert.Equal([kept], (await _h.Ask<ListNodes, NodeList>(new ListNodes())).Nodes.Select(n => n.TpmHash));
-        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.NewValue) == ("carol", "node", "deleted"));
+        Assert.Contains(_h.Store.Audit(hash), a => (a.Actor, a.What, a.NewValue) == (OperatorActor.Of(OperatorHarness.BrokerUser, "carol"), "node", "deleted"));
         Assert.Equal(OperatorResults.NodeUnknown, (await _h.Command(new DeleteNode(hash, "carol"))).Code);
         Assert.NotNull(_h.Nodes.Find(kept));
     }

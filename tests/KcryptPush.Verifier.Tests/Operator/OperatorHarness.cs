@@ -20,7 +20,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("kcrypt-operator-tests-").FullName;
     private readonly ServiceProvider _services;
 
-    private OperatorHarness()
+    private OperatorHarness(BrokerUserOf? brokerUserOf)
     {
         Time = new ManualTime(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
         DbPath = Path.Combine(_dir, "verifier.db");
@@ -32,11 +32,16 @@ internal sealed class OperatorHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton(Nodes).AddSingleton(Store).AddSingleton(Key).AddSingleton(Operations);
         services.AddSingleton<VerdictOutbox>().AddSingleton<VerdictOutboxService>();
+        // The in-memory transport has no AMQP user_id: requests here come from BrokerUser.
+        services.AddSingleton(brokerUserOf ?? (_ => BrokerUser));
         services.AddMassTransitTestHarness(x => x.AddVerifierOperatorConsumers());
         _services = services.BuildServiceProvider(true);
         Harness = _services.GetRequiredService<ITestHarness>();
         Outbox = _services.GetRequiredService<VerdictOutboxService>();
     }
+
+    /// <summary>The broker user the in-memory requests are taken to come from.</summary>
+    public const string BrokerUser = "kcrypt-operator";
 
     public ManualTime Time { get; }
 
@@ -59,9 +64,9 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 
-    public static async Task<OperatorHarness> StartAsync()
+    public static async Task<OperatorHarness> StartAsync(BrokerUserOf? brokerUserOf = null)
     {
-        var h = new OperatorHarness();
+        var h = new OperatorHarness(brokerUserOf);
         await h.Harness.Start();
         await h.Outbox.StartAsync(CancellationToken.None);
         return h;

@@ -14,6 +14,8 @@ namespace KcryptPush.Verifier.Tests.Operator;
 public sealed class SetBootPolicyTests : IAsyncLifetime
 {
     private const string Alice = "alice";
+    private static readonly string AliceActor = OperatorActor.Of(OperatorHarness.BrokerUser, Alice);
+    private static readonly string BobActor = OperatorActor.Of(OperatorHarness.BrokerUser, "bob");
     private OperatorHarness _h = null!;
 
     private static string FedoraPolicy { get; } =
@@ -36,19 +38,19 @@ public sealed class SetBootPolicyTests : IAsyncLifetime
         Assert.Equal($"boot policy attached ({Sha(FedoraPolicy)})", set.Message);
         Assert.Equal(FedoraPolicy, _h.Store.Find(hash)!.BootPolicyJson);
         AuditRecord audit = _h.Store.Audit(hash, 1)[0];
-        Assert.Equal((Alice, "boot policy", (string?)null, Sha(FedoraPolicy)), (audit.Actor, audit.What, audit.OldValue, audit.NewValue));
+        Assert.Equal((AliceActor, "boot policy", (string?)null, Sha(FedoraPolicy)), (audit.Actor, audit.What, audit.OldValue, audit.NewValue));
         Assert.True((await _h.Show(hash)).Details!.HasBootPolicy);
 
         OperatorCommandResult again = await _h.Command(new SetBootPolicy(hash, FedoraPolicy, "bob"));
         Assert.True(again.Succeeded);
         Assert.Contains("nothing changed", again.Message, StringComparison.Ordinal);
-        Assert.Equal(Alice, _h.Store.Audit(hash, 1)[0].Actor);
+        Assert.Equal(AliceActor, _h.Store.Audit(hash, 1)[0].Actor);
 
         OperatorCommandResult removed = await _h.Command(new SetBootPolicy(hash, null, "bob"));
         Assert.True(removed.Succeeded);
         Assert.Contains("fleet default", removed.Message, StringComparison.Ordinal);
         Assert.Null(_h.Store.Find(hash)!.BootPolicyJson);
-        Assert.Equal(("bob", Sha(FedoraPolicy), (string?)null), (_h.Store.Audit(hash, 1)[0].Actor, _h.Store.Audit(hash, 1)[0].OldValue, _h.Store.Audit(hash, 1)[0].NewValue));
+        Assert.Equal((BobActor, Sha(FedoraPolicy), (string?)null), (_h.Store.Audit(hash, 1)[0].Actor, _h.Store.Audit(hash, 1)[0].OldValue, _h.Store.Audit(hash, 1)[0].NewValue));
         Assert.False((await _h.Show(hash)).Details!.HasBootPolicy);
     }
 
