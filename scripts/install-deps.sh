@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local system need, only where it is missing:
 # swtpm (+ swtpm_setup/swtpm_localca), tpm2-tools, RabbitMQ, openssl and jq from Debian's packages.
+# --packaging adds what scripts/package.sh and the packaging tests need: dpkg-dev, debootstrap,
+# docker.io (dockerd is not started here), qemu-user-static and an arm64 C/C++ runtime for it.
 set -euo pipefail
 
 need=()
@@ -10,6 +12,13 @@ command -v tpm2_quote >/dev/null 2>&1 || need+=(tpm2-tools)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+if [ "${1:-}" = --packaging ]; then
+  command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg-dev)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
+  [ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need+=(libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
