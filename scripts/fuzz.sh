@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh TARGET [MINUTES]      TARGET: eventlog | attest | signature | public | message
 #
 # Builds tests/KcryptPush.Fuzz (Release), copies the build to a work directory and instruments the
-# assemblies under test there with the local dotnet tool `sharpfuzz` (.config-less manifest
+# assemblies under test there with the local dotnet tool `sharpfuzz` (manifest
 # dotnet-tools.json), seeds from testdata/, runs ONE afl-fuzz for MINUTES (default 10), then copies
 # every crash and hang to tests/KcryptPush.Fuzz/findings/TARGET/{crashes,hangs}/ (git-ignored),
 # minimises each crash with afl-tmin (*.min next to it), checks them with `KcryptPush.Fuzz run`, and
