@@ -72,8 +72,11 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, uint akHandle =
                     {
                         uint resetCount = client.Channel.ReadClock().ResetCount;
                         IReadOnlyList<TpmPcrValue> before = client.ReadPcrs(selection);
-                        byte[] valuesDigest = ReleaseKeyPolicy.PcrValuesDigest(selection, Lookup(before))
-                            ?? throw new InvalidChallengeException($"the TPM did not return every PCR challenge {challenge.ChallengeId} selects");
+                        if (!QuotedPcrDigest.TryCompute(ReleaseKeyPolicy.Hash, selection, before, out byte[] valuesDigest))
+                        {
+                            throw new InvalidChallengeException($"the TPM did not return every PCR challenge {challenge.ChallengeId} selects");
+                        }
+
                         expectedPolicy = ReleaseKeyPolicy.Compute(selection, valuesDigest, resetCount);
                         key = client.CreateReleaseKey(ReleaseKeyTemplate.Create(expectedPolicy));
                     }
@@ -113,15 +116,8 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, uint akHandle =
     private static bool BoundTo(TpmQuote quote, TpmlPcrSelection selection, IReadOnlyList<TpmPcrValue> values, byte[] expectedPolicy)
     {
         uint quotedReset = TpmsAttest.Parse(quote.Attest).ClockInfo.ResetCount;
-        byte[]? quotedDigest = ReleaseKeyPolicy.PcrValuesDigest(selection, Lookup(values));
-        return quotedDigest is not null
+        return QuotedPcrDigest.TryCompute(ReleaseKeyPolicy.Hash, selection, values, out byte[] quotedDigest)
             && ReleaseKeyPolicy.Compute(selection, quotedDigest, quotedReset).AsSpan().SequenceEqual(expectedPolicy);
-    }
-
-    private static Func<TpmAlgId, int, byte[]?> Lookup(IReadOnlyList<TpmPcrValue> values)
-    {
-        var byPcr = values.ToDictionary(v => (v.Bank, v.Index), v => v.Digest);
-        return (bank, pcr) => byPcr.GetValueOrDefault((bank, pcr));
     }
 
     /// <summary>Quote-and-read pairs taken before giving up with <see cref="PcrsKeptChangingException"/>.</summary>
