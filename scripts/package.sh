@@ -78,7 +78,7 @@ publish() { # role arch dir
     exit 1
   fi
   grep -oE 'warning IL[0-9]+: [^[]*' "$log" | sort -u > "$dist/logs/$role-$arch.trim-warnings.txt" || true
-  echo "package: $role $arch: $(wc -l < "$dist/logs/$role-$arch.trim-warnings.txt") distinct trim warnings (dist/logs/$role-$arch.trim-warnings.txt)" >&2
+  echo "package: $role $arch: $(wc -l < "$dist/logs/$role-$arch.trim-warnings.txt") distinct trim warnings ($dist/logs/$role-$arch.trim-warnings.txt)" >&2
 }
 
 control() { # role arch installed-size-kB
