@@ -19,6 +19,7 @@ if [ "${1:-}" = --packaging ]; then
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
   command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
+  command -v file >/dev/null 2>&1 || need+=(file)
   [ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need+=(libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
 fi
 
