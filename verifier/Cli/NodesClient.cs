@@ -21,8 +21,9 @@ internal sealed class NodesClient : IAsyncDisposable
     private readonly CancellationTokenSource _deadline;
     private DateTime _deadlineAt;
 
-    private NodesClient(ServiceProvider services, IBusControl bus, CancellationTokenSource deadline, string broker, string brokerUser)
+    private NodesClient(ServiceProvider services, IBusControl bus, CancellationTokenSource deadline, string broker, string brokerUser, string endpoint)
     {
+        Endpoint = endpoint;
         BrokerUser = brokerUser;
         _services = services;
         _bus = bus;
@@ -32,6 +33,12 @@ internal sealed class NodesClient : IAsyncDisposable
 
     /// <summary>Host and port of the broker (no credentials), for messages.</summary>
     public string Broker { get; }
+
+    /// <summary>
+    /// The broker and vhost the verifier is reached through, <c>host:port/vhost</c> (vhost percent-encoded,
+    /// so <c>127.0.0.1:5672/%2F</c> for the default): the name a verifier's key is pinned under.
+    /// </summary>
+    public string Endpoint { get; }
 
     /// <summary>
     /// The broker user of this connection, sent as the AMQP <c>user_id</c> of every request: RabbitMQ
@@ -77,7 +84,8 @@ internal sealed class NodesClient : IAsyncDisposable
 
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var client = new NodesClient(provider, bus, deadline, $"{address.Host}:{address.Port}", address.Username)
+        var client = new NodesClient(provider, bus, deadline, $"{address.Host}:{address.Port}", address.Username,
+            $"{address.Host.ToLowerInvariant()}:{address.Port}/{Uri.EscapeDataString(address.VirtualHost)}")
         {
             _deadlineAt = DateTime.UtcNow + timeout,
         };

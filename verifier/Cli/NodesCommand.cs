@@ -183,10 +183,19 @@ internal static class NodesCommand
     {
         var hash = Hash();
         var label = new Argument<string>("LABEL") { Description = "the partition label, e.g. COS_PERSISTENT" };
-        var cmd = new Command("set-secret",
-            "set a partition secret: the passphrase is the first line of stdin; it is encrypted to the verifier's key (ECDH P-256, HKDF-SHA256, AES-GCM) before it leaves; the node may be one that has not enrolled yet (the secret waits for its first passing attestation)")
+        var knownVerifiers = new Option<string?>("--known-verifiers")
         {
-            hash, label,
+            Description = $"file of pinned verifier keys (env {KnownVerifiers.EnvironmentVariable}; default ~/.config/kcrypt-push/known_verifiers); the first use pins the key, a different key later is refused",
+        };
+        var fingerprint = new Option<string?>("--verifier-fingerprint")
+        {
+            Description = "the key the verifier must have, as 'kcrypt-push-verifier secret-key' prints it on the verifier's host (SHA256:...); replaces the pin when it matches",
+        };
+        var cmd = new Command("set-secret",
+            "set a partition secret: the passphrase is the first line of stdin; it is encrypted to the verifier's key (ECDH P-256, HKDF-SHA256, AES-GCM) before it leaves, "
+            + "and only to a key pinned in known_verifiers (first use pins it) or named by --verifier-fingerprint; the node may be one that has not enrolled yet (the secret waits for its first passing attestation)")
+        {
+            hash, label, knownVerifiers, fingerprint,
         };
         cmd.SetAction((parse, ct) => Execute(parse, o, ct, async io =>
         {
@@ -197,6 +206,14 @@ internal static class NodesCommand
                 throw new CliInputException($"LABEL '{name}' must be 1..{OperatorInput.MaxTextLength} characters without control characters");
             }
 
+            string? expected = parse.GetValue(fingerprint);
+            if (expected is not null && !KeyFingerprint.IsWellFormed(expected))
+            {
+                throw new CliInputException($"--verifier-fingerprint '{expected}' is not {KeyFingerprint.Prefix} followed by 43 base64 characters");
+            }
+
+            // Read before connecting: a malformed pin file is bad input, found before anything is asked.
+            KnownVerifiers pins = KnownVerifiers.Load(KnownVerifiers.Resolve(parse.GetValue(knownVerifiers)));
             string line = (input ?? Console.In).ReadLine()?.TrimEnd('\r') ?? "";
             byte[] passphrase = Encoding.UTF8.GetBytes(line);
             try
@@ -218,10 +235,28 @@ internal static class NodesCommand
                     return Other(key, io);
                 }
 
+                byte[] publicKey = verifierKey!.Message.PublicKey ?? [];
+                string actual = KeyFingerprint.Of(publicKey);
+                PinCheck pin = KnownVerifiers.Check(pins.Find(client.Endpoint), expected, actual);
+                if (pin.Message is not null)
+                {
+                    io.Err.WriteLine($"kcrypt-push-verifier: {client.Endpoint}: {pin.Message}");
+                }
+
+                if (!pin.Trusted)
+                {
+                    return VerifierKeyRefused;
+                }
+
+                if (pin.Pin)
+                {
+                    pins.Pin(client.Endpoint, actual);
+                }
+
                 SetSecret sealedSecret;
                 try
                 {
-                    sealedSecret = SecretTransport.Seal(verifierKey!.Message.PublicKey, tpmHash, name, passphrase, io.OperatorName);
+                    sealedSecret = SecretTransport.Seal(publicKey, tpmHash, name, passphrase, io.OperatorName);
                 }
                 catch (CryptographicException e)
                 {
@@ -274,6 +309,9 @@ internal static class NodesCommand
             Command(io, new DeleteNode(NodesArguments.Hash(parse.GetValue(hash)), io.OperatorName))));
         return cmd;
     }
+
+    /// <summary>Exit code of <c>set-secret</c> when the verifier's key is not the pinned or expected one: nothing was sent.</summary>
+    internal const int VerifierKeyRefused = 3;
 
     private static Argument<string> Hash() => new("HASH") { Description = "the node's TPM hash (64 hex digits)" };
 

@@ -14,10 +14,12 @@ public static class VerifierCli
     {
         var root = new RootCommand(
             "kcrypt-push-verifier: verifies quotes and event logs, releases or quarantines nodes. "
-            + "Exit codes: 0 success, 2 bad input (unknown arguments, missing or malformed file; one line on stderr).");
+            + "Exit codes: 0 success, 1 failure, 2 bad input (unknown arguments, missing or malformed file; one line on stderr), "
+            + "3 'nodes set-secret' refused the verifier's key (not the pinned or expected one; nothing was sent).");
         root.Subcommands.Add(EventLogCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(NodesCommand.Create());
+        root.Subcommands.Add(SecretKeyCommand.Create());
         return root;
     }
 

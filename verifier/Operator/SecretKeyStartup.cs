@@ -14,7 +14,7 @@ public sealed class SecretKeyStartup(SecretTransportKey key, AttestationStore st
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        log.LogInformation("Secret transport key {Path} (ECDH P-256)", key.Path);
+        log.LogInformation("Secret transport key {Path} (ECDH P-256), fingerprint {Fingerprint}", key.Path, key.Fingerprint);
         int sealedCount = store.SealPlaintextSecrets();
         if (sealedCount > 0)
         {

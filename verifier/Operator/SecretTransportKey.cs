@@ -29,6 +29,9 @@ public sealed class SecretTransportKey : IDisposable
     /// <summary>DER SubjectPublicKeyInfo of the public key (the <see cref="KcryptPush.Contracts.V1.SecretKey"/> answer).</summary>
     public byte[] PublicKey { get; }
 
+    /// <summary>The fingerprint operators pin (<see cref="KeyFingerprint"/>).</summary>
+    public string Fingerprint => KeyFingerprint.Of(PublicKey);
+
     /// <summary>The key file that belongs to a database: <c>DIR/NAME.secret-key</c> for <c>DIR/NAME.db</c>.</summary>
     public static string PathBeside(string dbPath)
     {
@@ -45,6 +48,19 @@ public sealed class SecretTransportKey : IDisposable
         if (!File.Exists(path))
         {
             Create(path);
+        }
+
+        return Load(path);
+    }
+
+    /// <summary>Loads the key at <paramref name="path"/>; never creates one (the offline <c>secret-key</c> command must not invent a key the service does not have).</summary>
+    /// <exception cref="IOException">The file is missing, cannot be read, or does not hold a P-256 private key.</exception>
+    public static SecretTransportKey Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no secret transport key (the verifier creates it on its first start)", path);
         }
 
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & ~OwnerOnly) != 0)

@@ -89,6 +89,12 @@ public sealed class AttackClassFixture : IAsyncLifetime
     /// <summary>Sends <paramref name="quote"/> to the verifier's attestation queue and returns its AttestationResult.</summary>
     public Task<AttestationResult> SubmitAsync(QuoteSubmitted quote) => Client.SubmitAsync(quote, CancellationToken.None);
 
+    /// <summary>
+    /// This fixture's pins of the verifier's key for <c>nodes set-secret</c>: the broker's loopback port is
+    /// reused by other fixtures whose verifiers have other keys, so a shared file would (rightly) refuse.
+    /// </summary>
+    public string KnownVerifiersFile { get; } = Path.Combine(Path.GetTempPath(), $"kcp-known-verifiers-{Guid.NewGuid():N}");
+
     /// <summary><c>kcrypt-push-verifier nodes ARGS --broker URI</c> as the real executable.</summary>
     public ProcessResult NodesCommand(string? stdin, params string[] args) =>
         // --timeout 45s: the CLI's 10 s default ran out on a loaded 2-core machine (seen as "no answer").
@@ -108,6 +114,7 @@ public sealed class AttackClassFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        File.Delete(KnownVerifiersFile);
         if (_attacker is not null)
         {
             await _attacker.StopAsync();

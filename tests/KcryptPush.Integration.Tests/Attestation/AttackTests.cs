@@ -140,7 +140,7 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
     public async Task An_old_discovery_message_replayed_after_its_challenge_expired_and_an_operator_quarantine_releases_no_secret()
     {
         AttackNode n = f.Nodes[6];
-        Ok(f.NodesCommand("stolen-disk-" + Guid.NewGuid().ToString("N") + "\n", "set-secret", n.TpmHash, Label, "--operator", "attack-test"));
+        Ok(f.NodesCommand("stolen-disk-" + Guid.NewGuid().ToString("N") + "\n", "set-secret", n.TpmHash, Label, "--operator", "attack-test", "--known-verifiers", f.KnownVerifiersFile));
         Challenge challenge = await f.ChallengeAsync(n);
         QuoteSubmitted discovery = n.Submission(challenge, SharedLog, [Label]);
         AttestationResult released = await f.SubmitAsync(discovery);
@@ -251,7 +251,7 @@ public sealed class AttackTests(AttackClassFixture f) : IClassFixture<AttackClas
     {
         AttackNode a = f.Nodes[0], b = f.Nodes[1];
         string passphrase = "attack-" + Guid.NewGuid().ToString("N");
-        ProcessResult set = f.NodesCommand(passphrase + "\n", "set-secret", a.TpmHash, Label, "--operator", "attack-test");
+        ProcessResult set = f.NodesCommand(passphrase + "\n", "set-secret", a.TpmHash, Label, "--operator", "attack-test", "--known-verifiers", f.KnownVerifiersFile);
         Assert.True(set.ExitCode == 0, $"set-secret exit {set.ExitCode}: {set.StdErr}");
 
         Challenge challenge = await f.ChallengeAsync(a);

@@ -73,7 +73,8 @@ public sealed class AttestationClassFixture : IAsyncLifetime
     public void SetSecret(string tpmHash, string label, string passphrase)
     {
         ProcessResult r = ProcessRunner.Run("dotnet",
-            [KcryptPushBinaries.Verifier, "nodes", "set-secret", tpmHash, label, "--operator", "integration-test", "--broker", Roles["operator"]],
+            [KcryptPushBinaries.Verifier, "nodes", "set-secret", tpmHash, label, "--operator", "integration-test", "--broker", Roles["operator"],
+                "--known-verifiers", Path.Combine(Directory, "known_verifiers")],
             stdin: passphrase + "\n", timeout: TimeSpan.FromSeconds(60));
         if (r.ExitCode != 0)
         {

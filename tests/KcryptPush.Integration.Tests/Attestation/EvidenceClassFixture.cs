@@ -129,6 +129,12 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
     }
 
     /// <summary>
+    /// This fixture's pins of the verifier's key for <c>nodes set-secret</c>: the broker's loopback port is
+    /// reused by other fixtures whose verifiers have other keys, so a shared file would (rightly) refuse.
+    /// </summary>
+    public string KnownVerifiersFile { get; } = Path.Combine(Path.GetTempPath(), $"kcp-known-verifiers-{Guid.NewGuid():N}");
+
+    /// <summary>
     /// <c>kcrypt-push-verifier nodes ARGS --broker URI</c> as the real executable, with a generous
     /// <c>--timeout</c> (a loaded 2-core machine running three such fixtures answered after its 10 s default).
     /// </summary>
@@ -138,7 +144,7 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
     /// <summary><c>nodes set-secret HASH LABEL</c> with the passphrase on stdin, as an operator does.</summary>
     public void SetSecret(AttackNode node, string label, string passphrase)
     {
-        ProcessResult r = NodesCommand(passphrase + "\n", "set-secret", node.TpmHash, label, "--operator", "evidence-test");
+        ProcessResult r = NodesCommand(passphrase + "\n", "set-secret", node.TpmHash, label, "--operator", "evidence-test", "--known-verifiers", KnownVerifiersFile);
         Assert.True(r.ExitCode == 0, $"set-secret exit {r.ExitCode}: {r.StdErr}{r.StdOut}");
     }
 
@@ -164,6 +170,7 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        File.Delete(KnownVerifiersFile);
         if (_attacker is not null)
         {
             await _attacker.StopAsync();

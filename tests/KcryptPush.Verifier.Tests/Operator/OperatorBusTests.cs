@@ -28,6 +28,9 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
 
     private string Db => Path.Combine(_dir, "verifier.db");
 
+    // This test's own pins: the broker fixture's port is reused by other classes whose verifiers have other keys.
+    private string Pins => Path.Combine(_dir, "known_verifiers");
+
     public async Task InitializeAsync()
     {
         _verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "60s");
@@ -66,8 +69,8 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         Assert.Single(badErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         // set-secret: passphrase from stdin, encrypted to the verifier's key; the store holds it, show only the label.
-        Ok(await Nodes(Passphrase + "\nsecond line is ignored\n", "set-secret", hash, "COS_PERSISTENT", "--operator", "alice"));
-        (int emptyCode, _, string emptyErr) = await Nodes("\n", "set-secret", hash, "COS_OEM");
+        Ok(await Nodes(Passphrase + "\nsecond line is ignored\n", "set-secret", hash, "COS_PERSISTENT", "--operator", "alice", "--known-verifiers", Pins));
+        (int emptyCode, _, string emptyErr) = await Nodes("\n", "set-secret", hash, "COS_OEM", "--known-verifiers", Pins);
         Assert.Equal(2, emptyCode);
         Assert.Contains("empty", emptyErr, StringComparison.Ordinal);
 
