@@ -51,6 +51,10 @@ public sealed class DebInstallTests(DebPackages debs)
         await debs.EnsureBuiltAsync();
         await TestImages.EnsureAsync();
         using TestContainer c = TestContainer.Start(systemd: false);
+
+        // systemd's own directory for every DynamicUser= service on the machine: it stays after
+        // purge, only our entries in it must go.
+        c.ShChecked("mkdir -p -m 0700 /var/lib/private");
         string before = c.ShChecked(Snapshot);
         Install(c, debs);
 
@@ -88,10 +92,15 @@ public sealed class DebInstallTests(DebPackages debs)
         Assert.Equal(before, c.ShChecked(Snapshot));
     }
 
-    /// <summary>Every path that names kcrypt-push, and the directories the packages touch.</summary>
+    /// <summary>
+    /// Every path that names kcrypt, and every entry (hidden ones too: <c>ls -A</c>, names only, so
+    /// that a directory's own times do not count) of the directories the packages touch, or that
+    /// the directory is absent.
+    /// </summary>
     private const string Snapshot =
         "find / -xdev \\( -path /proc -o -path /sys -o -path /tmp \\) -prune -o -name '*kcrypt*' -print | sort; "
-        + "ls -la /etc/kcrypt-push /var/lib/private /system 2>&1 | sort";
+        + "for d in /etc/kcrypt-push /var/lib/private /system /lib/systemd/system /usr/bin /usr/lib/kcrypt-push /var/lib; do "
+        + "if [ -d \"$d\" ]; then echo \"$d:\"; ls -A \"$d\"; else echo \"$d: absent\"; fi; done";
 
     private static void Install(TestContainer c, DebPackages debs)
     {

@@ -94,7 +94,7 @@ public sealed class PackageContentTests(DebPackages debs)
     [PackagingFact("qemu-aarch64-static", PackagingRequirements.Arm64Sysroot)]
     public async Task The_arm64_agent_prints_its_help_under_qemu_user()
     {
-        await debs.EnsureBuiltAsync();
+        await debs.EnsureArm64BuiltAsync();
         Assert.Equal("arm64", DebPackages.Field(debs.AgentArm64, "Architecture"));
         string sysroot = PackagingRequirements.Arm64SysrootPath()!;
         string x = DebPackages.Extract(debs.AgentArm64);

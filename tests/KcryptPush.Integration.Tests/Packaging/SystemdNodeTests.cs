@@ -158,24 +158,33 @@ public sealed class SystemdNodeTests(DebPackages debs, SystemdNodeFixture node) 
     public async Task Registrar_and_verifier_run_as_their_own_dynamic_users_in_their_own_state_directories()
     {
         await node.StartAsync(debs);
-        string User(string unit) => node.Node.ShChecked($"ps -o user= -p {node.Show(unit, "MainPID")}").Trim();
 
-        string registrar = User("kcrypt-push-registrar");
-        string verifier = User("kcrypt-push-verifier");
+        // Numeric IDs: a DynamicUser= name resolves only through libnss-systemd, which a minimal
+        // Debian (systemd without recommends) lacks, so ps and stat would print a number or UNKNOWN.
+        int Id(string field, string unit) => int.Parse(
+            node.Node.ShChecked($"awk '/^{field}:/ {{ print $2 }}' /proc/{node.Show(unit, "MainPID")}/status").Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
+
         Assert.Equal("active", node.State("kcrypt-push-registrar"));
         Assert.Equal("active", node.State("kcrypt-push-verifier"));
-        Assert.Equal("kcrypt-push-registrar", registrar);
-        Assert.Equal("kcrypt-push-verifier", verifier);
-        Assert.Equal("root", User("kcrypt-push-agent")); // the TPM device is root's
+        int registrar = Id("Uid", "kcrypt-push-registrar");
+        int verifier = Id("Uid", "kcrypt-push-verifier");
+        Assert.Equal(0, Id("Uid", "kcrypt-push-agent")); // the TPM device is root's
 
-        foreach ((string role, string user) in new[] { ("registrar", registrar), ("verifier", verifier) })
+        // systemd allocates dynamic users from 61184-65519, group ID = user ID; one per service.
+        Assert.NotEqual(registrar, verifier);
+        foreach ((string role, int uid) in new[] { ("registrar", registrar), ("verifier", verifier) })
         {
+            Assert.InRange(uid, 61184, 65519);
+            Assert.Equal(uid, Id("Gid", $"kcrypt-push-{role}"));
             Assert.Equal($"private/kcrypt-push-{role}", node.Node.ShChecked($"readlink /var/lib/kcrypt-push-{role}").Trim());
-            Assert.Equal($"{user} 700", node.Node.ShChecked($"stat -c '%U %a' /var/lib/private/kcrypt-push-{role}").Trim());
-            Assert.Equal(user, node.Node.ShChecked($"stat -c %U /var/lib/private/kcrypt-push-{role}/{role}.db").Trim());
+            Assert.Equal($"{uid}:{uid} 700", node.Node.ShChecked($"stat -c '%u:%g %a' /var/lib/private/kcrypt-push-{role}").Trim());
+            Assert.Equal("700 root", node.Node.ShChecked("stat -c '%a %U' /var/lib/private").Trim());
+            Assert.Equal(uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                node.Node.ShChecked($"stat -c %u /var/lib/private/kcrypt-push-{role}/{role}.db").Trim());
         }
 
-        Assert.Equal("kcrypt-push-verifier 600", node.Node.ShChecked("stat -c '%U %a' /var/lib/private/kcrypt-push-verifier/verifier.secret-key").Trim());
+        Assert.Equal($"{verifier} 600", node.Node.ShChecked("stat -c '%u %a' /var/lib/private/kcrypt-push-verifier/verifier.secret-key").Trim());
         Assert.NotEqual(0, node.Node.Sh("test -e /var/lib/private/kcrypt-push-registrar/verifier.secret-key").ExitCode);
     }
 
@@ -228,8 +237,11 @@ public sealed class SystemdNodeTests(DebPackages debs, SystemdNodeFixture node) 
             Assert.Contains("Seccomp:\t2", status, StringComparison.Ordinal);   // SystemCallArchitectures=, RestrictAddressFamilies=, ...
             Assert.Contains("CapBnd:\t0000000000000000", status, StringComparison.Ordinal);
 
-            // Its own mount namespace: ProtectSystem=strict, ProtectHome=, PrivateTmp=.
-            Assert.NotEqual(node.Node.ShChecked("readlink /proc/1/ns/mnt"), node.Node.ShChecked($"readlink /proc/{pid}/ns/mnt"));
+            // Its own mount namespace (ProtectSystem=strict, ProtectHome=, PrivateTmp=): / is read-only
+            // in the service's mount table while PID 1's is writable. Read from mountinfo, which any
+            // process may read, not /proc/PID/ns/mnt, whose link needs ptrace access to the service
+            // and is refused where the engine confines ptrace (AppArmor's docker-default).
+            Assert.Contains(node.Node.ShChecked("awk '{print $5, $6}' /proc/1/mountinfo").Split('\n'), l => l.StartsWith("/ rw,", StringComparison.Ordinal));
             string mounts = node.Node.ShChecked($"awk '{{print $5, $6}}' /proc/{pid}/mountinfo");
             Assert.Contains(mounts.Split('\n'), l => l.StartsWith("/ ro,", StringComparison.Ordinal));
             Assert.Contains(mounts.Split('\n'), l => l.StartsWith("/tmp ", StringComparison.Ordinal));

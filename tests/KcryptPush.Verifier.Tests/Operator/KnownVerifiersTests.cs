@@ -57,6 +57,7 @@ public sealed class KnownVerifiersTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void Pin_writes_an_owner_only_file_replaces_the_endpoints_line_and_keeps_others_and_comments()
     {
         string path = Path.Combine(_dir, "sub", "known_verifiers");
