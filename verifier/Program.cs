@@ -5,6 +5,7 @@ using KcryptPush.Verifier.Hosting;
 // The service command (run) joins the commands of VerifierCli (eventlog, policy, nodes).
 RootCommand root = VerifierCli.CreateRootCommand();
 root.Subcommands.Add(VerifierServiceCommands.Run());
+root.Subcommands.Add(VerifierServiceCommands.Ready());
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

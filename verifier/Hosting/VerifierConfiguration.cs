@@ -21,6 +21,8 @@ public static class VerifierConfiguration
     {
         ["KCRYPTPUSH_DB"] = DbKey,
         ["KCRYPTPUSH_INTERVAL"] = "Verifier:Interval",
+        ["KCRYPTPUSH_HTTP"] = KcryptPush.Http.HttpOptions.ListenKey,
+        ["KCRYPTPUSH_HTTP_TOKEN"] = KcryptPush.Http.HttpOptions.BearerTokenKey,
     };
 
     /// <summary>Adds every layer to <paramref name="builder"/>.</summary>

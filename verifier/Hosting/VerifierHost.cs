@@ -1,7 +1,9 @@
 using KcryptPush.Messaging;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Http;
 using KcryptPush.Verifier.Operator;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,7 +20,8 @@ public static class VerifierHost
     /// <summary>Creates the host: configuration layers, console/journal logging, systemd integration, bus.</summary>
     public static IHost Build(IEnumerable<KeyValuePair<string, string?>> commandLine, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        // A WebApplication is the generic host plus Kestrel (Http:Listen; off runs no server).
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             ApplicationName = "kcrypt-push-verifier",
             ContentRootPath = AppContext.BaseDirectory,
@@ -40,6 +43,7 @@ public static class VerifierHost
         builder.Services.AddVerifierAttestation(builder.Configuration, db);
         builder.Services.AddVerifierOperator(db);
         builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment().AddVerifierAttestationConsumers().AddVerifierOperatorConsumers());
-        return builder.Build();
+        builder.AddVerifierHttp(db);
+        return builder.Build().MapVerifierHttp();
     }
 }

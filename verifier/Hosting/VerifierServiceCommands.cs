@@ -30,18 +30,29 @@ public static class VerifierServiceCommands
         {
             Description = "attestation interval, e.g. 60s (env KCRYPTPUSH_INTERVAL; default 60s); challenges expire after 2 intervals, silence after 5",
         };
+        var http = new Option<string?>("--http")
+        {
+            Description = $"HTTP listener HOST:PORT for /metrics, /healthz, /readyz and the status page, or off (env KCRYPTPUSH_HTTP; default {KcryptPush.Http.HttpOptions.VerifierDefault}); a non-loopback address needs Http:BearerToken (env KCRYPTPUSH_HTTP_TOKEN)",
+        };
         var run = new Command("run", "run the verifier service: enrolment feed, challenges, quote verification, verdicts")
         {
-            broker, db, interval,
+            broker, db, interval, http,
         };
         run.SetAction((parse, _) => RunAsync(new Dictionary<string, string?>
         {
             ["Broker:Uri"] = parse.GetValue(broker),
             [VerifierConfiguration.DbKey] = parse.GetValue(db),
             ["Verifier:Interval"] = parse.GetValue(interval),
+            [KcryptPush.Http.HttpOptions.ListenKey] = parse.GetValue(http),
         }));
         return run;
     }
+
+    /// <summary>The <c>ready</c> command: asks the running service's /readyz (exit 0 ready, 1 not).</summary>
+    public static Command Ready() => KcryptPush.Http.ReadyCommand.Create(
+        "kcrypt-push-verifier",
+        KcryptPush.Http.HttpOptions.VerifierDefault,
+        overrides => new ConfigurationBuilder().AddVerifierSources(overrides).Build());
 
     private static async Task<int> RunAsync(Dictionary<string, string?> overrides)
     {
@@ -56,6 +67,11 @@ public static class VerifierServiceCommands
             return 2;
         }
         catch (FormatException e)
+        {
+            await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (KcryptPush.Http.InvalidHttpConfigurationException e)
         {
             await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {e.Message}").ConfigureAwait(false);
             return 2;
@@ -85,6 +101,12 @@ public static class VerifierServiceCommands
             catch (OptionsValidationException e)
             {
                 await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+                return 2;
+            }
+            catch (IOException e) when (e.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
+            {
+                // Kestrel's: the HTTP port is taken or not ours to bind.
+                await Console.Error.WriteLineAsync($"kcrypt-push-verifier: HTTP listener ({KcryptPush.Http.HttpOptions.ListenKey}, --http): {e.Message}").ConfigureAwait(false);
                 return 2;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)

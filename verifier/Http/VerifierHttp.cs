@@ -1,0 +1,23 @@
+using KcryptPush.Http;
+using KcryptPush.Verifier.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KcryptPush.Verifier.Http;
+
+/// <summary>The verifier's HTTP listener (default 127.0.0.1:9464): the shared endpoints, its store's readiness and its meters.</summary>
+public static class VerifierHttp
+{
+    /// <summary>Adds the listener to the verifier's builder; <paramref name="db"/> is the LiteDB file /readyz checks.</summary>
+    public static HttpListenerSettings AddVerifierHttp(this WebApplicationBuilder builder, string db)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        HttpListenerSettings settings = builder.AddKcryptPushHttp(HttpOptions.VerifierDefault, VerifierMetrics.MeterName);
+        builder.Services.AddSingleton<IReadinessCheck>(new StoreReadinessCheck(db));
+        return settings;
+    }
+
+    /// <summary>Maps the routes on the built app.</summary>
+    public static WebApplication MapVerifierHttp(this WebApplication app) =>
+        app.MapKcryptPushHttp(a => VerifierHttpEndpoints.Map(a));
+}
