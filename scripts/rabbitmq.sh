@@ -10,6 +10,11 @@
 #                                               deletes guest and creates an admin user of its own
 #                                               (random password): DIR/admin.uri (mode 0600, also
 #                                               DIR/amqp.uri from then on), printed as 'admin URI'
+#   scripts/rabbitmq.sh definitions DIR HOST:PORT
+#                                               the same users with no broker running: DIR/users/ROLE.uri
+#                                               and DIR/admin.uri for amqp://...@HOST:PORT/, and
+#                                               DIR/definitions.json for a broker to load at boot
+#                                               (load_definitions; compose/ does)
 #   scripts/rabbitmq.sh start-tls DIR [AMQP_PORT [AMQPS_PORT]]
 #                                               start with a TLS listener too (see tls_setup below):
 #                                               a private CA and certificates in DIR/tls/; prints the
@@ -25,7 +30,7 @@ set -euo pipefail
 
 RMQ=/usr/lib/rabbitmq/bin
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -165,11 +170,12 @@ password_hash() {
 
 json_string() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 
-# All users and permissions in one import_definitions (each rabbitmqctl call starts an Erlang VM).
-users() {
-  local d port role pw perms defs users_json="" perms_json="" sep=""
-  d=$(cd "$1" && pwd)
-  port=$(cat "$d/amqp.port")
+# role_definitions DIR HOST:PORT [VHOSTS]: random passwords for the role users and the admin, their
+# URIs in DIR/users/ROLE.uri.new and DIR/admin.uri.new (mode 0600), and on stdout the definitions
+# (users, password hashes, permissions on /; VHOSTS=1 declares / too, which a broker loading them at
+# its first boot has not made).
+role_definitions() {
+  local d=$1 addr=$2 vhosts=${3:-0} role pw perms users_json="" perms_json="" sep=""
   mkdir -p "$d/users"
   chmod 700 "$d/users"
   for role in registrar verifier agent operator; do
@@ -178,16 +184,29 @@ users() {
     users_json+="$sep{\"name\":\"kcrypt-$role\",\"password_hash\":\"$(password_hash "$pw")\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":[]}"
     perms_json+="$sep{\"user\":\"kcrypt-$role\",\"vhost\":\"/\",\"configure\":$(json_string "${perms[0]}"),\"write\":$(json_string "${perms[1]}"),\"read\":$(json_string "${perms[2]}")}"
     sep=","
-    (umask 077; echo "amqp://kcrypt-$role:$pw@127.0.0.1:$port/" > "$d/users/$role.uri.new")
+    (umask 077; echo "amqp://kcrypt-$role:$pw@$addr/" > "$d/users/$role.uri.new")
   done
   # An admin of our own (administrator tag, every right on /) replaces guest, whose password the
   # world knows: guest is deleted below, so nothing can log in as guest/guest any more.
   pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
   users_json+="$sep{\"name\":\"kcrypt-admin\",\"password_hash\":\"$(password_hash "$pw")\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":[\"administrator\"]}"
   perms_json+="$sep{\"user\":\"kcrypt-admin\",\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
-  (umask 077; echo "amqp://kcrypt-admin:$pw@127.0.0.1:$port/" > "$d/admin.uri.new")
+  (umask 077; echo "amqp://kcrypt-admin:$pw@$addr/" > "$d/admin.uri.new")
+  if [ "$vhosts" = 1 ]; then
+    printf '{"vhosts":[{"name":"/"}],"users":[%s],"permissions":[%s]}\n' "$users_json" "$perms_json"
+  else
+    printf '{"users":[%s],"permissions":[%s]}\n' "$users_json" "$perms_json"
+  fi
+}
+
+# All users and permissions in one import_definitions (each rabbitmqctl call starts an Erlang VM).
+users() {
+  local d port role defs
+  d=$(cd "$1" && pwd)
+  port=$(cat "$d/amqp.port")
   defs="$d/users/definitions.json"
-  (umask 077; printf '{"users":[%s],"permissions":[%s]}\n' "$users_json" "$perms_json" > "$defs")
+  mkdir -p "$d/users"
+  (umask 077; role_definitions "$d" "127.0.0.1:$port" > "$defs")
   ctl "$d" import_definitions "$defs" -q > /dev/null
   rm -f "$defs"
   mv "$d/admin.uri.new" "$d/admin.uri"
@@ -201,6 +220,17 @@ users() {
   done
   echo "admin $(cat "$d/admin.uri")"
   echo "rabbitmq.sh: guest deleted; the admin is kcrypt-admin, its URI in $d/admin.uri" >&2
+}
+
+# The users of 'users' for a broker that is not running yet (compose/: it loads DIR/definitions.json
+# at its first boot, so guest is never made): nothing is imported here.
+definitions() {
+  local d addr=$2
+  d=$(mkdir -p "$1" && cd "$1" && pwd)
+  (umask 077; role_definitions "$d" "$addr" 1 > "$d/definitions.json.new")
+  mv "$d/definitions.json.new" "$d/definitions.json"
+  mv "$d/admin.uri.new" "$d/admin.uri"
+  for role in registrar verifier agent operator; do mv "$d/users/$role.uri.new" "$d/users/$role.uri"; done
 }
 
 # A private CA (DIR/tls/ca.pem), a server certificate for KCRYPT_RMQ_TLS_NAMES signed by it
@@ -272,5 +302,6 @@ case "${1:-}" in
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
   ctl) [ $# -ge 3 ] || usage; shift; ctl "$@" ;;
   users) [ $# -eq 2 ] || usage; users "$2" ;;
+  definitions) [ $# -eq 3 ] || usage; definitions "$2" "$3" ;;
   *) usage ;;
 esac
