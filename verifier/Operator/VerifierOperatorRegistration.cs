@@ -19,7 +19,7 @@ public static class VerifierOperatorRegistration
     /// <summary>
     /// Registers the secret transport key (<see cref="SecretTransportKey.PathBeside"/> the database,
     /// loaded or generated when the service starts) and the <see cref="SecretAtRestKey"/> derived from
-    /// it, <see cref="NodeOperations"/> and the
+    /// it, <see cref="NodeOperations"/> with the <see cref="QuarantineDetails"/> it lists (fed by the bus's own publishes) and the
     /// <see cref="OperatorQuarantinePolicy"/> among the attestation policies. Needs the node and
     /// attestation stores registered.
     /// </summary>
@@ -29,6 +29,8 @@ public static class VerifierOperatorRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => SecretTransportKey.LoadOrCreate(keyPath));
         services.AddSingleton(sp => SecretAtRestKey.DeriveFrom(sp.GetRequiredService<SecretTransportKey>().Key));
+        services.AddSingleton<QuarantineDetails>();
+        services.AddPublishObserver(sp => sp.GetRequiredService<QuarantineDetails>());
         services.AddSingleton<NodeOperations>();
         services.TryAddSingleton<BrokerUserOf>(OperatorActor.RabbitMqUser);
         services.AddSingleton<IAttestationPolicy, OperatorQuarantinePolicy>();
