@@ -4,6 +4,7 @@ using KcryptPush.Attestation.EventLog;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Verifier.Attestation;
+using KcryptPush.Verifier.Operator;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
 
@@ -112,5 +113,32 @@ public sealed class BootPolicyPipelineTests : IDisposable
         AttestationOutcome o = Boot(pipeline, OtherCommandLine(out _));
         Assert.Equal(AttestationVerdicts.Fail, o.Result.Verdict);
         Assert.Equal(AttestationReasonCodes.BootPolicyViolation, Assert.Single(o.Result.Reasons).Code);
+    }
+
+    [Fact]
+    public void Nodes_show_names_the_fleet_default_and_the_TPM_firmware_of_the_latest_quote()
+    {
+        var fleet = new DefaultBootPolicy(FedoraPolicy, "/etc/kcrypt-push/fedora.json", new string('0', 64));
+        using SecretTransportKey key = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(_h.DbPath));
+        var underFleet = new NodeOperations(_h.Nodes, _h.Store, key, _h.Time, fleet);
+        var noFleet = new NodeOperations(_h.Nodes, _h.Store, key, _h.Time);
+
+        // Before any quote: no firmware is known, the default already applies.
+        NodeDetails before = underFleet.Show(_h.TpmHash)!;
+        Assert.Null(before.TpmFirmware);
+        Assert.True(before.UnderFleetBootPolicy);
+
+        Assert.Equal(AttestationVerdicts.Pass, Boot(Pipeline(fleet), Genuine).Result.Verdict);
+        NodeDetails d = underFleet.Show(_h.TpmHash)!;
+        Assert.Equal("20191023.00163636", d.TpmFirmware); // the harness's quotes carry 0x2019102300163636
+        Assert.False(d.HasBootPolicy);
+        Assert.True(d.UnderFleetBootPolicy);
+        Assert.False(noFleet.Show(_h.TpmHash)!.UnderFleetBootPolicy);
+
+        // Its own policy takes the default's place.
+        _h.Store.SetBootPolicy(_h.TpmHash, BootPolicyJson.Write(FedoraPolicy), "alice", _h.Now);
+        NodeDetails own = underFleet.Show(_h.TpmHash)!;
+        Assert.True(own.HasBootPolicy);
+        Assert.False(own.UnderFleetBootPolicy);
     }
 }

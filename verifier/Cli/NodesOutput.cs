@@ -27,7 +27,8 @@ internal static class NodesOutput
         w.WriteLine($"State:         {d.State}");
         w.WriteLine($"AK Name:       {Or(d.AkName)}");
         w.WriteLine($"AK policy:     {d.AkMode}");
-        w.WriteLine($"Boot policy:   {(d.HasBootPolicy ? "attached" : "none")}");
+        w.WriteLine($"Boot policy:   {(d.HasBootPolicy ? "attached" : d.UnderFleetBootPolicy ? "fleet default (Verifier:DefaultBootPolicy)" : "none")}");
+        w.WriteLine($"TPM firmware:  {d.TpmFirmware ?? "- (no authenticated quote yet)"}");
         w.WriteLine($"Attestations:  {d.AttestationsPassed} passed{(d.MaxAttestations is { } max ? $" of a budget of {max}" : "")}");
         w.WriteLine($"Secrets:       {(d.SecretLabels.Length == 0 ? "-" : string.Join(", ", d.SecretLabels))}");
         w.WriteLine(d.PcrTofuPending

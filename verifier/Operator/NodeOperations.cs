@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
 using KcryptPush.Verifier.Verdicts;
 
@@ -13,7 +15,7 @@ namespace KcryptPush.Verifier.Operator;
 /// enrolled it or it has an attestation record. Every change goes to the node's audit trail under
 /// the operator's name; secret values never do.
 /// </summary>
-public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore store, SecretTransportKey secretKey, TimeProvider time, QuarantineDetails? quarantines = null)
+public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore store, SecretTransportKey secretKey, TimeProvider time, DefaultBootPolicy? fleetBootPolicy = null)
 {
     /// <summary>History records <see cref="Show"/> returns.</summary>
     public const int HistoryShown = 20;
@@ -33,32 +35,9 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
         {
             VerifierNode? node = enrolled.GetValueOrDefault(hash);
             NodeAttestation? rec = records.GetValueOrDefault(hash);
-            NodeSummary summary = new(hash, node?.Hostname ?? "", rec?.State ?? NodeStates.Pending, Utc(rec?.LastAttestationAt), rec?.LastVerdict);
-            return rec?.State == NodeStates.Quarantined ? WhyQuarantined(summary, rec) : summary;
+            return new NodeSummary(hash, node?.Hostname ?? "", rec?.State ?? NodeStates.Pending, Utc(rec?.LastAttestationAt), rec?.LastVerdict);
         }).ToArray();
         return new NodeList(list);
-    }
-
-    // The reasons of the quarantine as published (with failing PCRs and event) while this process
-    // remembers it (QuarantineDetails); else an operator's hold, else the last failed attestation's reasons.
-    private NodeSummary WhyQuarantined(NodeSummary summary, NodeAttestation rec)
-    {
-        if (quarantines?.Find(rec.TpmHash) is { } q)
-        {
-            return summary with { Reasons = q.Reasons, FailingPcrs = q.FailingPcrs, FirstBrokenEvent = q.FirstBrokenEvent };
-        }
-
-        if (rec.OperatorQuarantine is { } hold)
-        {
-            return summary with { Reasons = [new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {hold}")] };
-        }
-
-        // A few records back: a retry (log asked for) can follow the failure that quarantined the node.
-        HistoryRecord? failed = store.History(rec.TpmHash, 5).FirstOrDefault(h => h.Verdict == AttestationVerdicts.Fail);
-        return summary with
-        {
-            Reasons = failed is null ? [] : [.. failed.Codes.Select((c, i) => new AttestationReason(c, i < failed.Messages.Count ? failed.Messages[i] : ""))],
-        };
     }
 
     /// <summary>One node in full (secret labels, never values), or null when unknown.</summary>
@@ -92,7 +71,9 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             rec?.MaxAttestations,
             history,
             audit.Concat(enrolment).OrderByDescending(a => a.At).Take(AuditShown).ToArray(),
-            rec?.PcrTofuPending ?? true);
+            rec?.PcrTofuPending ?? true,
+            rec?.TpmFirmwareVersion is { } fw ? AttestationPipeline.FirmwareText(fw) : null,
+            rec?.BootPolicyJson is null && fleetBootPolicy is not null);
     }
 
     /// <summary>Sets one PCR's policy: <c>enforce</c> with a hex value of the bank's digest size, <c>learn</c> or <c>skip</c>.</summary>

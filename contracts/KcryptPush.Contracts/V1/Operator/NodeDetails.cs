@@ -15,6 +15,10 @@ namespace KcryptPush.Contracts.V1;
 /// <param name="Audit">The most recent audit entries, newest first (bounded).</param>
 /// <param name="PcrTofuPending">True until the first passing attestation learned the node's PCRs: every
 /// quoted PCR not in <paramref name="PcrPolicy"/> will be learned then.</param>
+/// <param name="TpmFirmware">The TPM's firmwareVersion from its latest authenticated quote (hex
+/// <c>FIRMWARE_VERSION_1.FIRMWARE_VERSION_2</c>), null before one; changes are in <paramref name="Audit"/>.</param>
+/// <param name="UnderFleetBootPolicy">True when the node has no policy of its own and the verifier enforces its
+/// fleet default (<c>Verifier:DefaultBootPolicy</c>) on it.</param>
 public sealed record NodeDetails(
     string TpmHash,
     string Hostname,
@@ -28,4 +32,6 @@ public sealed record NodeDetails(
     int? MaxAttestations,
     AttestationRecord[] History,
     NodeAuditEntry[] Audit,
-    bool PcrTofuPending = false);
+    bool PcrTofuPending = false,
+    string? TpmFirmware = null,
+    bool UnderFleetBootPolicy = false);
