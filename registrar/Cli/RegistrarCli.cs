@@ -16,6 +16,10 @@ public static class RegistrarCli
         {
             RunCommand.Create(),
             NodesCommand.Create(stdout, stderr),
+            KcryptPush.Http.ReadyCommand.Create(
+                "kcrypt-push-registrar",
+                KcryptPush.Http.HttpOptions.RegistrarDefault,
+                overrides => Hosting.RegistrarConfiguration.Build(overrides)),
         };
 
         ParseResult parsed = root.Parse(args);

@@ -25,9 +25,14 @@ internal static class RunCommand
             Description = "true|false: require a trusted EK certificate; false lets Registrar:AllowedTpmHashes in without one (env KCRYPTPUSH_REQUIRE_EK_CERT; default true)",
         };
 
+        var http = new Option<string?>("--http")
+        {
+            Description = $"HTTP listener HOST:PORT for /metrics, /healthz and /readyz, or off (env KCRYPTPUSH_HTTP; default {KcryptPush.Http.HttpOptions.RegistrarDefault}); a non-loopback address needs Http:BearerToken (env KCRYPTPUSH_HTTP_TOKEN)",
+        };
+
         var run = new Command("run", "run the registrar service (consumes RegisterNode and CredentialProof from the broker)")
         {
-            broker, db, ekCaDir, requireEkCert,
+            broker, db, ekCaDir, requireEkCert, http,
         };
         run.SetAction((parse, cancel) =>
         {
@@ -37,6 +42,7 @@ internal static class RunCommand
                 ["Registrar:Db"] = parse.GetValue(db),
                 ["Registrar:EkCaDir"] = parse.GetValue(ekCaDir),
                 ["Registrar:RequireEkCertificate"] = parse.GetValue(requireEkCert)?.ToString(),
+                [KcryptPush.Http.HttpOptions.ListenKey] = parse.GetValue(http),
             };
             return RunAsync(overrides, cancel);
         });
@@ -58,6 +64,11 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync($"kcrypt-push-registrar: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (KcryptPush.Http.InvalidHttpConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"kcrypt-push-registrar: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
 
         using (host)
         {
@@ -69,6 +80,12 @@ internal static class RunCommand
             catch (OptionsValidationException e)
             {
                 await Console.Error.WriteLineAsync($"kcrypt-push-registrar: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+                return 2;
+            }
+            catch (IOException e) when (e.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
+            {
+                // Kestrel's: the HTTP port is taken or not ours to bind.
+                await Console.Error.WriteLineAsync($"kcrypt-push-registrar: HTTP listener ({KcryptPush.Http.HttpOptions.ListenKey}, --http): {e.Message}").ConfigureAwait(false);
                 return 2;
             }
         }

@@ -4,9 +4,9 @@ using System.Diagnostics.Metrics;
 namespace KcryptPush.Registrar.Enrolment;
 
 /// <summary>
-/// Counters of the registrar (System.Diagnostics.Metrics meter <c>KcryptPush.Registrar</c>):
-/// <c>kcrypt_push_registrar_rejections</c> (tag <c>reason</c>) and
-/// <c>kcrypt_push_registrar_enrolments</c>; also kept in memory for status output and tests.
+/// Counters of the registrar (System.Diagnostics.Metrics meter <c>KcryptPush.Registrar</c>, exported
+/// at /metrics): <c>kcrypt_push_enrolments_total{outcome="enrolled|rejected",reason}</c> (reason:
+/// the rejection's reason code, "" when enrolled); also kept in memory for status output and tests.
 /// </summary>
 public sealed class RegistrarMetrics : IDisposable
 {
@@ -14,7 +14,6 @@ public sealed class RegistrarMetrics : IDisposable
     public const string MeterName = "KcryptPush.Registrar";
 
     private readonly Meter _meter = new(MeterName);
-    private readonly Counter<long> _rejections;
     private readonly Counter<long> _enrolments;
     private readonly ConcurrentDictionary<string, long> _byReason = new(StringComparer.Ordinal);
     private long _enrolled;
@@ -22,8 +21,8 @@ public sealed class RegistrarMetrics : IDisposable
     /// <summary>Creates the counters.</summary>
     public RegistrarMetrics()
     {
-        _rejections = _meter.CreateCounter<long>("kcrypt_push_registrar_rejections", description: "Rejected enrolment requests");
-        _enrolments = _meter.CreateCounter<long>("kcrypt_push_registrar_enrolments", description: "Successful enrolments");
+        _enrolments = _meter.CreateCounter<long>("kcrypt_push_enrolments_total",
+            description: "Enrolment requests answered, by outcome (enrolled, rejected) and the rejection's reason code (\"\" when enrolled)");
     }
 
     /// <summary>Total rejections.</summary>
@@ -42,14 +41,14 @@ public sealed class RegistrarMetrics : IDisposable
     public void CountRejection(string reasonCode)
     {
         _byReason.AddOrUpdate(reasonCode, 1, (_, n) => n + 1);
-        _rejections.Add(1, new KeyValuePair<string, object?>("reason", reasonCode));
+        _enrolments.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"), new KeyValuePair<string, object?>("reason", reasonCode));
     }
 
     /// <summary>Counts an enrolment.</summary>
     public void CountEnrolment()
     {
         Interlocked.Increment(ref _enrolled);
-        _enrolments.Add(1);
+        _enrolments.Add(1, new KeyValuePair<string, object?>("outcome", "enrolled"), new KeyValuePair<string, object?>("reason", ""));
     }
 
     /// <inheritdoc/>

@@ -17,6 +17,8 @@ public static class RegistrarConfiguration
         ["KCRYPTPUSH_DB"] = "Registrar:Db",
         ["KCRYPTPUSH_EK_CA_DIR"] = "Registrar:EkCaDir",
         ["KCRYPTPUSH_REQUIRE_EK_CERT"] = "Registrar:RequireEkCertificate",
+        ["KCRYPTPUSH_HTTP"] = KcryptPush.Http.HttpOptions.ListenKey,
+        ["KCRYPTPUSH_HTTP_TOKEN"] = KcryptPush.Http.HttpOptions.BearerTokenKey,
     };
 
     /// <summary>Adds every layer to <paramref name="builder"/>.</summary>

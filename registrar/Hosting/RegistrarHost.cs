@@ -1,4 +1,7 @@
 using KcryptPush.Messaging;
+using KcryptPush.Registrar.Http;
+using KcryptPush.Registrar.Options;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,7 +21,8 @@ public static class RegistrarHost
         IReadOnlyDictionary<string, string?>? environment = null,
         Action<IServiceCollection>? configure = null)
     {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        // A WebApplication is the generic host plus Kestrel (Http:Listen; off runs no server).
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             ApplicationName = "kcrypt-push-registrar",
             ContentRootPath = AppContext.BaseDirectory,
@@ -29,7 +33,8 @@ public static class RegistrarHost
         // Type=notify readiness and journal-friendly log output when started by systemd; no-op otherwise.
         builder.Services.AddSystemd();
         builder.Services.AddRegistrar(builder.Configuration);
+        builder.AddRegistrarHttp(builder.Configuration[$"{RegistrarOptions.Section}:Db"] is { Length: > 0 } db ? db : RegistrarOptions.DefaultDb);
         configure?.Invoke(builder.Services);
-        return builder.Build();
+        return builder.Build().MapRegistrarHttp();
     }
 }

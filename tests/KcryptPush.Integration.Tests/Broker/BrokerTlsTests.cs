@@ -547,6 +547,9 @@ public sealed class ServiceProcess : IDisposable
         }
 
         psi.Environment["USER"] = "test-runner";
+
+        // A free port for the HTTP listener (other classes' services run beside these).
+        psi.Environment[TestHttpListener.Variable] = "127.0.0.1:0";
         foreach ((string k, string? v) in env)
         {
             psi.Environment[k] = v;

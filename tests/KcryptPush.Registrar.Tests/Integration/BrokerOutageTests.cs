@@ -22,6 +22,7 @@ public sealed class BrokerOutageTests(RabbitMqFixture broker) : IClassFixture<Ra
             new Dictionary<string, string?>
             {
                 ["Broker:Uri"] = broker.Uri,
+                ["Http:Listen"] = "127.0.0.1:0", // test classes run in parallel: no fixed port
                 ["Registrar:Db"] = Path.Combine(dir, "registrar.db"),
                 ["Registrar:EkCaDir"] = Path.Combine(dir, "ek-ca"),
             },

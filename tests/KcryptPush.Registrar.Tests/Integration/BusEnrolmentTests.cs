@@ -33,6 +33,7 @@ public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<Ra
             new Dictionary<string, string?>
             {
                 ["Broker:Uri"] = broker.Uri,
+                ["Http:Listen"] = "127.0.0.1:0", // test classes run in parallel: no fixed port
                 ["Broker:RetryLimit"] = "2",
                 ["Broker:RetryMinInterval"] = "00:00:00.100",
                 ["Registrar:Db"] = Db,

@@ -34,6 +34,7 @@ public sealed class BusFloodTests(RabbitMqFixture broker) : IClassFixture<Rabbit
             new Dictionary<string, string?>
             {
                 ["Broker:Uri"] = broker.Uri,
+                ["Http:Listen"] = "127.0.0.1:0", // test classes run in parallel: no fixed port
                 ["Registrar:Db"] = Db,
                 ["Registrar:EkCaDir"] = Path.Combine(_dir, "ek-ca"),
                 ["Registrar:RegistrationsPerMinute"] = "3",
