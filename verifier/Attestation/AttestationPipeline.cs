@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using KcryptPush.Attestation.EventLog;
@@ -11,6 +12,7 @@ using KcryptPush.Tpm.Release;
 using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Metrics;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
 using KcryptPush.Verifier.Verdicts;
@@ -42,6 +44,7 @@ public sealed class AttestationPipeline
     private readonly ILogger _log;
     private readonly ParsedLogCache _parsedLogs;
     private readonly NodeRateLimiter _limits;
+    private readonly VerifierMetrics? _metrics;
 
     /// <summary>Creates the pipeline.</summary>
     public AttestationPipeline(
@@ -52,7 +55,8 @@ public sealed class AttestationPipeline
         IEnumerable<IAttestationPolicy> policies,
         TimeProvider time,
         ILogger<AttestationPipeline>? log = null,
-        NodeRateLimiter? limits = null)
+        NodeRateLimiter? limits = null,
+        VerifierMetrics? metrics = null)
     {
         _nodes = nodes;
         _store = store;
@@ -63,6 +67,7 @@ public sealed class AttestationPipeline
         _log = (ILogger?)log ?? NullLogger.Instance;
         _parsedLogs = new ParsedLogCache(options.ParsedLogCacheBytes);
         _limits = limits ?? new NodeRateLimiter(options);
+        _metrics = metrics;
     }
 
     /// <summary>The parsed event log cache (bounded in bytes).</summary>
@@ -81,7 +86,7 @@ public sealed class AttestationPipeline
         if (node is null)
         {
             return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, Reason(AttestationReasonCodes.NodeUnknown,
-                $"no enrolled node has TPM hash {m.TpmHash}: enrol with the registrar first.")), null);
+                $"no enrolled node has TPM hash {m.TpmHash}: enrol with the registrar first.")), null) { Rejected = true };
         }
 
         lock (_store.NodeGate(m.TpmHash))
@@ -90,7 +95,7 @@ public sealed class AttestationPipeline
             if (rec.State == NodeStates.Terminated)
             {
                 return new AttestationOutcome(Result(m, AttestationVerdicts.Terminated, null, Reason(AttestationReasonCodes.NodeNotAttesting,
-                    $"node {m.TpmHash} spent its attestation budget ({rec.AttestationsPassed} passes) and is terminated.")), null);
+                    $"node {m.TpmHash} spent its attestation budget ({rec.AttestationsPassed} passes) and is terminated.")), null) { Rejected = true };
             }
 
             if (!CryptographicOperations.FixedTimeEquals(m.AkName, node.AkName))
@@ -135,7 +140,9 @@ public sealed class AttestationPipeline
 
             // (3)-(5) The quote and everything it signed. A message that contradicts its signature is
             // answered but changes nothing: the challenge stays unclaimed for the genuine message.
+            long quoteStart = Stopwatch.GetTimestamp();
             (QuoteVerificationResult? quote, AttestationOutcome? rejected) = Authenticate(m, node, rec, challenge, releaseKey);
+            _metrics?.StageTook(VerificationStages.Quote, quoteStart);
             if (quote is null)
             {
                 return rejected!;
@@ -150,6 +157,7 @@ public sealed class AttestationPipeline
 
             _limits.Used(m.TpmHash, challenge.Id);
             challenge.UsedAt ??= now;
+            _metrics?.Challenges.Answered(challenge.Id);
             challenge.SubmissionDigest = submission;
             AttestationOutcome outcome = Judge(m, node, rec, challenge, quote, releaseKey, now);
 
@@ -244,11 +252,11 @@ public sealed class AttestationPipeline
         bool trustedNow = rec.State == NodeStates.Trusted && rec.OperatorQuarantine is null;
         if (stored.Verdict != AttestationVerdicts.Pass || !trustedNow || releaseKey is null || m.WantedSecrets is not { Length: > 0 } wanted)
         {
-            return new AttestationOutcome(stored with { Secrets = null, MissingSecrets = trustedNow ? stored.MissingSecrets : null }, null);
+            return new AttestationOutcome(stored with { Secrets = null, MissingSecrets = trustedNow ? stored.MissingSecrets : null }, null) { Redelivery = true };
         }
 
         (SealedSecret[] secrets, string[] missing) = Seal(node, releaseKey, wanted.Distinct(StringComparer.Ordinal));
-        return new AttestationOutcome(stored with { Secrets = secrets, MissingSecrets = missing }, null);
+        return new AttestationOutcome(stored with { Secrets = secrets, MissingSecrets = missing }, null) { Redelivery = true };
     }
 
     // Steps 6-8 over an authenticated quote and a claimed challenge.
@@ -328,6 +336,7 @@ public sealed class AttestationPipeline
         rec.LogWanted = false;
         rec.LogRequestsUnanswered = 0;
         ParsedEventLog log;
+        long replayStart = Stopwatch.GetTimestamp();
         try
         {
             log = ParseCached(m.EventLogSha256, logBytes);
@@ -337,12 +346,16 @@ public sealed class AttestationPipeline
             return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogMalformed, e.Message)], [], null);
         }
 
+        TimeSpan parsing = Stopwatch.GetElapsedTime(replayStart);
         if (m.EventLog is not null)
         {
             _store.StoreLog(m.TpmHash, m.EventLogSha256, m.EventLog, now);
         }
 
-        if (ReplayProblems(log, quoted, out ReplayVerification replayCheck) is { } replay)
+        replayStart = Stopwatch.GetTimestamp();
+        ReplayFailure? replay = ReplayProblems(log, quoted, out ReplayVerification replayCheck);
+        _metrics?.StageTook(VerificationStages.Replay, parsing + Stopwatch.GetElapsedTime(replayStart));
+        if (replay is not null)
         {
             return Fail(m, node, rec, now, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
         }
@@ -366,7 +379,9 @@ public sealed class AttestationPipeline
             Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, Log = log, ReferenceLog = reference, Now = now,
             Replay = replayCheck, ReportedPcrs = reported,
         };
+        long policyStart = Stopwatch.GetTimestamp();
         var decisions = _policies.Select(p => p.Evaluate(context)).ToList();
+        _metrics?.StageTook(VerificationStages.Policy, policyStart);
         var policyFailures = decisions.SelectMany(d => d.Failures).ToList();
         if (policyFailures.Count == 0 && decisions.SelectMany(d => d.Changes).Any(c => c.IsRelearn))
         {
@@ -429,8 +444,10 @@ public sealed class AttestationPipeline
         AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(m.TpmHash), [], eventLogWanted: true);
         rec.LastAttestationAt = now;
         rec.LastVerdict = AttestationVerdicts.Retry;
+        long storeStart = Stopwatch.GetTimestamp();
         _store.Save(rec);
         AddHistory(m, now, AttestationVerdicts.Retry, [], attest.ClockInfo, rebooted);
+        _metrics?.StageTook(VerificationStages.Store, storeStart);
         return new AttestationOutcome(retry, null);
     }
 
@@ -460,8 +477,10 @@ public sealed class AttestationPipeline
             VerdictOutbox.Stage(rec, verdict, now);
         }
 
+        long storeStart = Stopwatch.GetTimestamp();
         _store.Save(rec);
         AddHistory(m, now, AttestationVerdicts.Pass, [], attest.ClockInfo, rebooted);
+        _metrics?.StageTook(VerificationStages.Store, storeStart);
         Challenge? nextChallenge = terminate ? null : _issuer.Issue(m.TpmHash);
         var result = new AttestationResult(m.ChallengeId, m.TpmHash, AttestationVerdicts.Pass, [], nextChallenge, false, secrets, missing);
         return new AttestationOutcome(result, verdict);
@@ -491,8 +510,10 @@ public sealed class AttestationPipeline
             VerdictOutbox.Stage(rec, verdict, now);
         }
 
+        long storeStart = Stopwatch.GetTimestamp();
         _store.Save(rec);
         AddHistory(m, now, AttestationVerdicts.Fail, reasons, attest?.ClockInfo ?? default, false);
+        _metrics?.StageTook(VerificationStages.Store, storeStart);
         _log.LogWarning("Node {Node} failed attestation: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
         return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(m.TpmHash), reasons), verdict);
     }
@@ -503,7 +524,7 @@ public sealed class AttestationPipeline
     private AttestationOutcome Reject(QuoteSubmitted m, params AttestationReason[] reasons)
     {
         _log.LogWarning("Quote for node {Node} rejected, nothing recorded: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
-        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, reasons), null);
+        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, reasons), null) { Rejected = true };
     }
 
     private bool ChangeState(NodeAttestation rec, string next, DateTime now)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Metrics;
 using KcryptPush.Verifier.Store;
 
 namespace KcryptPush.Verifier.Attestation;
@@ -8,7 +9,7 @@ namespace KcryptPush.Verifier.Attestation;
 /// Issues single-use challenges (DESIGN.md "Flows", freshness): a fresh random nonce, the configured
 /// selection (all 24 PCRs of each configured bank) and an expiry; stored so they survive a restart.
 /// </summary>
-public sealed class ChallengeIssuer(AttestationStore store, VerifierOptions options, TimeProvider time)
+public sealed class ChallengeIssuer(AttestationStore store, VerifierOptions options, TimeProvider time, VerifierMetrics? metrics = null)
 {
     private static readonly int[] AllPcrs = Enumerable.Range(0, 24).ToArray();
 
@@ -27,6 +28,7 @@ public sealed class ChallengeIssuer(AttestationStore store, VerifierOptions opti
             ClockFloor = ClockFloor.Of(store.Find(tpmHash)),
         };
         store.AddChallenge(record);
+        metrics?.Challenges.Issued(record.Id, record.ExpiresAt);
         return ToContract(record);
     }
 

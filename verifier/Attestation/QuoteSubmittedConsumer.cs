@@ -1,4 +1,5 @@
 using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Metrics;
 using KcryptPush.Verifier.Verdicts;
 using MassTransit;
 
@@ -11,13 +12,24 @@ namespace KcryptPush.Verifier.Attestation;
 /// state change was staged in the node's record by the pipeline and goes out through
 /// <see cref="VerdictOutbox"/>.
 /// </summary>
-public sealed class QuoteSubmittedConsumer(AttestationPipeline pipeline, VerdictOutbox outbox) : IConsumer<QuoteSubmitted>
+public sealed class QuoteSubmittedConsumer(AttestationPipeline pipeline, VerdictOutbox outbox, VerifierMetrics? metrics = null) : IConsumer<QuoteSubmitted>
 {
     /// <inheritdoc/>
     public async Task Consume(ConsumeContext<QuoteSubmitted> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Message.EventLog is { } log)
+        {
+            metrics?.EventLogReceived(log.Length);
+        }
+
         AttestationOutcome outcome = pipeline.Evaluate(context.Message);
+        if (metrics is not null && !outcome.Redelivery)
+        {
+            metrics.Attested(outcome.Rejected ? VerifierMetrics.Rejected : outcome.Result.Verdict,
+                outcome.Result.Reasons is { Length: > 0 } reasons ? reasons[0].Code : "");
+        }
+
         outbox.Notify(outcome.Verdict);
         if (context.ResponseAddress is not null)
         {

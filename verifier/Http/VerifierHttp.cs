@@ -1,5 +1,6 @@
 using KcryptPush.Http;
 using KcryptPush.Verifier.Metrics;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,10 +15,19 @@ public static class VerifierHttp
         ArgumentNullException.ThrowIfNull(builder);
         HttpListenerSettings settings = builder.AddKcryptPushHttp(HttpOptions.VerifierDefault, VerifierMetrics.MeterName);
         builder.Services.AddSingleton<IReadinessCheck>(new StoreReadinessCheck(db));
+        builder.Services.AddSingleton<VerifierMetrics>();
+        builder.Services.AddSingleton<FleetGauges>();
+        builder.Services.AddPublishObserver<VerdictPublishCounter>();
         return settings;
     }
 
     /// <summary>Maps the routes on the built app.</summary>
-    public static WebApplication MapVerifierHttp(this WebApplication app) =>
-        app.MapKcryptPushHttp(a => VerifierHttpEndpoints.Map(a));
+    public static WebApplication MapVerifierHttp(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        // Created now so that the gauges exist at the first scrape.
+        _ = app.Services.GetRequiredService<FleetGauges>();
+        return app.MapKcryptPushHttp(a => VerifierHttpEndpoints.Map(a));
+    }
 }

@@ -1,0 +1,95 @@
+using System.Diagnostics.Metrics;
+using KcryptPush.Contracts.V1;
+using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Store;
+
+namespace KcryptPush.Verifier.Metrics;
+
+/// <summary>
+/// The verifier's gauges, read from the stores when Prometheus scrapes (never on the attestation
+/// path): <c>kcrypt_push_nodes{state}</c> (every enrolled node by the state the verifier gives it,
+/// Pending before its first attestation; Silent is one of the states),
+/// <c>kcrypt_push_challenges_outstanding</c>, <c>kcrypt_push_verdict_events_owed</c> (the
+/// outbox's backlog) and <c>kcrypt_push_verdict_outbox_oldest_seconds</c> (0 when nothing is owed).
+/// One scrape reads the stores once: the four gauges share a snapshot that lives a second.
+/// </summary>
+public sealed class FleetGauges
+{
+    private static readonly string[] States = [NodeStates.Pending, NodeStates.Trusted, NodeStates.Quarantined, NodeStates.Silent, NodeStates.Terminated];
+    private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(1);
+
+    private readonly VerifierNodeStore _nodes;
+    private readonly AttestationStore _store;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private Snapshot? _last;
+
+    /// <summary>Creates the gauges on <paramref name="metrics"/>' meter.</summary>
+    public FleetGauges(VerifierMetrics metrics, VerifierNodeStore nodes, AttestationStore store, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        _nodes = nodes;
+        _store = store;
+        _time = time;
+        metrics.Meter.CreateObservableGauge("kcrypt_push_nodes", ObserveNodes,
+            description: "Enrolled nodes by state (Pending, Trusted, Quarantined, Silent, Terminated)");
+        metrics.Meter.CreateObservableGauge("kcrypt_push_challenges_outstanding", () => metrics.Challenges.Outstanding(_time.GetUtcNow().UtcDateTime),
+            description: "Challenges issued by this verifier process that are neither answered nor expired");
+        metrics.Meter.CreateObservableGauge("kcrypt_push_verdict_events_owed", () => Current().Owed,
+            description: "Verdict events staged in node records and not yet confirmed by the broker (the outbox's backlog)");
+        metrics.Meter.CreateObservableGauge("kcrypt_push_verdict_outbox_oldest_seconds", () => Current().OldestOwedSeconds,
+            description: "Age in seconds of the oldest verdict event still owed, 0 when none is");
+    }
+
+    private IEnumerable<Measurement<long>> ObserveNodes()
+    {
+        Snapshot s = Current();
+        foreach (string state in States)
+        {
+            yield return new Measurement<long>(s.ByState.GetValueOrDefault(state), new KeyValuePair<string, object?>("state", state));
+        }
+    }
+
+    private Snapshot Current()
+    {
+        DateTime now = _time.GetUtcNow().UtcDateTime;
+        lock (_gate)
+        {
+            if (_last is { } last && now - last.TakenAt < SnapshotLifetime)
+            {
+                return last;
+            }
+
+            _last = Take(now);
+            return _last;
+        }
+    }
+
+    private Snapshot Take(DateTime now)
+    {
+        var records = _store.All().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
+        var byState = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (VerifierNode node in _nodes.List())
+        {
+            string state = records.TryGetValue(node.TpmHash, out NodeAttestation? r) ? r.State : NodeStates.Pending;
+            byState[state] = byState.GetValueOrDefault(state) + 1;
+        }
+
+        long owed = 0;
+        DateTime? oldest = null;
+        foreach (NodeAttestation r in records.Values)
+        {
+            foreach (PendingVerdict p in r.PendingVerdicts ?? [])
+            {
+                owed++;
+                DateTime created = p.CreatedAt.ToUniversalTime();
+                oldest = oldest is { } o && o <= created ? o : created;
+            }
+        }
+
+        double age = oldest is { } t ? Math.Max(0, (now - t).TotalSeconds) : 0;
+        return new Snapshot(now, byState, owed, age);
+    }
+
+    private sealed record Snapshot(DateTime TakenAt, Dictionary<string, long> ByState, long Owed, double OldestOwedSeconds);
+}
