@@ -15,7 +15,7 @@ namespace KcryptPush.Verifier.Operator;
 /// enrolled it or it has an attestation record. Every change goes to the node's audit trail under
 /// the operator's name; secret values never do.
 /// </summary>
-public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore store, SecretTransportKey secretKey, TimeProvider time, DefaultBootPolicy? fleetBootPolicy = null)
+public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore store, SecretTransportKey secretKey, TimeProvider time, DefaultBootPolicy? fleetBootPolicy = null, QuarantineDetails? quarantines = null)
 {
     /// <summary>History records <see cref="Show"/> returns.</summary>
     public const int HistoryShown = 20;
@@ -35,9 +35,32 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
         {
             VerifierNode? node = enrolled.GetValueOrDefault(hash);
             NodeAttestation? rec = records.GetValueOrDefault(hash);
-            return new NodeSummary(hash, node?.Hostname ?? "", rec?.State ?? NodeStates.Pending, Utc(rec?.LastAttestationAt), rec?.LastVerdict);
+            NodeSummary summary = new(hash, node?.Hostname ?? "", rec?.State ?? NodeStates.Pending, Utc(rec?.LastAttestationAt), rec?.LastVerdict);
+            return rec?.State == NodeStates.Quarantined ? WhyQuarantined(summary, rec) : summary;
         }).ToArray();
         return new NodeList(list);
+    }
+
+    // The reasons of the quarantine as published (with failing PCRs and event) while this process
+    // remembers it (QuarantineDetails); else an operator's hold, else the last failed attestation's reasons.
+    private NodeSummary WhyQuarantined(NodeSummary summary, NodeAttestation rec)
+    {
+        if (quarantines?.Find(rec.TpmHash) is { } q)
+        {
+            return summary with { Reasons = q.Reasons, FailingPcrs = q.FailingPcrs, FirstBrokenEvent = q.FirstBrokenEvent };
+        }
+
+        if (rec.OperatorQuarantine is { } hold)
+        {
+            return summary with { Reasons = [new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {hold}")] };
+        }
+
+        // A few records back: a retry (log asked for) can follow the failure that quarantined the node.
+        HistoryRecord? failed = store.History(rec.TpmHash, 5).FirstOrDefault(h => h.Verdict == AttestationVerdicts.Fail);
+        return summary with
+        {
+            Reasons = failed is null ? [] : [.. failed.Codes.Select((c, i) => new AttestationReason(c, i < failed.Messages.Count ? failed.Messages[i] : ""))],
+        };
     }
 
     /// <summary>One node in full (secret labels, never values), or null when unknown.</summary>
