@@ -1,0 +1,344 @@
+using System.Collections.Concurrent;
+using KcryptPush.Verifier.Enrolment;
+using LiteDB;
+
+namespace KcryptPush.Verifier.Store;
+
+/// <summary>
+/// The embedded store: one verifier.db in LiteDB DIRECT mode, opened once per process and kept open
+/// (shared mode opened and closed the file for every operation: most of the verifier's CPU under load).
+/// The file belongs to one process: a lock file beside it (<c>verifier.db.lock</c>, held exclusively
+/// while the store is open) makes a second opener, such as an offline <c>nodes list --db</c> while the
+/// service runs, fail at once with <see cref="VerifierStoreInUseException"/>. Per-node serialisation is a
+/// lock in this process (direct mode is single-process by construction); commits are serialised by one
+/// write gate, so a LiteDB transaction never waits on another's collection locks.
+/// Collection names and document shapes are those of the verifier.db files written before this store
+/// (<c>nodes</c>, <c>enrolment_audit</c>, <c>node_attestation</c>, <c>challenges</c>, <c>attestation_history</c>,
+/// <c>attestation_audit</c>, <c>secrets</c>, <c>event_logs</c>), so existing files keep working.
+/// </summary>
+public sealed class LiteDbVerifierStore : IVerifierStore
+{
+    private readonly FileStream _lockFile;
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<VerifierNode> _nodes;
+    private readonly ILiteCollection<VerifierEnrolmentEvent> _enrolment;
+    private readonly ILiteCollection<NodeAttestation> _attestations;
+    private readonly ILiteCollection<ChallengeRecord> _challenges;
+    private readonly ILiteCollection<HistoryRecord> _history;
+    private readonly ILiteCollection<AuditRecord> _audit;
+    private readonly ILiteCollection<SecretRecord> _secrets;
+    private readonly ILiteCollection<EventLogRecord> _logs;
+    private readonly ConcurrentDictionary<string, Lock> _gates = new(StringComparer.Ordinal);
+    private readonly Lock _writeGate = new();
+
+    /// <summary>Opens (creating if needed, unless read-only) the file.</summary>
+    /// <exception cref="VerifierStoreInUseException">Another process (or store) holds the file.</exception>
+    public LiteDbVerifierStore(string path, VerifierStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Options = options ?? new VerifierStoreOptions();
+        Path = System.IO.Path.GetFullPath(path);
+        if (Options.ReadOnly && !File.Exists(Path))
+        {
+            throw new FileNotFoundException($"no such file: {Path}", Path);
+        }
+
+        if (!Options.ReadOnly && System.IO.Path.GetDirectoryName(Path) is { Length: > 0 } dir)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        _lockFile = TakeLock(Path);
+        try
+        {
+            _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct, ReadOnly = Options.ReadOnly });
+        }
+        catch
+        {
+            _lockFile.Dispose();
+            throw;
+        }
+
+        _nodes = _db.GetCollection<VerifierNode>("nodes");
+        _enrolment = _db.GetCollection<VerifierEnrolmentEvent>("enrolment_audit");
+        _attestations = _db.GetCollection<NodeAttestation>("node_attestation");
+        _challenges = _db.GetCollection<ChallengeRecord>("challenges");
+        _history = _db.GetCollection<HistoryRecord>("attestation_history");
+        _audit = _db.GetCollection<AuditRecord>("attestation_audit");
+        _secrets = _db.GetCollection<SecretRecord>("secrets");
+        _logs = _db.GetCollection<EventLogRecord>("event_logs");
+        if (!Options.ReadOnly)
+        {
+            _enrolment.EnsureIndex(e => e.TpmHash);
+            _history.EnsureIndex(h => h.TpmHash);
+            _audit.EnsureIndex(a => a.TpmHash);
+            _secrets.EnsureIndex(s => s.TpmHash);
+            _logs.EnsureIndex(l => l.TpmHash);
+            _challenges.EnsureIndex(c => c.ExpiresAt);
+            _challenges.EnsureIndex(c => c.TpmHash);
+        }
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public string Description => "litedb:" + Path;
+
+    /// <inheritdoc/>
+    public VerifierStoreOptions Options { get; }
+
+    /// <summary>The lock file that marks the database as held: <c>PATH.lock</c>.</summary>
+    public static string LockPathOf(string path) => System.IO.Path.GetFullPath(path) + ".lock";
+
+    /// <inheritdoc/>
+    public IVerifierUnit BeginNode(string tpmHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tpmHash);
+        Lock gate = _gates.GetOrAdd(tpmHash, _ => new Lock());
+        gate.Enter();
+        try
+        {
+            return new Unit(this, tpmHash, gate);
+        }
+        catch
+        {
+            gate.Exit();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public VerifierNode? FindNode(string tpmHash) => _nodes.FindById(tpmHash);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<VerifierNode> ListNodes() => _nodes.Query().OrderBy(n => n.TpmHash).ToList();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<VerifierEnrolmentEvent> EnrolmentEvents(string tpmHash) =>
+        _enrolment.Find(e => e.TpmHash == tpmHash).OrderBy(e => e.Id).ToList();
+
+    /// <inheritdoc/>
+    public NodeAttestation? FindAttestation(string tpmHash) => _attestations.FindById(tpmHash);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NodeAttestation> AllAttestations() => _attestations.FindAll().ToList();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> NodesWithPendingVerdicts() =>
+        _attestations.FindAll().Where(n => n.PendingVerdicts is { Count: > 0 }).Select(n => n.TpmHash).ToList();
+
+    /// <inheritdoc/>
+    public ChallengeRecord? FindChallenge(Guid id) => _challenges.FindById(id);
+
+    /// <inheritdoc/>
+    public void AddChallenge(ChallengeRecord challenge)
+    {
+        ArgumentNullException.ThrowIfNull(challenge);
+        lock (_writeGate)
+        {
+            _challenges.Insert(challenge);
+        }
+    }
+
+    /// <inheritdoc/>
+    public int PruneChallenges(DateTime cutoffUtc)
+    {
+        lock (_writeGate)
+        {
+            return _challenges.DeleteMany(c => c.ExpiresAt < cutoffUtc);
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<HistoryRecord> History(string tpmHash, int limit = int.MaxValue) =>
+        _history.Query().Where(h => h.TpmHash == tpmHash).OrderByDescending(h => h.Id).Limit(limit).ToList();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<AuditRecord> Audit(string tpmHash, int limit = int.MaxValue) =>
+        _audit.Query().Where(a => a.TpmHash == tpmHash).OrderByDescending(a => a.Id).Limit(limit).ToList();
+
+    /// <inheritdoc/>
+    public EventLogRecord? FindLog(string tpmHash, ReadOnlySpan<byte> sha256) => _logs.FindById(NodeUnit.LogId(tpmHash, sha256));
+
+    /// <inheritdoc/>
+    public SecretRecord? FindSecret(string tpmHash, string label) => _secrets.FindById(NodeUnit.SecretId(tpmHash, label));
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> SecretLabels(string tpmHash) =>
+        _secrets.Find(s => s.TpmHash == tpmHash).Select(s => s.Label).Order(StringComparer.Ordinal).ToList();
+
+    /// <inheritdoc/>
+    public byte[]? OpenSecret(string tpmHash, string label) => NodeUnit.Open(Options, FindSecret(tpmHash, label));
+
+    /// <inheritdoc/>
+    public int SealPlaintextSecrets()
+    {
+        SecretAtRestKey key = NodeUnit.RequireSecretKey(Options);
+        int sealedCount = 0;
+        lock (_writeGate)
+        {
+            foreach (SecretRecord record in _secrets.FindAll().Where(r => !r.IsSealed).ToList())
+            {
+                byte[] plaintext = record.Value;
+                key.Seal(record, plaintext);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
+                _secrets.Update(record);
+                sealedCount++;
+            }
+        }
+
+        return sealedCount;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _db.Dispose();
+        // The lock file stays: deleting it would race with a process opening it now.
+        _lockFile.Dispose();
+    }
+
+    // .NET takes an advisory flock(LOCK_EX) for FileShare.None: a second opener, in this or another
+    // process, gets an IOException at once instead of a LiteDB file corrupted by two writers.
+    private static FileStream TakeLock(string path)
+    {
+        string lockPath = LockPathOf(path);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new VerifierStoreInUseException(path, e);
+        }
+        catch (UnauthorizedAccessException) when (File.Exists(lockPath))
+        {
+            throw new VerifierStoreInUseException(path, null);
+        }
+    }
+
+    private void Apply(string tpmHash, UnitWrites w)
+    {
+        if (w.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_writeGate)
+        {
+            _db.BeginTrans();
+            try
+            {
+                if (w.Deleted)
+                {
+                    _nodes.Delete(tpmHash);
+                    _attestations.Delete(tpmHash);
+                    _secrets.DeleteMany(s => s.TpmHash == tpmHash);
+                    _history.DeleteMany(h => h.TpmHash == tpmHash);
+                    _logs.DeleteMany(l => l.TpmHash == tpmHash);
+                    _challenges.DeleteMany(c => c.TpmHash == tpmHash);
+                }
+
+                if (w.Node is not null)
+                {
+                    _nodes.Upsert(w.Node);
+                }
+
+                foreach (VerifierEnrolmentEvent e in w.EnrolmentEvents)
+                {
+                    _enrolment.Insert(e);
+                }
+
+                if (w.Attestation is not null)
+                {
+                    _attestations.Upsert(w.Attestation);
+                }
+
+                foreach (ChallengeRecord c in w.Challenges.Values)
+                {
+                    _challenges.Upsert(c);
+                }
+
+                if (w.Logs.Count > 0)
+                {
+                    foreach (EventLogRecord l in w.Logs.Values)
+                    {
+                        _logs.Upsert(l);
+                    }
+
+                    List<string> ids = _logs.Query().Where(l => l.TpmHash == tpmHash).OrderByDescending(l => l.LastUsedAt).Select(l => l.Id).ToList();
+                    foreach (string id in ids.Skip(Options.LogsPerNode))
+                    {
+                        _logs.Delete(id);
+                    }
+                }
+
+                foreach ((string id, DateTime at) in w.TouchedLogs)
+                {
+                    if (_logs.FindById(id) is { } l)
+                    {
+                        l.LastUsedAt = at;
+                        _logs.Update(l);
+                    }
+                }
+
+                foreach (SecretRecord s in w.Secrets.Values)
+                {
+                    _secrets.Upsert(s);
+                }
+
+                if (w.History.Count > 0)
+                {
+                    foreach (HistoryRecord h in w.History)
+                    {
+                        _history.Insert(h);
+                    }
+
+                    List<long> ids = _history.Query().Where(h => h.TpmHash == tpmHash).OrderByDescending(h => h.Id).Select(h => h.Id).ToList();
+                    foreach (long id in ids.Skip(Options.HistoryLength))
+                    {
+                        _history.Delete(id);
+                    }
+                }
+
+                foreach (AuditRecord a in w.Audit)
+                {
+                    _audit.Insert(a);
+                }
+
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+        }
+    }
+
+    private sealed class Unit : NodeUnit
+    {
+        private readonly LiteDbVerifierStore _store;
+        private readonly Lock _gate;
+
+        public Unit(LiteDbVerifierStore store, string tpmHash, Lock gate)
+            : base(tpmHash, store.Options)
+        {
+            _store = store;
+            _gate = gate;
+            Node = store._nodes.FindById(tpmHash);
+            Attestation = store._attestations.FindById(tpmHash);
+        }
+
+        protected override void Apply(UnitWrites writes) => _store.Apply(TpmHash, writes);
+
+        protected override void Release() => _gate.Exit();
+
+        protected override ChallengeRecord? ReadChallenge(Guid id) => _store._challenges.FindById(id);
+
+        protected override EventLogRecord? ReadLog(string id) => _store._logs.FindById(id);
+
+        protected override SecretRecord? ReadSecret(string id) => _store._secrets.FindById(id);
+    }
+}
