@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local system need, only where it is missing:
-# swtpm (+ swtpm_setup/swtpm_localca), tpm2-tools, RabbitMQ, openssl, jq, PostgreSQL and Prometheus (for promtool) from Debian's packages.
+# swtpm (+ swtpm_setup/swtpm_localca), tpm2-tools, RabbitMQ, openssl, jq, PostgreSQL, Prometheus (for promtool) and Chromium from Debian's packages.
 # --packaging adds what scripts/package.sh and the packaging tests need: dpkg-dev, debootstrap,
 # docker.io (dockerd is not started here), qemu-user-static and an arm64 C/C++ runtime for it.
 set -euo pipefail
@@ -16,6 +16,8 @@ command -v jq >/dev/null 2>&1 || need+=(jq)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need+=(postgresql)
 # promtool checks and unit-tests the alert rules in observability/.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# Headless Chromium opens the verifier's status page in its tests (tests/Shared/HeadlessChromium.cs).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ "${1:-}" = --packaging ]; then
   command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg-dev)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
