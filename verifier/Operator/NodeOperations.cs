@@ -36,7 +36,11 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             VerifierNode? node = enrolled.GetValueOrDefault(hash);
             NodeAttestation? rec = records.GetValueOrDefault(hash);
             NodeSummary summary = new(hash, node?.Hostname ?? "", rec?.State ?? NodeStates.Pending, Utc(rec?.LastAttestationAt), rec?.LastVerdict);
-            return rec?.State == NodeStates.Quarantined ? WhyQuarantined(summary, rec) : summary;
+            // Why it is not trusted: while quarantined, and once silent after a failure (evidence that never
+            // completes, e.g. a PCR policy violation judged on the signed values alone, ends as Silent).
+            return rec is { State: NodeStates.Quarantined } || rec is { State: NodeStates.Silent, LastVerdict: AttestationVerdicts.Fail }
+                ? WhyQuarantined(summary, rec)
+                : summary;
         }).ToArray();
         return new NodeList(list);
     }

@@ -8,7 +8,8 @@ namespace KcryptPush.Verifier.Operator;
 /// The <see cref="NodeQuarantined"/> each quarantined node was last reported with (reasons, failing
 /// PCRs, first broken event), seen as the verifier publishes its own verdicts, so that
 /// <see cref="NodeOperations.List"/> (the status page and <c>nodes list</c>) can say why a node is
-/// quarantined. Any other verdict about the node (trusted, released, silent, terminated) forgets it.
+/// quarantined. A verdict that ends the quarantine (trusted, released, terminated) forgets it; silence
+/// does not (a quarantined node that keeps failing without complete evidence turns Silent).
 /// In memory only: the node's stored record keeps the state and the history keeps reason codes and
 /// messages, but not the failing PCRs or the event; after a restart the list falls back to the
 /// reasons of the last failed attestation until the node is quarantined again.
@@ -20,7 +21,7 @@ public sealed class QuarantineDetails : IPublishObserver
     /// <summary>The quarantine last published for <paramref name="tpmHash"/>, if it still stands.</summary>
     public NodeQuarantined? Find(string tpmHash) => _last.GetValueOrDefault(tpmHash);
 
-    /// <summary>Records <paramref name="verdict"/> (a quarantine replaces any earlier one; another verdict forgets it).</summary>
+    /// <summary>Records <paramref name="verdict"/> (a quarantine replaces any earlier one; trusted, released or terminated forgets it).</summary>
     public void Seen(INodeVerdict verdict)
     {
         ArgumentNullException.ThrowIfNull(verdict);
@@ -28,7 +29,7 @@ public sealed class QuarantineDetails : IPublishObserver
         {
             _last[q.TpmHash] = q;
         }
-        else
+        else if (verdict is not NodeSilent)
         {
             _last.TryRemove(verdict.TpmHash, out _);
         }

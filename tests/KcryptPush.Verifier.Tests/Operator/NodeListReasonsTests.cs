@@ -106,6 +106,35 @@ public sealed class NodeListReasonsTests
         }
     }
 
+    [Fact]
+    public async Task A_node_gone_silent_after_its_quarantine_keeps_the_why_and_a_plainly_silent_node_has_none()
+    {
+        await using OperatorHarness h = await OperatorHarness.StartAsync();
+        var details = new QuarantineDetails();
+        var ops = new NodeOperations(h.Nodes, h.Store, h.Key, h.Time, quarantines: details);
+        string failed = h.Enrol("failed"), quiet = h.Enrol("quiet");
+        foreach ((string hash, string verdict) in (ReadOnlySpan<(string, string)>)[(failed, AttestationVerdicts.Fail), (quiet, AttestationVerdicts.Pass)])
+        {
+            NodeAttestation rec = h.Store.GetOrNew(hash, h.Now);
+            rec.State = NodeStates.Silent;
+            rec.LastVerdict = verdict;
+            h.Store.Save(rec);
+        }
+
+        details.Seen(Quarantined(failed));
+        details.Seen(new NodeSilent(failed, "failed", h.Time.GetUtcNow(), 8, NodeStates.Quarantined, h.Time.GetUtcNow()));
+        NodeSummary[] list = ops.List().Nodes;
+
+        NodeSummary f = list.Single(n => n.TpmHash == failed);
+        Assert.Equal(NodeStates.Silent, f.State);
+        Assert.Equal("pcr-policy-violation", Assert.Single(f.Reasons!).Code);
+        Assert.Equal(Pcr4, Assert.Single(f.FailingPcrs!));
+        Assert.Equal(BootApp, f.FirstBrokenEvent);
+        NodeSummary q = list.Single(n => n.TpmHash == quiet);
+        Assert.Null(q.Reasons);
+        Assert.Null(q.FailingPcrs);
+    }
+
     private static NodeQuarantined Quarantined(string hash) => new(hash, "node", ["pcr-policy-violation"],
         [new AttestationReason("pcr-policy-violation", "PCR sha256:4 changed")], [Pcr4], BootApp, NodeStates.Trusted, DateTimeOffset.UtcNow);
 

@@ -50,7 +50,8 @@
 
   function hashLink(hash) {
     const safe = HASH.test(hash) ? hash : '';
-    return el('a', { href: '/node/' + safe, class: 'mono', title: hash }, hash);
+    // Abbreviated like a git commit; the full hash is the link's title and on the node's page.
+    return el('a', { href: '/node/' + safe, class: 'mono', title: hash }, hash.substring(0, 16) + '\u2026');
   }
 
   // Why a node is quarantined: reasons, failing PCRs, the first broken event.
@@ -95,7 +96,7 @@
       el('td', {}, hashLink(n.tpmHash)),
       el('td', {}, time(n.lastAttestationAt)),
       el('td', {}, n.lastVerdict || '-'),
-      el('td', { class: 'why-cell' }, n.state === 'Quarantined' ? why(n) : null)));
+      el('td', { class: 'why-cell' }, why(n))));
     return [
       counts(nodes),
       el('table', { id: 'nodes' },
@@ -123,8 +124,9 @@
       el('h2', {}, 'Node ', el('span', { class: 'hostname' }, d.hostname || d.tpmHash)),
       el('dl', { class: 'facts', id: 'node', 'data-tpm-hash': d.tpmHash, 'data-state': d.state }, facts.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
     ];
-    if (summary && summary.state === 'Quarantined') {
-      out.push(el('h2', {}, 'Why quarantined'), why(summary) || el('p', { class: 'empty' }, 'no reason on record'));
+    // The list carries the why (reasons, failing PCRs, first broken event) while a node is not trusted for a reason.
+    if (summary && (summary.state === 'Quarantined' || why(summary))) {
+      out.push(el('h2', {}, 'Why ' + summary.state), why(summary) || el('p', { class: 'empty' }, 'no reason on record'));
     }
     out.push(el('h2', {}, d.pcrTofuPending ? 'PCR policy (TOFU pending: the first pass learns every quoted PCR not listed)' : 'PCR policy (PCRs not listed are skipped)'));
     out.push(table(['PCR', 'Mode', 'Value'], (d.pcrPolicy || []).map(p => [p.bank + ':' + p.index, p.mode, el('code', {}, p.value || '')]), 'no PCR entries'));
