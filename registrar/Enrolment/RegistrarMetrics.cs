@@ -25,6 +25,9 @@ public sealed class RegistrarMetrics : IDisposable
             description: "Enrolment requests answered, by outcome (enrolled, rejected) and the rejection's reason code (\"\" when enrolled)");
     }
 
+    /// <summary>The meter (tests listen to this instance's alone).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>Total rejections.</summary>
     public long Rejected => _byReason.Values.Sum();
 
