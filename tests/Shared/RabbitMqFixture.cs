@@ -6,6 +6,9 @@ namespace KcryptPush.Tests;
 /// A private RabbitMQ node per test class, started with <c>scripts/rabbitmq.sh start DIR</c> (which
 /// prints the amqp:// URI once the broker is ready) and stopped by its PID file. Restarting it in
 /// the same directory keeps its port and its durable queues and persistent messages.
+/// Where a Docker engine answers with the broker image at hand (<see cref="BrokerContainer.Enabled"/>),
+/// the broker is a container instead (Testcontainers), with the same port-keeping restart, users
+/// and rabbitmqctl; <see cref="Container"/> then also pauses it.
 /// </summary>
 public sealed class RabbitMqFixture : IAsyncLifetime
 {
@@ -15,11 +18,20 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     public string Directory => _dir;
 
+    /// <summary>The broker's container, or null for a process broker (<see cref="BrokerContainer.Why"/>).</summary>
+    public BrokerContainer? Container { get; private set; }
+
     public Task InitializeAsync() => StartAsync();
 
     /// <summary>Starts (again) in the same directory: same port, same durable queues.</summary>
     public async Task StartAsync()
     {
+        if (BrokerContainer.Enabled)
+        {
+            await StartContainerAsync().ConfigureAwait(false);
+            return;
+        }
+
         (int code, string stdout, string stderr) = await Script("start", _dir).ConfigureAwait(false);
         if (code != 0 && Uri.Length == 0)
         {
@@ -40,11 +52,19 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     }
 
     /// <summary>Stops the broker (SIGTERM by PID file), keeping its state for a restart.</summary>
-    public Task StopAsync() => Script("stop", _dir);
+    public Task StopAsync() => Container is not null ? Container.StopAsync() : Script("stop", _dir);
 
     public async Task DisposeAsync()
     {
-        await Script("stop", _dir).ConfigureAwait(false);
+        if (Container is not null)
+        {
+            await Container.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await Script("stop", _dir).ConfigureAwait(false);
+        }
+
         try
         {
             System.IO.Directory.Delete(_dir, recursive: true);
@@ -62,7 +82,9 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> CreateRoleUsersAsync()
     {
-        (int code, string stdout, string stderr) = await Script("users", _dir).ConfigureAwait(false);
+        (int code, string stdout, string stderr) = Container is not null
+            ? await ContainerUsersAsync(Container).ConfigureAwait(false)
+            : await Script("users", _dir).ConfigureAwait(false);
         if (code != 0)
         {
             throw new InvalidOperationException($"scripts/rabbitmq.sh users failed ({code}): {stderr}");
@@ -89,7 +111,8 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     }
 
     /// <summary>rabbitmqctl against this node.</summary>
-    public Task<(int Code, string Stdout, string Stderr)> Ctl(params string[] args) => Script(["ctl", _dir, .. args]);
+    public Task<(int Code, string Stdout, string Stderr)> Ctl(params string[] args) =>
+        Container is not null ? Container.ExecAsync(["rabbitmqctl", .. args]) : Script(["ctl", _dir, .. args]);
 
     /// <summary>Message and consumer counts of every queue (<c>rabbitmqctl list_queues</c>).</summary>
     public async Task<IReadOnlyDictionary<string, (int Messages, int Consumers)>> QueuesAsync()
@@ -135,6 +158,63 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     }
 
     private static Task<(int Code, string Stdout, string Stderr)> Script(params string[] args) => RunScriptAsync(null, args);
+
+    private async Task StartContainerAsync()
+    {
+        if (Container is not null)
+        {
+            await Container.StartAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // What scripts/rabbitmq.sh start configures beyond the defaults.
+        string maxMessageSize = Environment.GetEnvironmentVariable("KCRYPT_RMQ_MAX_MESSAGE_SIZE") is { Length: > 0 } size ? size : "4194304";
+        Container = await BrokerContainer.StartNewAsync($"loopback_users = none\nmax_message_size = {maxMessageSize}\n").ConfigureAwait(false);
+        Uri = Container.AdminUri;
+        File.WriteAllText(Path.Combine(_dir, "amqp.port"), Container.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// <c>users</c> for a container broker: the same users and permissions (scripts/rabbitmq.sh
+    /// definitions, URIs in this directory), imported with rabbitmqctl in the container; guest is deleted as <c>users</c> does. Prints as <c>users</c> does.
+    /// </summary>
+    private async Task<(int Code, string Stdout, string Stderr)> ContainerUsersAsync(BrokerContainer container)
+    {
+        (int code, string stdout, string stderr) = await Script("definitions", _dir, $"127.0.0.1:{container.Port}").ConfigureAwait(false);
+        if (code != 0)
+        {
+            return (code, stdout, stderr);
+        }
+
+        const string inContainer = "/tmp/kcrypt-push-definitions.json";
+        await container.CopyAsync(Path.Combine(_dir, "definitions.json"), inContainer).ConfigureAwait(false);
+        File.Delete(Path.Combine(_dir, "definitions.json"));
+        foreach (string[] command in new[]
+        {
+            // The copy stays (root's file in /tmp, which the broker's user cannot delete): it holds
+            // salted hashes, in a throwaway container.
+            new[] { "rabbitmqctl", "import_definitions", inContainer, "-q" },
+            ["rabbitmqctl", "delete_user", "guest", "-q"],
+        })
+        {
+            (code, stdout, stderr) = await container.ExecAsync(command).ConfigureAwait(false);
+            // 67 (no such user): guest is gone already, which is what is asked for.
+            if (code != 0 && !(command[1] == "delete_user" && code == 67))
+            {
+                return (code, stdout, $"{string.Join(' ', command)}: {stderr}");
+            }
+        }
+
+        File.Copy(Path.Combine(_dir, "admin.uri"), Path.Combine(_dir, "amqp.uri"), overwrite: true);
+        var lines = new System.Text.StringBuilder();
+        foreach (string role in new[] { "registrar", "verifier", "agent", "operator" })
+        {
+            lines.Append(role).Append(' ').AppendLine(File.ReadAllText(Path.Combine(_dir, "users", role + ".uri")).Trim());
+        }
+
+        lines.Append("admin ").AppendLine(File.ReadAllText(Path.Combine(_dir, "admin.uri")).Trim());
+        return (0, lines.ToString(), string.Empty);
+    }
 
     /// <summary>Runs <c>scripts/rabbitmq.sh</c> with <paramref name="args"/>, adding <paramref name="environment"/> to its environment.</summary>
     public static async Task<(int Code, string Stdout, string Stderr)> RunScriptAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
