@@ -46,12 +46,14 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
     }
 
     // The reasons of the quarantine as published (with failing PCRs and event) while this process
-    // remembers it (QuarantineDetails); else an operator's hold, else the last failed attestation's reasons.
+    // remembers it (QuarantineDetails), then those of the last failed attestation when they differ (a
+    // node quarantined for one reason can keep failing for another, and no new quarantine is published
+    // while it stays quarantined); else an operator's hold, else the last failed attestation's reasons.
     private NodeSummary WhyQuarantined(NodeSummary summary, NodeAttestation rec)
     {
         if (quarantines?.Find(rec.TpmHash) is { } q)
         {
-            return summary with { Reasons = q.Reasons, FailingPcrs = q.FailingPcrs, FirstBrokenEvent = q.FirstBrokenEvent };
+            return summary with { Reasons = [.. q.Reasons.Concat(LastFailure(rec.TpmHash)).Distinct()], FailingPcrs = q.FailingPcrs, FirstBrokenEvent = q.FirstBrokenEvent };
         }
 
         if (rec.OperatorQuarantine is { } hold)
@@ -59,13 +61,14 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             return summary with { Reasons = [new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {hold}")] };
         }
 
-        // A few records back: a retry (log asked for) can follow the failure that quarantined the node.
-        HistoryRecord? failed = store.History(rec.TpmHash, 5).FirstOrDefault(h => h.Verdict == AttestationVerdicts.Fail);
-        return summary with
-        {
-            Reasons = failed is null ? [] : [.. failed.Codes.Select((c, i) => new AttestationReason(c, i < failed.Messages.Count ? failed.Messages[i] : ""))],
-        };
+        return summary with { Reasons = LastFailure(rec.TpmHash) };
     }
+
+    // A few records back: a retry (log asked for) can follow the failure that quarantined the node.
+    private AttestationReason[] LastFailure(string tpmHash) =>
+        store.History(tpmHash, 5).FirstOrDefault(h => h.Verdict == AttestationVerdicts.Fail) is { } failed
+            ? [.. failed.Codes.Select((c, i) => new AttestationReason(c, i < failed.Messages.Count ? failed.Messages[i] : ""))]
+            : [];
 
     /// <summary>One node in full (secret labels, never values), or null when unknown.</summary>
     public NodeDetails? Show(string tpmHash)

@@ -9,8 +9,8 @@ namespace KcryptPush.Verifier.Tests.Operator;
 
 /// <summary>
 /// <see cref="NodeOperations.List"/> says why a quarantined node is quarantined (the document both
-/// <c>nodes list --json</c> and the status page serialise): the published quarantine's reasons, failing
-/// PCRs and first broken event while the verifier remembers it, else the operator's hold, else the
+/// <c>nodes list --json</c> and the status page serialise): the published quarantine's reasons (and a later
+/// failure's), failing PCRs and first broken event while the verifier remembers it, else the operator's hold, else the
 /// last failed attestation's reasons; nothing for nodes that are not quarantined.
 /// </summary>
 [Trait("Category", "Unit")]
@@ -54,8 +54,9 @@ public sealed class NodeListReasonsTests
         AddHistory(h, hash, AttestationVerdicts.Fail, ("event-log-replay-mismatch", "from the history"));
         details.Seen(Quarantined(hash));
 
+        // The quarantine's reasons first, then those of the last failure when they differ.
         NodeSummary n = Assert.Single(ops.List().Nodes);
-        Assert.Equal("pcr-policy-violation", Assert.Single(n.Reasons!).Code);
+        Assert.Equal(["pcr-policy-violation", "event-log-replay-mismatch"], n.Reasons!.Select(r => r.Code));
         Assert.Equal(Pcr4, Assert.Single(n.FailingPcrs!));
         Assert.Equal(BootApp, n.FirstBrokenEvent);
 
