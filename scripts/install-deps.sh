@@ -27,6 +27,12 @@ if [ "${1:-}" = --packaging ]; then
   [ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need+=(libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
 fi
 
+# compose/ and the tests' container broker (compose-images.sh, tests/Shared/BrokerContainer.cs):
+# Debian's docker-compose (1.29; the compose plugin is not packaged for bookworm), with --packaging
+# (which brings the engine and debootstrap) or --containers.
+containers_deps() { command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose); }
+case " $* " in *" --packaging "* | *" --containers "*) containers_deps ;; esac
+
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
