@@ -28,7 +28,7 @@ public sealed class BootPolicyPipelineTests : IDisposable
 
     private static MeasuredBootPolicy FedoraPolicy => BootPolicyFactory.Create(EventLogParser.Parse(Genuine));
 
-    private AttestationPipeline Pipeline(DefaultBootPolicy? fleetDefault) => new(_h.Nodes, _h.Store, _h.Issuer, _h.Options,
+    private AttestationPipeline Pipeline(DefaultBootPolicy? fleetDefault) => new(_h.Store, _h.Issuer, _h.Options,
         [new AkPolicy(), fleetDefault is null ? new MeasuredBootNodePolicy() : new MeasuredBootNodePolicy(fleetDefault)], _h.Time);
 
     /// <summary>A boot (a new resetCount) that measured <paramref name="log"/>, quoted and sent with the log.</summary>
@@ -120,8 +120,8 @@ public sealed class BootPolicyPipelineTests : IDisposable
     {
         var fleet = new DefaultBootPolicy(FedoraPolicy, "/etc/kcrypt-push/fedora.json", new string('0', 64));
         using SecretTransportKey key = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(_h.DbPath));
-        var underFleet = new NodeOperations(_h.Nodes, _h.Store, key, _h.Time, fleet);
-        var noFleet = new NodeOperations(_h.Nodes, _h.Store, key, _h.Time);
+        var underFleet = new NodeOperations(_h.Store, key, _h.Time, fleet);
+        var noFleet = new NodeOperations(_h.Store, key, _h.Time);
 
         // Before any quote: no firmware is known, the default already applies.
         NodeDetails before = underFleet.Show(_h.TpmHash)!;

@@ -17,7 +17,8 @@ public sealed class DefaultBootPolicyHostingTests : IDisposable
 
     private IHost Build(string? policy) => VerifierHost.Build(
         [
-            KeyValuePair.Create<string, string?>("Verifier:Db", Path.Combine(_dir, "verifier.db")),
+            // A file per host: a built host holds its store (LiteDB direct mode) until disposed.
+            KeyValuePair.Create<string, string?>("Verifier:Db", Path.Combine(_dir, $"verifier-{Guid.NewGuid():N}.db")),
             KeyValuePair.Create<string, string?>("Broker:Uri", "amqp://guest:guest@127.0.0.1:1/"),
             KeyValuePair.Create("Verifier:DefaultBootPolicy", policy),
         ],

@@ -14,7 +14,7 @@ public sealed class EventLogStoreTests : IDisposable
     public void A_used_log_is_rewritten_at_most_once_an_hour_and_the_least_recently_used_goes_first()
     {
         DateTime t0 = _h.Now;
-        byte[][] logs = [.. Enumerable.Range(0, _h.Store.LogsPerNode).Select(_ => RandomNumberGenerator.GetBytes(100))];
+        byte[][] logs = [.. Enumerable.Range(0, _h.Store.Options.LogsPerNode).Select(_ => RandomNumberGenerator.GetBytes(100))];
         for (int i = 0; i < logs.Length; i++)
         {
             _h.Store.StoreLog(_h.TpmHash, SHA256.HashData(logs[i]), logs[i], t0.AddMinutes(i));

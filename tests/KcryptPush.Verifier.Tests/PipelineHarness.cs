@@ -27,13 +27,13 @@ internal sealed class PipelineHarness : IDisposable
         Options = options ?? new VerifierOptions();
         Time = new ManualTime(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
         DbPath = Path.Combine(_dir, "verifier.db");
-        Nodes = new VerifierNodeStore(DbPath);
         using (var transportKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256))
         {
             SecretKey = SecretAtRestKey.DeriveFrom(transportKey);
         }
 
-        Store = new AttestationStore(DbPath) { SecretKey = SecretKey };
+        Store = new LiteDbVerifierStore(DbPath, new VerifierStoreOptions { SecretKey = SecretKey });
+        Nodes = new TestNodes(Store);
         Issuer = new ChallengeIssuer(Store, Options, Time);
         Pipeline = NewPipeline();
         Ek = RSA.Create(2048);
@@ -62,13 +62,14 @@ internal sealed class PipelineHarness : IDisposable
 
     public string DbPath { get; }
 
-    public VerifierNodeStore Nodes { get; }
+    public TestNodes Nodes { get; private set; }
 
-    public AttestationStore Store { get; }
+    /// <summary>The verifier's store on <see cref="DbPath"/> (LiteDB direct mode: the one opener of the file).</summary>
+    public IVerifierStore Store { get; private set; }
 
-    public ChallengeIssuer Issuer { get; }
+    public ChallengeIssuer Issuer { get; private set; }
 
-    public AttestationPipeline Pipeline { get; }
+    public AttestationPipeline Pipeline { get; private set; }
 
     public RSA Ek { get; }
 
@@ -85,7 +86,18 @@ internal sealed class PipelineHarness : IDisposable
 
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 
-    public AttestationPipeline NewPipeline() => new(Nodes, Store, Issuer, Options,
+    /// <summary>Closes the store and opens the file again, as a verifier restart does (<paramref name="options"/>
+    /// default: the secret key only); the issuer and pipeline are made anew over it.</summary>
+    public void Restart(VerifierStoreOptions? options = null)
+    {
+        Store.Dispose();
+        Store = new LiteDbVerifierStore(DbPath, options ?? new VerifierStoreOptions { SecretKey = SecretKey });
+        Nodes = new TestNodes(Store);
+        Issuer = new ChallengeIssuer(Store, Options, Time);
+        Pipeline = NewPipeline();
+    }
+
+    public AttestationPipeline NewPipeline() => new(Store, Issuer, Options,
         [new AkPolicy(), new PcrSelectiveEnrollmentPolicy(), new AttestationBudgetPolicy()], Time);
 
     public void Enrol(string tpmHash, byte[] akName, byte[]? ekPublic = null) =>
@@ -162,7 +174,6 @@ internal sealed class PipelineHarness : IDisposable
     {
         Store.Dispose();
         SecretKey.Dispose();
-        Nodes.Dispose();
         Ek.Dispose();
         Ak.Dispose();
         try

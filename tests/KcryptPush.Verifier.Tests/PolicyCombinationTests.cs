@@ -40,7 +40,7 @@ public sealed class PolicyCombinationTests : IDisposable
     [InlineData("fail", "pass", AttestationVerdicts.Fail, NodeStates.Quarantined)]
     public void Combined_decision_fail_beats_terminate_beats_pass(string a, string b, string verdict, string state)
     {
-        var pipeline = new AttestationPipeline(_h.Nodes, _h.Store, _h.Issuer, _h.Options, [new Fixed("a", a, _ran), new Fixed("b", b, _ran)], _h.Time);
+        var pipeline = new AttestationPipeline(_h.Store, _h.Issuer, _h.Options, [new Fixed("a", a, _ran), new Fixed("b", b, _ran)], _h.Time);
 
         AttestationOutcome o = pipeline.Evaluate(_h.Quote(_h.Challenge()));
 
@@ -52,7 +52,7 @@ public sealed class PolicyCombinationTests : IDisposable
     [Fact]
     public void Every_policy_runs_and_every_failure_is_listed_in_policy_order()
     {
-        var pipeline = new AttestationPipeline(_h.Nodes, _h.Store, _h.Issuer, _h.Options, [new Fixed("a", "fail", _ran), new Fixed("b", "fail", _ran)], _h.Time);
+        var pipeline = new AttestationPipeline(_h.Store, _h.Issuer, _h.Options, [new Fixed("a", "fail", _ran), new Fixed("b", "fail", _ran)], _h.Time);
 
         AttestationOutcome o = pipeline.Evaluate(_h.Quote(_h.Challenge()));
 

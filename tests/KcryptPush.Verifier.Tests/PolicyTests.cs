@@ -189,7 +189,7 @@ public sealed class PolicyTests : IDisposable
         }
 
         using KcryptPush.Verifier.Operator.SecretTransportKey key = KcryptPush.Verifier.Operator.SecretTransportKey.LoadOrCreate(KcryptPush.Verifier.Operator.SecretTransportKey.PathBeside(_h.DbPath));
-        var ops = new KcryptPush.Verifier.Operator.NodeOperations(_h.Nodes, _h.Store, key, _h.Time);
+        var ops = new KcryptPush.Verifier.Operator.NodeOperations(_h.Store, key, _h.Time);
         Assert.True(ops.Show(_h.TpmHash)!.PcrTofuPending);
 
         Assert.Equal(AttestationVerdicts.Pass, _h.Attest().Result.Verdict);

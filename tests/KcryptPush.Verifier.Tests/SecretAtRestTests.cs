@@ -87,7 +87,8 @@ public sealed class SecretAtRestTests : IDisposable
     public void A_store_without_the_key_lists_labels_but_neither_sets_nor_reads_secrets()
     {
         _h.Store.SetSecret(_h.TpmHash, "A", Passphrase, "alice", _h.Now);
-        using var keyless = new AttestationStore(_h.DbPath);
+        _h.Restart(new VerifierStoreOptions());
+        IVerifierStore keyless = _h.Store;
 
         Assert.Equal(["A"], keyless.SecretLabels(_h.TpmHash));
         Assert.Throws<InvalidOperationException>(() => keyless.OpenSecret(_h.TpmHash, "A"));
@@ -98,6 +99,8 @@ public sealed class SecretAtRestTests : IDisposable
     [Fact]
     public void A_plaintext_secret_left_by_an_older_verifier_is_sealed_at_start_and_still_opens()
     {
+        // Written as the older verifier wrote it, with the verifier stopped (it holds the file while it runs).
+        _h.Store.Dispose();
         using (var db = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = _h.DbPath, Connection = LiteDB.ConnectionType.Shared }))
         {
             db.GetCollection<SecretRecord>("secrets").Upsert(new SecretRecord
@@ -105,6 +108,8 @@ public sealed class SecretAtRestTests : IDisposable
                 Id = _h.TpmHash + "\n" + "OLD", TpmHash = _h.TpmHash, Label = "OLD", Value = (byte[])Passphrase.Clone(), SetAt = _h.Now,
             });
         }
+
+        _h.Restart();
 
         Assert.False(_h.Store.FindSecret(_h.TpmHash, "OLD")!.IsSealed);
         Assert.Equal(Passphrase, _h.Store.OpenSecret(_h.TpmHash, "OLD"));

@@ -37,7 +37,7 @@ public sealed class VerdictOutboxTests : IDisposable
         AttestationOutcome failed = _h.Attest(withLog: false);
         Assert.IsType<NodeQuarantined>(failed.Verdict);
         _h.Time.Advance(TimeSpan.FromMinutes(10));
-        NodeSilent silent = Assert.Single(new SilenceDetector(_h.Nodes, _h.Store, _h.Options, _h.Time).Scan());
+        NodeSilent silent = Assert.Single(new SilenceDetector(_h.Store, _h.Options, _h.Time).Scan());
 
         List<PendingVerdict> pending = _h.Record.PendingVerdicts;
         Assert.Equal([nameof(NodeTrusted), nameof(NodeQuarantined), nameof(NodeSilent)], pending.Select(p => p.Type));

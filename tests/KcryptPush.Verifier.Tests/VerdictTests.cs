@@ -44,7 +44,7 @@ public sealed class VerdictTests : IDisposable
 
         // Its silence is no alarm.
         _h.Time.Advance(TimeSpan.FromHours(1));
-        Assert.Empty(new SilenceDetector(_h.Nodes, _h.Store, _h.Options, _h.Time).Scan());
+        Assert.Empty(new SilenceDetector(_h.Store, _h.Options, _h.Time).Scan());
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class VerdictTests : IDisposable
     [Fact]
     public void A_node_without_evidence_for_n_intervals_is_reported_silent_once()
     {
-        var detector = new SilenceDetector(_h.Nodes, _h.Store, _h.Options, _h.Time);
+        var detector = new SilenceDetector(_h.Store, _h.Options, _h.Time);
         _h.Attest();
         _h.Time.Advance(TimeSpan.FromSeconds(49));
         Assert.Empty(detector.Scan());
@@ -123,8 +123,8 @@ public sealed class VerdictTests : IDisposable
     public void Issued_challenges_survive_a_restart_and_answer_quotes()
     {
         Challenge c = _h.Issuer.Issue(_h.TpmHash);
-        using var reopened = new AttestationStore(_h.DbPath);
-        ChallengeRecord r = reopened.FindChallenge(c.ChallengeId)!;
+        _h.Restart();
+        ChallengeRecord r = _h.Store.FindChallenge(c.ChallengeId)!;
         Assert.Equal(c.Nonce, r.Nonce);
         Assert.Equal(c.ExpiresAt, new DateTimeOffset(r.ExpiresAt.ToUniversalTime(), TimeSpan.Zero));
         Assert.Equal(["sha1", "sha256"], r.Selection.Select(s => s.Bank));
@@ -134,7 +134,8 @@ public sealed class VerdictTests : IDisposable
     [Fact]
     public void History_is_bounded_per_node()
     {
-        using var small = new AttestationStore(_h.DbPath) { HistoryLength = 3 };
+        _h.Restart(new VerifierStoreOptions { HistoryLength = 3, SecretKey = _h.SecretKey });
+        IVerifierStore small = _h.Store;
         for (int i = 0; i < 5; i++)
         {
             small.AddHistory(new HistoryRecord { TpmHash = _h.TpmHash, At = _h.Now, Verdict = AttestationVerdicts.Pass, Clock = i });
@@ -170,7 +171,7 @@ public sealed class VerdictTests : IDisposable
         Assert.NotNull(q.FirstBrokenEvent);
     }
 
-    private AttestationPipeline PipelineWithBootPolicy() => new(_h.Nodes, _h.Store, _h.Issuer, _h.Options,
+    private AttestationPipeline PipelineWithBootPolicy() => new(_h.Store, _h.Issuer, _h.Options,
         [new AkPolicy(), new PcrSelectiveEnrollmentPolicy(), new MeasuredBootNodePolicy(), new AttestationBudgetPolicy()], _h.Time);
 
     // TPM2_ActivateCredential in software for an RSA EK (TPM 2.0 Part 1 §24): OAEP-decrypt the seed with

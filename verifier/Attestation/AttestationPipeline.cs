@@ -35,8 +35,7 @@ namespace KcryptPush.Verifier.Attestation;
 public sealed class AttestationPipeline
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly VerifierNodeStore _nodes;
-    private readonly AttestationStore _store;
+    private readonly IVerifierStore _store;
     private readonly ChallengeIssuer _issuer;
     private readonly VerifierOptions _options;
     private readonly IReadOnlyList<IAttestationPolicy> _policies;
@@ -48,8 +47,7 @@ public sealed class AttestationPipeline
 
     /// <summary>Creates the pipeline.</summary>
     public AttestationPipeline(
-        VerifierNodeStore nodes,
-        AttestationStore store,
+        IVerifierStore store,
         ChallengeIssuer issuer,
         VerifierOptions options,
         IEnumerable<IAttestationPolicy> policies,
@@ -58,7 +56,6 @@ public sealed class AttestationPipeline
         NodeRateLimiter? limits = null,
         VerifierMetrics? metrics = null)
     {
-        _nodes = nodes;
         _store = store;
         _issuer = issuer;
         _options = options;
@@ -81,17 +78,21 @@ public sealed class AttestationPipeline
         TpmtPublic? releaseKey = Validate(m, _options);
         DateTime now = _time.GetUtcNow().UtcDateTime;
 
-        // (1) Node known and enrolled; the AK Name in the message is the enrolled AK's.
-        VerifierNode? node = _nodes.Find(m.TpmHash);
-        if (node is null)
+        // One unit of the node from here: it waits for any other unit of the node (in any instance on a
+        // shared store), and what the judgement changes (state, outbox, history, audit, logs, the
+        // challenge claim and the next challenge) is committed together before the answer leaves.
+        // A return without Commit writes nothing.
+        using (IVerifierUnit unit = _store.BeginNode(m.TpmHash))
         {
-            return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, Reason(AttestationReasonCodes.NodeUnknown,
-                $"no enrolled node has TPM hash {m.TpmHash}: enrol with the registrar first.")), null) { Rejected = true };
-        }
+            // (1) Node known and enrolled; the AK Name in the message is the enrolled AK's.
+            VerifierNode? node = unit.Node;
+            if (node is null)
+            {
+                return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, Reason(AttestationReasonCodes.NodeUnknown,
+                    $"no enrolled node has TPM hash {m.TpmHash}: enrol with the registrar first.")), null) { Rejected = true };
+            }
 
-        lock (_store.NodeGate(m.TpmHash))
-        {
-            NodeAttestation rec = _store.GetOrNew(m.TpmHash, now);
+            NodeAttestation rec = unit.GetOrNewAttestation(now);
             if (rec.State == NodeStates.Terminated)
             {
                 return new AttestationOutcome(Result(m, AttestationVerdicts.Terminated, null, Reason(AttestationReasonCodes.NodeNotAttesting,
@@ -105,7 +106,7 @@ public sealed class AttestationPipeline
             }
 
             // (2) The challenge: issued to this node, unused (or this very message again), unexpired.
-            ChallengeRecord? challenge = _store.FindChallenge(m.ChallengeId);
+            ChallengeRecord? challenge = unit.FindChallenge(m.ChallengeId);
             if (challenge is null || challenge.TpmHash != m.TpmHash)
             {
                 return Reject(m, Reason(AttestationReasonCodes.ChallengeUnknown,
@@ -159,11 +160,14 @@ public sealed class AttestationPipeline
             challenge.UsedAt ??= now;
             _metrics?.Challenges.Answered(challenge.Id);
             challenge.SubmissionDigest = submission;
-            AttestationOutcome outcome = Judge(m, node, rec, challenge, quote, releaseKey, now);
+            AttestationOutcome outcome = Judge(unit, m, node, rec, challenge, quote, releaseKey, now);
 
             // No sealed secret is stored: a redelivery gets the verdict, and secrets sealed afresh.
             challenge.ResultJson = JsonSerializer.Serialize(outcome.Result with { Secrets = null }, Json);
-            _store.UpdateChallenge(challenge);
+            unit.PutChallenge(challenge);
+            long storeStart = Stopwatch.GetTimestamp();
+            unit.Commit();
+            _metrics?.StageTook(VerificationStages.Store, storeStart);
             return outcome;
         }
     }
@@ -260,13 +264,13 @@ public sealed class AttestationPipeline
     }
 
     // Steps 6-8 over an authenticated quote and a claimed challenge.
-    private AttestationOutcome Judge(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, QuoteVerificationResult quote,
+    private AttestationOutcome Judge(IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, QuoteVerificationResult quote,
         TpmtPublic? releaseKey, DateTime now)
     {
         if (!quote.Passed)
         {
             AttestationReason[] reasons = quote.Failures.Select(f => new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message)).ToArray();
-            return Fail(m, node, rec, now, quote.Attest, reasons, [], null);
+            return Fail(unit, m, node, rec, now, quote.Attest, reasons, [], null);
         }
 
         TpmsAttest attest = quote.Attest!;
@@ -278,7 +282,7 @@ public sealed class AttestationPipeline
         bool rebooted = rec.HasClock && clock.ResetCount > (ulong)rec.LastResetCount;
         if (ClockProblem(challenge.ClockFloor, clock) is { } clockProblem)
         {
-            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ClockWentBackwards, clockProblem)], [], null);
+            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ClockWentBackwards, clockProblem)], [], null);
         }
 
         if (!rec.HasClock || IsLater(clock, rec))
@@ -297,20 +301,20 @@ public sealed class AttestationPipeline
         // A TPM firmware update shows as a new firmwareVersion (signed, real for an endorsement AK): audited.
         if (rec.TpmFirmwareVersion != attest.FirmwareVersion)
         {
-            _store.AddAudit(m.TpmHash, "verifier", "tpm firmware", rec.TpmFirmwareVersion is { } old ? FirmwareText(old) : null, FirmwareText(attest.FirmwareVersion), now);
+            unit.AddAudit("verifier", "tpm firmware", rec.TpmFirmwareVersion is { } old ? FirmwareText(old) : null, FirmwareText(attest.FirmwareVersion), now);
             rec.TpmFirmwareVersion = attest.FirmwareVersion;
         }
 
         if (_options.MinTpmFirmwareVersion is { } min && attest.FirmwareVersion < min)
         {
-            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.TpmFirmwareTooOld,
+            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.TpmFirmwareTooOld,
                 $"TPM firmware {FirmwareText(attest.FirmwareVersion)} is older than the minimum {FirmwareText(min)} (Verifier:MinTpmFirmwareVersion).")], [], null);
         }
 
         // The release key the AK signed must bind a secret to these PCR values and this boot.
         if (releaseKey is not null && ReleaseKeyCheck.Problem(releaseKey, attest, reported) is { } keyProblem)
         {
-            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ReleaseKeyInvalid,
+            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ReleaseKeyInvalid,
                 $"the release key {Convert.ToHexStringLower(releaseKey.ComputeName())} is refused: {keyProblem}.")], [], null);
         }
 
@@ -323,14 +327,14 @@ public sealed class AttestationPipeline
         {
             logBytes = m.EventLog;
         }
-        else if (_store.FindLog(m.TpmHash, m.EventLogSha256) is { } known)
+        else if (unit.FindLog(m.EventLogSha256) is { } known)
         {
             logBytes = known.Log;
-            _store.TouchLog(known, now);
+            unit.TouchLog(known, now);
         }
         else
         {
-            return LogWanted(m, node, rec, now, attest, quoted, reported, rebooted);
+            return LogWanted(unit, m, node, rec, now, attest, quoted, reported, rebooted);
         }
 
         rec.LogWanted = false;
@@ -343,13 +347,13 @@ public sealed class AttestationPipeline
         }
         catch (EventLogFormatException e)
         {
-            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogMalformed, e.Message)], [], null);
+            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogMalformed, e.Message)], [], null);
         }
 
         TimeSpan parsing = Stopwatch.GetElapsedTime(replayStart);
         if (m.EventLog is not null)
         {
-            _store.StoreLog(m.TpmHash, m.EventLogSha256, m.EventLog, now);
+            unit.StoreLog(m.EventLogSha256, m.EventLog, now);
         }
 
         replayStart = Stopwatch.GetTimestamp();
@@ -357,12 +361,12 @@ public sealed class AttestationPipeline
         _metrics?.StageTook(VerificationStages.Replay, parsing + Stopwatch.GetElapsedTime(replayStart));
         if (replay is not null)
         {
-            return Fail(m, node, rec, now, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
+            return Fail(unit, m, node, rec, now, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
         }
 
         // (8) Policies over the validated evidence.
         ParsedEventLog? reference = null;
-        if (rec.AcceptedLogSha256 is { } accepted && _store.FindLog(m.TpmHash, accepted) is { } refRecord)
+        if (rec.AcceptedLogSha256 is { } accepted && unit.FindLog(accepted) is { } refRecord)
         {
             try
             {
@@ -400,24 +404,24 @@ public sealed class AttestationPipeline
 
         if (policyFailures.Count > 0)
         {
-            return Fail(m, node, rec, now, attest, policyFailures.ToArray(),
+            return Fail(unit, m, node, rec, now, attest, policyFailures.ToArray(),
                 decisions.SelectMany(d => d.FailingPcrs).ToArray(), decisions.Select(d => d.FirstBrokenEvent).FirstOrDefault(e => e is not null));
         }
 
         foreach (PolicyChange change in decisions.SelectMany(d => d.Changes))
         {
             change.Apply(rec);
-            _store.AddAudit(m.TpmHash, change.Actor, change.What, change.OldValue, change.NewValue, now);
+            unit.AddAudit(change.Actor, change.What, change.OldValue, change.NewValue, now);
         }
 
-        return Pass(m, node, rec, now, attest, releaseKey, rebooted, decisions.Any(d => d.Terminate));
+        return Pass(unit, m, node, rec, now, attest, releaseKey, rebooted, decisions.Any(d => d.Terminate));
     }
 
     // The quote names a log the verifier does not hold and does not carry it. The policies that need no
     // log are judged now on the signed values (a violation quarantines without the log); otherwise the
     // log is asked for, and a node that answers twice more without it is quarantined: withholding the
     // evidence is a finding, and such messages never count as evidence for the silence detector.
-    private AttestationOutcome LogWanted(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest,
+    private AttestationOutcome LogWanted(IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest,
         Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted, PcrValues reported, bool rebooted)
     {
         var context = new PolicyContext { Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, ReportedPcrs = reported, Now = now };
@@ -425,7 +429,7 @@ public sealed class AttestationPipeline
         AttestationReason[] failures = decisions.SelectMany(d => d.Failures).ToArray();
         if (failures.Length > 0)
         {
-            return Fail(m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null, completeEvidence: false);
+            return Fail(unit, m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null, completeEvidence: false);
         }
 
         if (rec.LogWanted)
@@ -436,28 +440,26 @@ public sealed class AttestationPipeline
         rec.LogWanted = true;
         if (rec.LogRequestsUnanswered >= 2)
         {
-            return Fail(m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogWithheld,
+            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogWithheld,
                 $"asked for the event log whose SHA-256 the quote signed, the node answered {rec.LogRequestsUnanswered} times without it "
                 + $"(last named {Convert.ToHexStringLower(m.EventLogSha256)}).")], [], null, completeEvidence: false);
         }
 
-        AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(m.TpmHash), [], eventLogWanted: true);
+        AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(unit), [], eventLogWanted: true);
         rec.LastAttestationAt = now;
         rec.LastVerdict = AttestationVerdicts.Retry;
-        long storeStart = Stopwatch.GetTimestamp();
-        _store.Save(rec);
-        AddHistory(m, now, AttestationVerdicts.Retry, [], attest.ClockInfo, rebooted);
-        _metrics?.StageTook(VerificationStages.Store, storeStart);
+        unit.Save(rec);
+        AddHistory(unit, m, now, AttestationVerdicts.Retry, [], attest.ClockInfo, rebooted);
         return new AttestationOutcome(retry, null);
     }
 
-    private AttestationOutcome Pass(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest, TpmtPublic? releaseKey, bool rebooted, bool terminate)
+    private AttestationOutcome Pass(IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest, TpmtPublic? releaseKey, bool rebooted, bool terminate)
     {
         rec.AttestationsPassed++;
         rec.AcceptedLogSha256 = m.EventLogSha256;
         string previous = rec.State;
         string next = terminate ? NodeStates.Terminated : NodeStates.Trusted;
-        INodeVerdict? verdict = ChangeState(rec, next, now) ? next == NodeStates.Terminated
+        INodeVerdict? verdict = ChangeState(unit, rec, next, now) ? next == NodeStates.Terminated
             ? new NodeTerminated(m.TpmHash, node.Hostname, rec.AttestationsPassed, previous, now)
             : new NodeTrusted(m.TpmHash, node.Hostname, previous, now)
             : null;
@@ -477,11 +479,9 @@ public sealed class AttestationPipeline
             VerdictOutbox.Stage(rec, verdict, now);
         }
 
-        long storeStart = Stopwatch.GetTimestamp();
-        _store.Save(rec);
-        AddHistory(m, now, AttestationVerdicts.Pass, [], attest.ClockInfo, rebooted);
-        _metrics?.StageTook(VerificationStages.Store, storeStart);
-        Challenge? nextChallenge = terminate ? null : _issuer.Issue(m.TpmHash);
+        unit.Save(rec);
+        AddHistory(unit, m, now, AttestationVerdicts.Pass, [], attest.ClockInfo, rebooted);
+        Challenge? nextChallenge = terminate ? null : _issuer.Issue(unit);
         var result = new AttestationResult(m.ChallengeId, m.TpmHash, AttestationVerdicts.Pass, [], nextChallenge, false, secrets, missing);
         return new AttestationOutcome(result, verdict);
     }
@@ -491,7 +491,7 @@ public sealed class AttestationPipeline
     // policy violation on the signed values, a withheld log): it quarantines, but is no evidence for
     // the silence detector, so a node that never completes its evidence is also reported silent.
     private AttestationOutcome Fail(
-        QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
+        IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
         AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent, bool completeEvidence = true)
     {
         string previous = rec.State;
@@ -500,7 +500,7 @@ public sealed class AttestationPipeline
             rec.LastEvidenceAt = now;
         }
 
-        INodeVerdict? verdict = ChangeState(rec, NodeStates.Quarantined, now)
+        INodeVerdict? verdict = ChangeState(unit, rec, NodeStates.Quarantined, now)
             ? new NodeQuarantined(m.TpmHash, node.Hostname, reasons.Select(r => r.Code).Distinct().ToArray(), reasons, pcrs, firstEvent, previous, now)
             : null;
         rec.LastAttestationAt = now;
@@ -510,12 +510,10 @@ public sealed class AttestationPipeline
             VerdictOutbox.Stage(rec, verdict, now);
         }
 
-        long storeStart = Stopwatch.GetTimestamp();
-        _store.Save(rec);
-        AddHistory(m, now, AttestationVerdicts.Fail, reasons, attest?.ClockInfo ?? default, false);
-        _metrics?.StageTook(VerificationStages.Store, storeStart);
+        unit.Save(rec);
+        AddHistory(unit, m, now, AttestationVerdicts.Fail, reasons, attest?.ClockInfo ?? default, false);
         _log.LogWarning("Node {Node} failed attestation: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
-        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(m.TpmHash), reasons), verdict);
+        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(unit), reasons), verdict);
     }
 
     // A message not shown to come from the node's TPM, or contradicting what it signed: answered with
@@ -527,14 +525,14 @@ public sealed class AttestationPipeline
         return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, reasons), null) { Rejected = true };
     }
 
-    private bool ChangeState(NodeAttestation rec, string next, DateTime now)
+    private static bool ChangeState(IVerifierUnit unit, NodeAttestation rec, string next, DateTime now)
     {
         if (rec.State == next)
         {
             return false;
         }
 
-        _store.AddAudit(rec.TpmHash, "verifier", "state", rec.State, next, now);
+        unit.AddAudit("verifier", "state", rec.State, next, now);
         rec.State = next;
         rec.StateSince = now;
         return true;
@@ -738,8 +736,8 @@ public sealed class AttestationPipeline
         return result;
     }
 
-    private void AddHistory(QuoteSubmitted m, DateTime now, string verdict, IReadOnlyList<AttestationReason> reasons, TpmsClockInfo clock, bool rebooted) =>
-        _store.AddHistory(new HistoryRecord
+    private static void AddHistory(IVerifierUnit unit, QuoteSubmitted m, DateTime now, string verdict, IReadOnlyList<AttestationReason> reasons, TpmsClockInfo clock, bool rebooted) =>
+        unit.AddHistory(new HistoryRecord
         {
             TpmHash = m.TpmHash,
             At = now,

@@ -9,15 +9,34 @@ namespace KcryptPush.Verifier.Attestation;
 /// Issues single-use challenges (DESIGN.md "Flows", freshness): a fresh random nonce, the configured
 /// selection (all 24 PCRs of each configured bank) and an expiry; stored so they survive a restart.
 /// </summary>
-public sealed class ChallengeIssuer(AttestationStore store, VerifierOptions options, TimeProvider time, VerifierMetrics? metrics = null)
+public sealed class ChallengeIssuer(IVerifierStore store, VerifierOptions options, TimeProvider time, VerifierMetrics? metrics = null)
 {
     private static readonly int[] AllPcrs = Enumerable.Range(0, 24).ToArray();
 
-    /// <summary>Issues and stores a challenge for <paramref name="tpmHash"/>.</summary>
+    /// <summary>Issues and stores a challenge for <paramref name="tpmHash"/> (a write of its own).</summary>
     public Challenge Issue(string tpmHash)
     {
+        ChallengeRecord record = New(tpmHash, store.FindAttestation(tpmHash));
+        store.AddChallenge(record);
+        metrics?.Challenges.Issued(record.Id, record.ExpiresAt);
+        return ToContract(record);
+    }
+
+    /// <summary>Issues the next challenge inside the node's unit: stored when the unit commits, with the
+    /// clock floor of the record as the unit saved it.</summary>
+    public Challenge Issue(IVerifierUnit unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        ChallengeRecord record = New(unit.TpmHash, unit.Attestation);
+        unit.PutChallenge(record);
+        metrics?.Challenges.Issued(record.Id, record.ExpiresAt);
+        return ToContract(record);
+    }
+
+    private ChallengeRecord New(string tpmHash, NodeAttestation? node)
+    {
         DateTime now = time.GetUtcNow().UtcDateTime;
-        var record = new ChallengeRecord
+        return new ChallengeRecord
         {
             Id = Guid.NewGuid(),
             TpmHash = tpmHash,
@@ -25,11 +44,8 @@ public sealed class ChallengeIssuer(AttestationStore store, VerifierOptions opti
             Selection = options.Banks.Select(b => new BankSelectionRecord { Bank = b, Pcrs = [.. AllPcrs] }).ToList(),
             IssuedAt = now,
             ExpiresAt = now + options.EffectiveChallengeExpiry,
-            ClockFloor = ClockFloor.Of(store.Find(tpmHash)),
+            ClockFloor = ClockFloor.Of(node),
         };
-        store.AddChallenge(record);
-        metrics?.Challenges.Issued(record.Id, record.ExpiresAt);
-        return ToContract(record);
     }
 
     /// <summary>The contract form of a stored challenge.</summary>

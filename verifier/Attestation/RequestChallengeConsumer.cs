@@ -11,7 +11,7 @@ namespace KcryptPush.Verifier.Attestation;
 /// fresh <see cref="Challenge"/>, or <see cref="AttestationRefused"/> for an unknown (not enrolled)
 /// or terminated node, or one over its request limits (<see cref="NodeRateLimiter"/>).
 /// </summary>
-public sealed class RequestChallengeConsumer(VerifierNodeStore nodes, AttestationStore store, ChallengeIssuer issuer, NodeRateLimiter limits, TimeProvider time)
+public sealed class RequestChallengeConsumer(IVerifierStore store, ChallengeIssuer issuer, NodeRateLimiter limits, TimeProvider time)
     : IConsumer<RequestChallenge>
 {
     /// <inheritdoc/>
@@ -24,14 +24,14 @@ public sealed class RequestChallengeConsumer(VerifierNodeStore nodes, Attestatio
             throw new MessageValidationException("RequestChallenge.TpmHash must be 64 lowercase hex digits");
         }
 
-        if (nodes.Find(tpmHash) is null)
+        if (store.FindNode(tpmHash) is null)
         {
             await context.RespondAsync(new AttestationRefused(tpmHash, AttestationReasonCodes.NodeUnknown,
                 $"no enrolled node has TPM hash {tpmHash}: enrol with the registrar first.")).ConfigureAwait(false);
             return;
         }
 
-        if (store.Find(tpmHash) is { State: NodeStates.Terminated } rec)
+        if (store.FindAttestation(tpmHash) is { State: NodeStates.Terminated } rec)
         {
             await context.RespondAsync(new AttestationRefused(tpmHash, AttestationReasonCodes.NodeNotAttesting,
                 $"node {tpmHash} spent its attestation budget ({rec.AttestationsPassed} passes) and is terminated: stop pushing.")).ConfigureAwait(false);

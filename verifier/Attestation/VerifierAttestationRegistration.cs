@@ -19,16 +19,15 @@ public static class VerifierAttestationRegistration
     public static Uri Address => KcryptPushQueues.VerifierAttestationAddress;
 
     /// <summary>
-    /// Registers options, the attestation store (same LiteDB file), the challenge issuer, the
+    /// Registers options, the challenge issuer, the
     /// pipeline with its policies (AK and PCR selective enrollment, attestation budget), the
     /// silence detector and the verdict outbox.
     /// </summary>
-    public static IServiceCollection AddVerifierAttestation(this IServiceCollection services, IConfiguration configuration, string dbPath)
+    public static IServiceCollection AddVerifierAttestation(this IServiceCollection services, IConfiguration configuration)
     {
         VerifierOptions options = VerifierOptions.From(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
-        services.AddSingleton(sp => new AttestationStore(dbPath) { HistoryLength = options.HistoryLength, SecretKey = sp.GetService<SecretAtRestKey>() });
         services.AddSingleton<ChallengeIssuer>();
         services.AddSingleton<NodeRateLimiter>();
         services.AddSingleton<IAttestationPolicy, AkPolicy>();

@@ -41,7 +41,7 @@ internal static class NodesCommand
     {
         var db = new Option<string?>("--db")
         {
-            Description = "read this verifier.db directly instead of asking the verifier (offline; LiteDB shared read-only)",
+            Description = "read this verifier.db directly instead of asking the verifier (offline: only while the service is stopped, which holds the file)",
         };
         var list = new Command("list", "list the nodes: TPM hash, state, last attestation, verdict, host name (--json: array of {tpmHash, hostname, state, ...})") { db };
         list.SetAction((parse, ct) => Execute(parse, o, ct, async io =>

@@ -8,8 +8,9 @@ using KcryptPush.Verifier.Store;
 namespace KcryptPush.Verifier.Cli;
 
 /// <summary>
-/// <c>nodes list --db PATH</c>: reads verifier.db directly (LiteDB shared mode, read-only), for when
-/// the broker is away; works while the service runs. Rows carry the enrolled keys besides the state.
+/// <c>nodes list --db PATH</c>: reads verifier.db directly (read-only), for when the broker is away
+/// and the service is stopped: a running verifier holds the file (LiteDB direct mode), and the command
+/// then fails naming the commands over the broker. Rows carry the enrolled keys besides the state.
 /// </summary>
 internal static class NodesOffline
 {
@@ -26,10 +27,9 @@ internal static class NodesOffline
         List<VerifierNodeView> rows;
         try
         {
-            using var nodes = new VerifierNodeStore(path, readOnly: true);
-            using var store = new AttestationStore(path, readOnly: true);
-            Dictionary<string, string> states = store.All().ToDictionary(r => r.TpmHash, r => r.State, StringComparer.Ordinal);
-            rows = nodes.List().Select(n => VerifierNodeView.Of(n) with { State = states.GetValueOrDefault(n.TpmHash) ?? NodeStates.Pending }).ToList();
+            using var store = new LiteDbVerifierStore(path, new VerifierStoreOptions { ReadOnly = true });
+            Dictionary<string, string> states = store.AllAttestations().ToDictionary(r => r.TpmHash, r => r.State, StringComparer.Ordinal);
+            rows = store.ListNodes().Select(n => VerifierNodeView.Of(n) with { State = states.GetValueOrDefault(n.TpmHash) ?? NodeStates.Pending }).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)
         {

@@ -1,5 +1,6 @@
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
+using KcryptPush.Verifier.Store;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -9,9 +10,9 @@ namespace KcryptPush.Verifier.Enrolment;
 /// Consumes the registrar's NodeEnrolled (queue <c>kcrypt-push-verifier-enrolment</c>, bound to the
 /// <c>KcryptPush.Contracts.V1:NodeEnrolled</c> exchange) and creates or updates the node. No tenant
 /// step: a node the registrar enrolled is attestable at once. The message is acknowledged after
-/// the store committed; redelivery is harmless (<see cref="VerifierNodeStore.Apply"/> is idempotent).
+/// the store committed; redelivery is harmless (<see cref="NodeEnrolment.Apply"/> is idempotent).
 /// </summary>
-public sealed class NodeEnrolledConsumer(VerifierNodeStore store, TimeProvider time, ILogger<NodeEnrolledConsumer> log) : IConsumer<NodeEnrolled>
+public sealed class NodeEnrolledConsumer(IVerifierStore store, TimeProvider time, ILogger<NodeEnrolledConsumer> log) : IConsumer<NodeEnrolled>
 {
     /// <inheritdoc/>
     public Task Consume(ConsumeContext<NodeEnrolled> context)
@@ -23,7 +24,14 @@ public sealed class NodeEnrolledConsumer(VerifierNodeStore store, TimeProvider t
             throw new MessageValidationException("NodeEnrolled needs TpmHash (64 hex), EkPublic, AkPublic and AkName");
         }
 
-        if (store.Apply(m, time.GetUtcNow().UtcDateTime))
+        bool changed;
+        using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
+        {
+            changed = NodeEnrolment.Apply(unit, m, time.GetUtcNow().UtcDateTime);
+            unit.Commit();
+        }
+
+        if (changed)
         {
             log.LogInformation("Node {Node} ({Hostname}) added or updated from the registrar, AK {AkName}",
                 m.TpmHash, m.Hostname, Convert.ToHexStringLower(m.AkName));

@@ -1,4 +1,6 @@
 using KcryptPush.Messaging;
+using KcryptPush.Verifier.Attestation;
+using KcryptPush.Verifier.Store;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -8,11 +10,19 @@ namespace KcryptPush.Verifier.Enrolment;
 /// <summary>Wiring for the verifier's enrolment feed (called from the verifier's host setup).</summary>
 public static class VerifierEnrolmentRegistration
 {
-    /// <summary>Registers the node store (LiteDB file <paramref name="dbPath"/>) and the clock.</summary>
-    public static IServiceCollection AddVerifierNodeStore(this IServiceCollection services, string dbPath)
+    /// <summary>
+    /// Registers the verifier's one store (<paramref name="store"/>: <c>litedb:PATH</c> or a PostgreSQL
+    /// connection string, <see cref="VerifierStores"/>), opened once for the process with the history
+    /// length of <see cref="VerifierOptions"/> and the <see cref="SecretAtRestKey"/> when registered, and the clock.
+    /// </summary>
+    public static IServiceCollection AddVerifierStore(this IServiceCollection services, string store)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => new VerifierNodeStore(dbPath));
+        services.TryAddSingleton<IVerifierStore>(sp => VerifierStores.Open(store, new VerifierStoreOptions
+        {
+            HistoryLength = sp.GetService<VerifierOptions>()?.HistoryLength ?? new VerifierStoreOptions().HistoryLength,
+            SecretKey = sp.GetService<SecretAtRestKey>(),
+        }));
         return services;
     }
 

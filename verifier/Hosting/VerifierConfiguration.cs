@@ -37,4 +37,12 @@ public static class VerifierConfiguration
     /// <summary>The LiteDB path the configuration names.</summary>
     public static string DbPath(IConfiguration configuration) =>
         configuration[DbKey] is { Length: > 0 } path ? path : DefaultDb;
+
+    /// <summary>The configuration key of the store: <c>litedb:PATH</c> or a PostgreSQL connection string
+    /// (<c>Host=...;...</c> or <c>postgresql://...</c>); unset, the LiteDB file of <see cref="DbKey"/>.</summary>
+    public const string StoreKey = "Verifier:Store";
+
+    /// <summary>The store the configuration names (<see cref="StoreKey"/>, else <c>litedb:</c> the <see cref="DbPath"/>).</summary>
+    public static string Store(IConfiguration configuration) =>
+        configuration[StoreKey] is { Length: > 0 } store ? store : "litedb:" + DbPath(configuration);
 }

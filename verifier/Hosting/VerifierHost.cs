@@ -39,8 +39,8 @@ public static class VerifierHost
             builder.Services.AddSingleton(bootPolicy);
         }
 
-        builder.Services.AddVerifierNodeStore(db);
-        builder.Services.AddVerifierAttestation(builder.Configuration, db);
+        builder.Services.AddVerifierStore(VerifierConfiguration.Store(builder.Configuration));
+        builder.Services.AddVerifierAttestation(builder.Configuration);
         builder.Services.AddVerifierOperator(db);
         builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment().AddVerifierAttestationConsumers().AddVerifierOperatorConsumers());
         builder.AddVerifierHttp(db);

@@ -86,8 +86,9 @@ public static class VerifierServiceCommands
         {
             try
             {
-                _ = host.Services.GetRequiredService<VerifierNodeStore>();
-                _ = host.Services.GetRequiredService<KcryptPush.Verifier.Store.AttestationStore>();
+                // Opened now, so a store that cannot be opened (held by another process, unreachable,
+                // a schema from a newer verifier) stops the start with its reason.
+                _ = host.Services.GetRequiredService<KcryptPush.Verifier.Store.IVerifierStore>();
                 if (host.Services.GetService<KcryptPush.Verifier.Policies.DefaultBootPolicy>() is { } bootPolicy)
                 {
                     host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KcryptPush.Verifier.Hosting").LogInformation(
@@ -109,7 +110,7 @@ public static class VerifierServiceCommands
                 await Console.Error.WriteLineAsync($"kcrypt-push-verifier: HTTP listener ({KcryptPush.Http.HttpOptions.ListenKey}, --http): {e.Message}").ConfigureAwait(false);
                 return 2;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or LiteDB.LiteException or Npgsql.NpgsqlException)
             {
                 await Console.Error.WriteLineAsync($"kcrypt-push-verifier: cannot open the database: {e.Message}").ConfigureAwait(false);
                 return 1;

@@ -18,17 +18,15 @@ public sealed class FleetGauges
     private static readonly string[] States = [NodeStates.Pending, NodeStates.Trusted, NodeStates.Quarantined, NodeStates.Silent, NodeStates.Terminated];
     private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(1);
 
-    private readonly VerifierNodeStore _nodes;
-    private readonly AttestationStore _store;
+    private readonly IVerifierStore _store;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private Snapshot? _last;
 
     /// <summary>Creates the gauges on <paramref name="metrics"/>' meter.</summary>
-    public FleetGauges(VerifierMetrics metrics, VerifierNodeStore nodes, AttestationStore store, TimeProvider time)
+    public FleetGauges(VerifierMetrics metrics, IVerifierStore store, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        _nodes = nodes;
         _store = store;
         _time = time;
         metrics.Meter.CreateObservableGauge("kcrypt_push_nodes", ObserveNodes,
@@ -67,9 +65,9 @@ public sealed class FleetGauges
 
     private Snapshot Take(DateTime now)
     {
-        var records = _store.All().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
+        var records = _store.AllAttestations().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
         var byState = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (VerifierNode node in _nodes.List())
+        foreach (VerifierNode node in _store.ListNodes())
         {
             string state = records.TryGetValue(node.TpmHash, out NodeAttestation? r) ? r.State : NodeStates.Pending;
             byState[state] = byState.GetValueOrDefault(state) + 1;

@@ -11,11 +11,11 @@ namespace KcryptPush.Verifier.Operator;
 
 /// <summary>
 /// What the operator commands do (DESIGN.md "Policy: selective enrollment"; issue 4 item 6), on the
-/// verifier's stores; the consumers only translate messages. A node is known when the registrar
+/// verifier's store, each change in one unit of the node; the consumers only translate messages. A node is known when the registrar
 /// enrolled it or it has an attestation record. Every change goes to the node's audit trail under
 /// the operator's name; secret values never do.
 /// </summary>
-public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore store, SecretTransportKey secretKey, TimeProvider time, DefaultBootPolicy? fleetBootPolicy = null, QuarantineDetails? quarantines = null)
+public sealed class NodeOperations(IVerifierStore store, SecretTransportKey secretKey, TimeProvider time, DefaultBootPolicy? fleetBootPolicy = null, QuarantineDetails? quarantines = null)
 {
     /// <summary>History records <see cref="Show"/> returns.</summary>
     public const int HistoryShown = 20;
@@ -29,8 +29,8 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
     /// <summary>Every node, ordered by TPM hash.</summary>
     public NodeList List()
     {
-        Dictionary<string, VerifierNode> enrolled = nodes.List().ToDictionary(n => n.TpmHash, StringComparer.Ordinal);
-        Dictionary<string, NodeAttestation> records = store.All().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
+        Dictionary<string, VerifierNode> enrolled = store.ListNodes().ToDictionary(n => n.TpmHash, StringComparer.Ordinal);
+        Dictionary<string, NodeAttestation> records = store.AllAttestations().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
         NodeSummary[] list = enrolled.Keys.Union(records.Keys).Order(StringComparer.Ordinal).Select(hash =>
         {
             VerifierNode? node = enrolled.GetValueOrDefault(hash);
@@ -73,8 +73,8 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
     /// <summary>One node in full (secret labels, never values), or null when unknown.</summary>
     public NodeDetails? Show(string tpmHash)
     {
-        VerifierNode? node = nodes.Find(tpmHash);
-        NodeAttestation? rec = store.Find(tpmHash);
+        VerifierNode? node = store.FindNode(tpmHash);
+        NodeAttestation? rec = store.FindAttestation(tpmHash);
         if (node is null && rec is null)
         {
             return null;
@@ -85,7 +85,7 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             Utc(h.At), h.Verdict, h.Codes.Select((c, i) => new AttestationReason(c, i < h.Messages.Count ? h.Messages[i] : "")).ToArray(),
             unchecked((uint)h.ResetCount), unchecked((ulong)h.Clock))).ToArray();
         IEnumerable<NodeAuditEntry> audit = store.Audit(tpmHash, AuditShown).Select(a => new NodeAuditEntry(Utc(a.At), a.Actor, a.What, a.OldValue, a.NewValue));
-        IEnumerable<NodeAuditEntry> enrolment = nodes.EventsOf(tpmHash).Select(e => new NodeAuditEntry(
+        IEnumerable<NodeAuditEntry> enrolment = store.EnrolmentEvents(tpmHash).Select(e => new NodeAuditEntry(
             Utc(e.At), "registrar", e.Event == "added" ? "enrolled" : "ak enrolled", e.OldAkName, e.NewAkName));
         byte[]? akName = node?.AkName ?? rec?.AkName;
         return new NodeDetails(
@@ -143,7 +143,12 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
         }
 
         string? value = m.Mode == PolicyModes.Enforce ? m.Value!.ToLowerInvariant() : null;
-        store.SetPcrPolicy(m.TpmHash, m.Bank, m.Index, m.Mode, value, m.Operator, Now);
+        using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
+        {
+            PolicyEdits.SetPcr(unit, m.Bank, m.Index, m.Mode, value, m.Operator, Now);
+            unit.Commit();
+        }
+
         return OperatorResults.Success($"{m.Bank}:{m.Index} {m.Mode}{(value is null ? "" : " " + value)}");
     }
 
@@ -164,10 +169,10 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             return OperatorResults.Bad($"AK policy mode must be enforce, learn or skip, not '{m.Mode}'");
         }
 
-        VerifierNode? node = nodes.Find(m.TpmHash);
-        lock (store.NodeGate(m.TpmHash))
+        using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
         {
-            NodeAttestation? rec = store.Find(m.TpmHash);
+            VerifierNode? node = unit.Node;
+            NodeAttestation? rec = unit.Attestation;
             if (node is null && rec is null)
             {
                 return OperatorResults.Unknown(m.TpmHash);
@@ -180,14 +185,16 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             }
 
             DateTime now = Now;
-            store.SetAkPolicy(m.TpmHash, m.Mode, m.Operator, now);
+            PolicyEdits.SetAk(unit, m.Mode, m.Operator, now);
             if (pin)
             {
-                NodeAttestation saved = store.Find(m.TpmHash)!;
+                NodeAttestation saved = unit.Attestation!;
                 saved.AkName = node!.AkName;
-                store.Save(saved);
-                store.AddAudit(m.TpmHash, m.Operator, "ak", null, Convert.ToHexStringLower(node.AkName), now);
+                unit.Save(saved);
+                unit.AddAudit(m.Operator, "ak", null, Convert.ToHexStringLower(node.AkName), now);
             }
+
+            unit.Commit();
         }
 
         return OperatorResults.Success($"AK policy {m.Mode}");
@@ -230,17 +237,15 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             }
         }
 
-        VerifierNode? node = nodes.Find(m.TpmHash);
-        lock (store.NodeGate(m.TpmHash))
+        using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
         {
-            NodeAttestation? rec = store.Find(m.TpmHash);
-            if (node is null && rec is null)
+            if (unit.Node is null && unit.Attestation is null)
             {
                 return OperatorResults.Unknown(m.TpmHash);
             }
 
             DateTime now = Now;
-            rec ??= store.GetOrNew(m.TpmHash, now);
+            NodeAttestation rec = unit.GetOrNewAttestation(now);
             string? old = rec.BootPolicyJson;
             if (string.Equals(old, stored, StringComparison.Ordinal))
             {
@@ -248,8 +253,9 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             }
 
             rec.BootPolicyJson = stored;
-            store.Save(rec);
-            store.AddAudit(m.TpmHash, m.Operator, "boot policy", PolicyDigest(old), PolicyDigest(stored), now);
+            unit.Save(rec);
+            unit.AddAudit(m.Operator, "boot policy", PolicyDigest(old), PolicyDigest(stored), now);
+            unit.Commit();
         }
 
         return OperatorResults.Success(stored is null
@@ -293,15 +299,17 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             // DESIGN.md: an operator-provisioned passphrase, with attestation data learned on first
             // contact. A node that has not enrolled yet gets a Pending record (TOFU for AK and PCRs
             // as for any new node), so list, show and delete know it.
-            bool enrolled = nodes.Find(m.TpmHash) is not null;
-            lock (store.NodeGate(m.TpmHash))
+            bool enrolled;
+            using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
             {
-                if (store.Find(m.TpmHash) is null)
+                enrolled = unit.Node is not null;
+                if (unit.Attestation is null)
                 {
-                    store.Save(store.GetOrNew(m.TpmHash, Now));
+                    unit.Save(unit.GetOrNewAttestation(Now));
                 }
 
-                store.SetSecret(m.TpmHash, m.Label, passphrase, m.Operator, Now);
+                unit.SetSecret(m.Label, passphrase, m.Operator, Now);
+                unit.Commit();
             }
 
             return OperatorResults.Success(enrolled
@@ -333,17 +341,16 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             return (OperatorResults.Bad($"a quarantine needs a reason (1..{OperatorInput.MaxTextLength} characters)"), null);
         }
 
-        VerifierNode? node = nodes.Find(m.TpmHash);
-        lock (store.NodeGate(m.TpmHash))
+        using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
         {
-            NodeAttestation? rec = store.Find(m.TpmHash);
-            if (node is null && rec is null)
+            VerifierNode? node = unit.Node;
+            if (node is null && unit.Attestation is null)
             {
                 return (OperatorResults.Unknown(m.TpmHash), null);
             }
 
             DateTime now = Now;
-            rec ??= store.GetOrNew(m.TpmHash, now);
+            NodeAttestation rec = unit.GetOrNewAttestation(now);
             string previous = rec.State;
             if (rec.OperatorQuarantine is not null)
             {
@@ -352,10 +359,11 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
 
             // The hold keeps the node Quarantined through passing quotes (OperatorQuarantinePolicy).
             rec.OperatorQuarantine = $"{m.Operator}: {m.Reason}";
-            store.AddAudit(m.TpmHash, m.Operator, AttestationReasonCodes.OperatorQuarantine, null, m.Reason, now);
+            unit.AddAudit(m.Operator, AttestationReasonCodes.OperatorQuarantine, null, m.Reason, now);
             if (previous == NodeStates.Quarantined)
             {
-                store.Save(rec);
+                unit.Save(rec);
+                unit.Commit();
                 return (OperatorResults.Success("already Quarantined by its evidence; now also held until release"), null);
             }
 
@@ -364,8 +372,9 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             var reason = new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {m.Operator}: {m.Reason}");
             var verdict = new NodeQuarantined(m.TpmHash, node?.Hostname ?? "", [AttestationReasonCodes.OperatorQuarantine], [reason], [], null, previous, Utc(now));
             VerdictOutbox.Stage(rec, verdict, now);
-            store.Save(rec);
-            store.AddAudit(m.TpmHash, m.Operator, "state", previous, NodeStates.Quarantined, now);
+            unit.Save(rec);
+            unit.AddAudit(m.Operator, "state", previous, NodeStates.Quarantined, now);
+            unit.Commit();
             return (OperatorResults.Success($"Quarantined (was {previous})"), verdict);
         }
     }
@@ -383,12 +392,12 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             return (bad, null);
         }
 
-        lock (store.NodeGate(m.TpmHash))
+        using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
         {
-            NodeAttestation? rec = store.Find(m.TpmHash);
+            NodeAttestation? rec = unit.Attestation;
             if (rec is null)
             {
-                return (nodes.Find(m.TpmHash) is null
+                return (unit.Node is null
                     ? OperatorResults.Unknown(m.TpmHash)
                     : OperatorResults.Success($"{NodeStates.Pending}, not quarantined: nothing changed"), null);
             }
@@ -402,22 +411,24 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             string? heldFor = rec.OperatorQuarantine;
             if (rec.OperatorQuarantine is not null)
             {
-                store.AddAudit(m.TpmHash, m.Operator, AttestationReasonCodes.OperatorQuarantine, rec.OperatorQuarantine, "released", now);
+                unit.AddAudit(m.Operator, AttestationReasonCodes.OperatorQuarantine, rec.OperatorQuarantine, "released", now);
                 rec.OperatorQuarantine = null;
             }
 
             if (rec.State != NodeStates.Quarantined)
             {
-                store.Save(rec);
+                unit.Save(rec);
+                unit.Commit();
                 return (OperatorResults.Success($"{rec.State}: quarantine hold lifted"), null);
             }
 
             rec.State = NodeStates.Pending;
             rec.StateSince = now;
-            var verdict = new NodeReleased(m.TpmHash, nodes.Find(m.TpmHash)?.Hostname ?? "", m.Operator, heldFor, NodeStates.Quarantined, Utc(now));
+            var verdict = new NodeReleased(m.TpmHash, unit.Node?.Hostname ?? "", m.Operator, heldFor, NodeStates.Quarantined, Utc(now));
             VerdictOutbox.Stage(rec, verdict, now);
-            store.Save(rec);
-            store.AddAudit(m.TpmHash, m.Operator, "state", NodeStates.Quarantined, NodeStates.Pending, now);
+            unit.Save(rec);
+            unit.AddAudit(m.Operator, "state", NodeStates.Quarantined, NodeStates.Pending, now);
+            unit.Commit();
             return (OperatorResults.Success($"{NodeStates.Pending} until its next attestation"), verdict);
         }
     }
@@ -431,19 +442,23 @@ public sealed class NodeOperations(VerifierNodeStore nodes, AttestationStore sto
             return bad;
         }
 
-        if (!Known(m.TpmHash))
+        using (IVerifierUnit unit = store.BeginNode(m.TpmHash))
         {
-            return OperatorResults.Unknown(m.TpmHash);
+            if (unit.Node is null && unit.Attestation is null)
+            {
+                return OperatorResults.Unknown(m.TpmHash);
+            }
+
+            unit.DeleteNode(m.Operator, Now);
+            unit.Commit();
         }
 
-        store.Delete(m.TpmHash, m.Operator, Now);
-        nodes.Delete(m.TpmHash);
         return OperatorResults.Success("deleted");
     }
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    private bool Known(string tpmHash) => nodes.Find(tpmHash) is not null || store.Find(tpmHash) is not null;
+    private bool Known(string tpmHash) => store.FindNode(tpmHash) is not null || store.FindAttestation(tpmHash) is not null;
 
     private static OperatorCommandResult? Problem(string? tpmHash, string? operatorName)
     {

@@ -9,7 +9,7 @@ namespace KcryptPush.Verifier.Operator;
 /// key file stops the start, and seals any secret still stored in plaintext (written by a verifier
 /// from before secrets were sealed at rest).
 /// </summary>
-public sealed class SecretKeyStartup(SecretTransportKey key, AttestationStore store, ILogger<SecretKeyStartup> log) : IHostedService
+public sealed class SecretKeyStartup(SecretTransportKey key, IVerifierStore store, ILogger<SecretKeyStartup> log) : IHostedService
 {
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)

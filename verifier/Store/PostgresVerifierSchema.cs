@@ -44,7 +44,7 @@ public static class PostgresVerifierSchema
     ];
 
     /// <summary>Brings the database to <see cref="Version"/> (read-only: only checks it is there).</summary>
-    /// <exception cref="InvalidOperationException">The schema is newer than this build, or missing when read-only.</exception>
+    /// <exception cref="InvalidDataException">The schema is newer than this build, or missing when read-only.</exception>
     public static void Migrate(NpgsqlConnection conn, bool readOnly)
     {
         ArgumentNullException.ThrowIfNull(conn);
@@ -53,7 +53,7 @@ public static class PostgresVerifierSchema
             int found = CurrentVersion(conn, null);
             if (found != Version)
             {
-                throw new InvalidOperationException(
+                throw new InvalidDataException(
                     $"the verifier schema in {conn.Database} is at version {found}, this verifier needs {Version}: start the service once to create or migrate it");
             }
 
@@ -66,7 +66,7 @@ public static class PostgresVerifierSchema
         int current = CurrentVersion(conn, tx);
         if (current > Version)
         {
-            throw new InvalidOperationException(
+            throw new InvalidDataException(
                 $"the verifier schema in {conn.Database} is at version {current}, newer than this verifier's {Version}: run the newer verifier");
         }
 

@@ -10,7 +10,7 @@ namespace KcryptPush.Verifier.Verdicts;
 /// <see cref="VerifierOptions.SilentIntervals"/> intervals becomes Silent, once. A terminated node is
 /// done: its silence is no alarm.
 /// </summary>
-public sealed class SilenceDetector(VerifierNodeStore nodes, AttestationStore store, VerifierOptions options, TimeProvider time)
+public sealed class SilenceDetector(IVerifierStore store, VerifierOptions options, TimeProvider time)
 {
     /// <summary>Marks newly silent nodes, stages their NodeSilent events in their records
     /// (<see cref="VerdictOutbox"/>) and returns them.</summary>
@@ -19,33 +19,46 @@ public sealed class SilenceDetector(VerifierNodeStore nodes, AttestationStore st
         DateTime now = time.GetUtcNow().UtcDateTime;
         TimeSpan limit = options.SilentIntervals * options.Interval;
         var events = new List<NodeSilent>();
-        foreach (VerifierNode node in nodes.List())
+        Dictionary<string, NodeAttestation> records = store.AllAttestations().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
+        foreach (VerifierNode listed in store.ListNodes())
         {
-            lock (store.NodeGate(node.TpmHash))
+            // Read without the node first: most nodes are not silent, and a unit per node per scan
+            // would lock every node of the fleet once a minute.
+            if (records.GetValueOrDefault(listed.TpmHash) is { } known
+                && (known.State is NodeStates.Terminated or NodeStates.Silent || now - (known.LastEvidenceAt ?? listed.CreatedAt).ToUniversalTime() < limit))
             {
-                NodeAttestation rec = store.GetOrNew(node.TpmHash, now);
-                if (rec.State is NodeStates.Terminated or NodeStates.Silent)
-                {
-                    continue;
-                }
-
-                DateTime since = (rec.LastEvidenceAt ?? node.CreatedAt).ToUniversalTime();
-                TimeSpan quiet = now - since;
-                if (quiet < limit)
-                {
-                    continue;
-                }
-
-                string previous = rec.State;
-                store.AddAudit(node.TpmHash, "verifier", "state", previous, NodeStates.Silent, now);
-                rec.State = NodeStates.Silent;
-                rec.StateSince = now;
-                var silent = new NodeSilent(node.TpmHash, node.Hostname, rec.LastEvidenceAt is { } seen ? new DateTimeOffset(seen.ToUniversalTime(), TimeSpan.Zero) : null,
-                    (int)Math.Min(int.MaxValue, quiet / options.Interval), previous, now);
-                VerdictOutbox.Stage(rec, silent, now);
-                store.Save(rec);
-                events.Add(silent);
+                continue;
             }
+
+            using IVerifierUnit unit = store.BeginNode(listed.TpmHash);
+            if (unit.Node is not { } node)
+            {
+                continue; // deleted meanwhile
+            }
+
+            NodeAttestation rec = unit.GetOrNewAttestation(now);
+            if (rec.State is NodeStates.Terminated or NodeStates.Silent)
+            {
+                continue;
+            }
+
+            DateTime since = (rec.LastEvidenceAt ?? node.CreatedAt).ToUniversalTime();
+            TimeSpan quiet = now - since;
+            if (quiet < limit)
+            {
+                continue;
+            }
+
+            string previous = rec.State;
+            unit.AddAudit("verifier", "state", previous, NodeStates.Silent, now);
+            rec.State = NodeStates.Silent;
+            rec.StateSince = now;
+            var silent = new NodeSilent(node.TpmHash, node.Hostname, rec.LastEvidenceAt is { } seen ? new DateTimeOffset(seen.ToUniversalTime(), TimeSpan.Zero) : null,
+                (int)Math.Min(int.MaxValue, quiet / options.Interval), previous, now);
+            VerdictOutbox.Stage(rec, silent, now);
+            unit.Save(rec);
+            unit.Commit();
+            events.Add(silent);
         }
 
         return events;

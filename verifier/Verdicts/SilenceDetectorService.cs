@@ -10,7 +10,7 @@ namespace KcryptPush.Verifier.Verdicts;
 /// events it staged to <see cref="VerdictOutbox"/>, and prunes challenges that expired more than a day ago.
 /// </summary>
 public sealed class SilenceDetectorService(
-    SilenceDetector detector, AttestationStore store, VerdictOutbox outbox, VerifierOptions options, TimeProvider time, ILogger<SilenceDetectorService> log) : BackgroundService
+    SilenceDetector detector, IVerifierStore store, VerdictOutbox outbox, VerifierOptions options, TimeProvider time, ILogger<SilenceDetectorService> log) : BackgroundService
 {
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,7 +29,7 @@ public sealed class SilenceDetectorService(
 
                 store.PruneChallenges(time.GetUtcNow().UtcDateTime.AddDays(-1));
             }
-            catch (Exception e) when (e is LiteDB.LiteException or IOException)
+            catch (Exception e) when (e is LiteDB.LiteException or IOException or Npgsql.NpgsqlException)
             {
                 log.LogError(e, "Silence scan failed; retrying next tick");
             }

@@ -14,7 +14,7 @@ namespace KcryptPush.Verifier.Verdicts;
 /// service waits with capped backoff and tries again; nothing is dropped.
 /// </summary>
 public sealed class VerdictOutboxService(
-    VerdictOutbox outbox, AttestationStore store, IBus bus, ILogger<VerdictOutboxService> log) : BackgroundService
+    VerdictOutbox outbox, IVerifierStore store, IBus bus, ILogger<VerdictOutboxService> log) : BackgroundService
 {
     /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -74,7 +74,7 @@ public sealed class VerdictOutboxService(
 
     private async Task PublishPendingAsync(string tpmHash, CancellationToken stoppingToken)
     {
-        if (store.Find(tpmHash)?.PendingVerdicts is not { Count: > 0 } pending)
+        if (store.FindAttestation(tpmHash)?.PendingVerdicts is not { Count: > 0 } pending)
         {
             return;
         }
@@ -100,11 +100,12 @@ public sealed class VerdictOutboxService(
                 await VerdictPublisher.Publish(bus, verdict, p.Id, timeout.Token).ConfigureAwait(false);
             }
 
-            lock (store.NodeGate(tpmHash))
+            using (IVerifierUnit unit = store.BeginNode(tpmHash))
             {
-                if (store.Find(tpmHash) is { } current && current.PendingVerdicts.RemoveAll(x => x.Id == p.Id) > 0)
+                if (unit.Attestation is { } current && current.PendingVerdicts.RemoveAll(x => x.Id == p.Id) > 0)
                 {
-                    store.Save(current);
+                    unit.Save(current);
+                    unit.Commit();
                 }
             }
 

@@ -6,7 +6,8 @@ namespace KcryptPush.Integration.Tests.Fixtures;
 /// <summary>
 /// The registrar and the verifier as real processes (<c>kcrypt-push-registrar run</c>,
 /// <c>kcrypt-push-verifier run</c>) on one broker, each with its LiteDB file in a private
-/// directory; their stores are read with their own <c>nodes list/show --json</c> commands.
+/// directory; their stores are read with their own <c>nodes list/show --json</c> commands (the
+/// verifier's from a snapshot of its file: a running verifier holds verifier.db, LiteDB direct mode).
 /// </summary>
 public sealed class KcryptPushServices : IDisposable
 {
@@ -71,9 +72,35 @@ public sealed class KcryptPushServices : IDisposable
         return r.ExitCode == 0 ? Json(r.StdOut) : null;
     }
 
-    /// <summary><c>kcrypt-push-verifier nodes list --json</c> (empty before the verifier stored anything).</summary>
-    public JsonElement[] VerifierNodes() =>
-        File.Exists(VerifierDb) ? Json(Run(KcryptPushBinaries.Verifier, "nodes", "list", "--json", "--db", VerifierDb)).EnumerateArray().ToArray() : [];
+    /// <summary>
+    /// <c>kcrypt-push-verifier nodes list --json --db</c> over a copy of the verifier's files (empty before the
+    /// verifier stored anything): the journal first, then the data file, so the copy holds every committed
+    /// transaction (a checkpoint between the two copies only moves pages the journal still has).
+    /// </summary>
+    public JsonElement[] VerifierNodes()
+    {
+        if (!File.Exists(VerifierDb))
+        {
+            return [];
+        }
+
+        string snapshot = System.IO.Directory.CreateTempSubdirectory("kcp-it-verifier-db-").FullName;
+        try
+        {
+            string log = Path.Combine(Directory, "verifier-log.db");
+            if (File.Exists(log))
+            {
+                ProcessRunner.RunChecked("cp", [log, snapshot]); // cp: no advisory lock taken or honoured
+            }
+
+            ProcessRunner.RunChecked("cp", [VerifierDb, snapshot]);
+            return Json(Run(KcryptPushBinaries.Verifier, "nodes", "list", "--json", "--db", Path.Combine(snapshot, "verifier.db"))).EnumerateArray().ToArray();
+        }
+        finally
+        {
+            System.IO.Directory.Delete(snapshot, recursive: true);
+        }
+    }
 
     /// <summary>Polls the verifier's store until it holds <paramref name="tpmHash"/>.</summary>
     public async Task<JsonElement> WaitForVerifierNodeAsync(string tpmHash, TimeSpan timeout)

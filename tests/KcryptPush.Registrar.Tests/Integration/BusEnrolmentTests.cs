@@ -81,7 +81,7 @@ public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<Ra
         VerifierNode? atVerifier = null;
         for (int i = 0; i < 100 && atVerifier is null; i++)
         {
-            atVerifier = agent.VerifierStore.Find(tpm.TpmHash);
+            atVerifier = agent.VerifierStore.FindNode(tpm.TpmHash);
             if (atVerifier is null)
             {
                 await Task.Delay(100);

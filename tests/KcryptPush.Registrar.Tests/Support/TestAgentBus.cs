@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
 using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Store;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,7 @@ internal sealed class TestAgentBus : IAsyncDisposable
 
     public EnrolledProbe Enrolled => _services.GetRequiredService<EnrolledProbe>();
 
-    public VerifierNodeStore VerifierStore => _services.GetRequiredService<VerifierNodeStore>();
+    public IVerifierStore VerifierStore => _services.GetRequiredService<IVerifierStore>();
 
     public static async Task<TestAgentBus> StartAsync(string brokerUri, string probeQueue, string? verifierDb = null, TimeSpan? requestTimeout = null)
     {
@@ -43,7 +44,7 @@ internal sealed class TestAgentBus : IAsyncDisposable
         services.AddSingleton<EnrolledProbe>();
         if (verifierDb is not null)
         {
-            services.AddVerifierNodeStore(verifierDb);
+            services.AddVerifierStore(VerifierStores.LiteDbPrefix + verifierDb);
         }
 
         services.AddKcryptPushBus(config, x =>

@@ -22,7 +22,7 @@ public sealed class StatusPageBrowserTests
     {
         await using OperatorHarness h = await OperatorHarness.StartAsync();
         var quarantines = new QuarantineDetails();
-        var operations = new NodeOperations(h.Nodes, h.Store, h.Key, h.Time, quarantines: quarantines);
+        var operations = new NodeOperations(h.Store, h.Key, h.Time, quarantines: quarantines);
         string hash = h.Enrol(Hostname);
         Assert.True(operations.Quarantine(new QuarantineNode(hash, Reason, "mallory")).Result.Succeeded);
         quarantines.Seen(new NodeQuarantined(hash, Hostname, ["pcr-policy-violation"], [new AttestationReason("pcr-policy-violation", Reason)],

@@ -133,8 +133,8 @@ public sealed class BootPolicyBusTests : IClassFixture<RabbitMqFixture>, IAsyncL
         Assert.False(verifier.HasExited, verifier.Output);
 
         verifier.Dispose();
-        using var store = new AttestationStore(Db, readOnly: true);
-        Assert.Null(store.Find(hash)!.BootPolicyJson);
+        using var store = new LiteDbVerifierStore(Db, new VerifierStoreOptions { ReadOnly = true });
+        Assert.Null(store.FindAttestation(hash)!.BootPolicyJson);
         Assert.Contains(store.Audit(hash), a => (a.Actor, a.What, a.NewValue) == ("broker:guest (--operator bob)", "boot policy", null)); // the CLI's broker user (guest here), --operator as a comment
     }
 

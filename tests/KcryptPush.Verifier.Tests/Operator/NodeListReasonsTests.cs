@@ -24,7 +24,7 @@ public sealed class NodeListReasonsTests
     {
         await using OperatorHarness h = await OperatorHarness.StartAsync();
         var details = new QuarantineDetails();
-        var ops = new NodeOperations(h.Nodes, h.Store, h.Key, h.Time, quarantines: details);
+        var ops = new NodeOperations(h.Store, h.Key, h.Time, quarantines: details);
         string bad = h.Enrol("bad"), good = h.Enrol("good");
         SetState(h, good, NodeStates.Trusted);
         SetState(h, bad, NodeStates.Quarantined);
@@ -48,7 +48,7 @@ public sealed class NodeListReasonsTests
     {
         await using OperatorHarness h = await OperatorHarness.StartAsync();
         var details = new QuarantineDetails();
-        var ops = new NodeOperations(h.Nodes, h.Store, h.Key, h.Time, quarantines: details);
+        var ops = new NodeOperations(h.Store, h.Key, h.Time, quarantines: details);
         string hash = h.Enrol("node");
         SetState(h, hash, NodeStates.Quarantined);
         AddHistory(h, hash, AttestationVerdicts.Fail, ("event-log-replay-mismatch", "from the history"));
@@ -112,7 +112,7 @@ public sealed class NodeListReasonsTests
     {
         await using OperatorHarness h = await OperatorHarness.StartAsync();
         var details = new QuarantineDetails();
-        var ops = new NodeOperations(h.Nodes, h.Store, h.Key, h.Time, quarantines: details);
+        var ops = new NodeOperations(h.Store, h.Key, h.Time, quarantines: details);
         string failed = h.Enrol("failed"), quiet = h.Enrol("quiet");
         foreach ((string hash, string verdict) in (ReadOnlySpan<(string, string)>)[(failed, AttestationVerdicts.Fail), (quiet, AttestationVerdicts.Pass)])
         {

@@ -83,10 +83,18 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
         JsonElement pcr7 = Assert.Single(show.GetProperty("pcrPolicy").EnumerateArray(), p => p.GetProperty("bank").GetString() == "sha256");
         Assert.Equal((7, "enforce", value), (pcr7.GetProperty("index").GetInt32(), pcr7.GetProperty("mode").GetString(), pcr7.GetProperty("value").GetString()));
         Assert.Contains(show.GetProperty("audit").EnumerateArray(), a => a.GetProperty("actor").GetString() == "broker:guest (--operator alice)" && a.GetProperty("what").GetString() == "secret COS_PERSISTENT");
+        // The running verifier holds verifier.db: the offline command says so and names the way that works.
+        (int offlineCode, string offlineOut, string offlineErr) = await VerifierProcess.Command(null, "nodes", "list", "--db", Db);
+        Assert.Equal((1, ""), (offlineCode, offlineOut));
+        Assert.Contains("in use by a running verifier", offlineErr, StringComparison.Ordinal);
+        Assert.Contains("--broker", offlineErr, StringComparison.Ordinal);
+
         // Sealed at rest: the file holds no passphrase; the key derived from verifier.secret-key opens it.
+        // Read with the verifier stopped, then started again on the same file.
+        _verifier!.Dispose();
         using (var transport = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(Db)))
         using (var secretKey = SecretAtRestKey.DeriveFrom(transport.Key))
-        using (var store = new AttestationStore(Db, readOnly: true) { SecretKey = secretKey })
+        using (var store = new LiteDbVerifierStore(Db, new VerifierStoreOptions { ReadOnly = true, SecretKey = secretKey }))
         {
             SecretRecord record = store.FindSecret(hash, "COS_PERSISTENT")!;
             Assert.True(record.IsSealed);
@@ -102,6 +110,8 @@ public sealed class OperatorBusTests : IClassFixture<RabbitMqFixture>, IAsyncLif
             copy.CopyTo(bytes);
             Assert.True(bytes.ToArray().AsSpan().IndexOf(passphraseBytes) < 0, $"{file} holds the passphrase in plaintext");
         }
+
+        _verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "60s");
 
         // The text table names the node too.
         (int tableCode, string table, _) = await Nodes(null, "list");

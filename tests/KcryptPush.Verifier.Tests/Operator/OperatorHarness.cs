@@ -24,13 +24,13 @@ internal sealed class OperatorHarness : IAsyncDisposable
     {
         Time = new ManualTime(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
         DbPath = Path.Combine(_dir, "verifier.db");
-        Nodes = new VerifierNodeStore(DbPath);
         Key = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(DbPath));
         SecretKey = SecretAtRestKey.DeriveFrom(Key.Key);
-        Store = new AttestationStore(DbPath) { SecretKey = SecretKey };
-        Operations = new NodeOperations(Nodes, Store, Key, Time);
+        Store = new LiteDbVerifierStore(DbPath, new VerifierStoreOptions { SecretKey = SecretKey });
+        Nodes = new TestNodes(Store);
+        Operations = new NodeOperations(Store, Key, Time);
         var services = new ServiceCollection();
-        services.AddSingleton(Nodes).AddSingleton(Store).AddSingleton(Key).AddSingleton(Operations);
+        services.AddSingleton(Store).AddSingleton(Key).AddSingleton(Operations);
         services.AddSingleton<VerdictOutbox>().AddSingleton<VerdictOutboxService>();
         // The in-memory transport has no AMQP user_id: requests here come from BrokerUser.
         services.AddSingleton(brokerUserOf ?? (_ => BrokerUser));
@@ -47,9 +47,9 @@ internal sealed class OperatorHarness : IAsyncDisposable
 
     public string DbPath { get; }
 
-    public VerifierNodeStore Nodes { get; }
+    public TestNodes Nodes { get; }
 
-    public AttestationStore Store { get; }
+    public IVerifierStore Store { get; }
 
     public SecretTransportKey Key { get; }
 
@@ -108,7 +108,6 @@ internal sealed class OperatorHarness : IAsyncDisposable
         await Outbox.StopAsync(CancellationToken.None);
         await Harness.Stop();
         await _services.DisposeAsync();
-        Nodes.Dispose();
         Store.Dispose();
         Key.Dispose();
         SecretKey.Dispose();

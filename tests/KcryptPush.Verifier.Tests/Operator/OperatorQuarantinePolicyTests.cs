@@ -17,8 +17,8 @@ public sealed class OperatorQuarantinePolicyTests : IDisposable
     public OperatorQuarantinePolicyTests()
     {
         _key = SecretTransportKey.LoadOrCreate(SecretTransportKey.PathBeside(_h.DbPath));
-        _ops = new NodeOperations(_h.Nodes, _h.Store, _key, _h.Time);
-        _pipeline = new AttestationPipeline(_h.Nodes, _h.Store, _h.Issuer, _h.Options,
+        _ops = new NodeOperations(_h.Store, _key, _h.Time);
+        _pipeline = new AttestationPipeline(_h.Store, _h.Issuer, _h.Options,
             [new AkPolicy(), new PcrSelectiveEnrollmentPolicy(), new AttestationBudgetPolicy(), new OperatorQuarantinePolicy()], _h.Time);
     }
 

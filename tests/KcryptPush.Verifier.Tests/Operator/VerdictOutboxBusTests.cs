@@ -41,7 +41,7 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
         string hash = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var at = DateTimeOffset.UtcNow;
         PendingVerdict trusted, quarantined;
-        using (var store = new AttestationStore(Db))
+        using (IVerifierStore store = new LiteDbVerifierStore(Db))
         {
             NodeAttestation rec = store.GetOrNew(hash, at.UtcDateTime);
             trusted = VerdictOutbox.Stage(rec, new NodeTrusted(hash, "node-a", NodeStates.Pending, at), at.UtcDateTime);
@@ -60,9 +60,11 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
         NodeQuarantined q = Assert.IsType<NodeQuarantined>(mine[1].Verdict);
         Assert.Equal((7, "bb"), (q.FailingPcrs[0].Index, q.FailingPcrs[0].Actual));
 
-        // Removed once confirmed: a later restart publishes nothing again.
-        await WaitUntil(() => Pending(hash).Count == 0, "the record emptied", verifier);
+        // Removed once confirmed (logged after the removal committed): a later restart publishes nothing again.
+        await WaitUntil(() => verifier.Output.Contains($"Published NodeQuarantined for {hash}", StringComparison.Ordinal), "the record emptied", verifier);
         Assert.False(verifier.HasExited, verifier.Output);
+        verifier.Dispose(); // the verifier holds verifier.db while it runs
+        Assert.Empty(Pending(hash));
     }
 
     [Fact]
@@ -76,15 +78,14 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
         PendingVerdict staged;
         try
         {
-            await WaitUntil(() => EnrolledAsync(enrolled).GetAwaiter().GetResult(), "the verifier to learn the node", verifier);
+            await WaitUntil(() => EnrolledAsync(enrolled, verifier).GetAwaiter().GetResult(), "the verifier to learn the node", verifier);
             await _broker.StopAsync();
             try
             {
-                // The verifier saves the state change and its NodeSilent; the publish waits for the broker.
-                await WaitUntil(() => StateOf(hash) == NodeStates.Silent, "the node to fall silent", verifier);
+                // The verifier saves the state change and its NodeSilent (logged once committed); the
+                // publish waits for the broker.
+                await WaitUntil(() => verifier.Output.Contains($"Node {hash} (node-b) is silent", StringComparison.Ordinal), "the node to fall silent", verifier);
                 await Task.Delay(TimeSpan.FromSeconds(2));
-                staged = Assert.Single(Pending(hash));
-                Assert.Equal(nameof(NodeSilent), staged.Type);
             }
             finally
             {
@@ -97,38 +98,42 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
             verifier.Dispose();
         }
 
+        // Read with the verifier stopped (it holds verifier.db while it runs): saved, not published.
+        Assert.Equal(NodeStates.Silent, StateOf(hash));
+        staged = Assert.Single(Pending(hash));
+        Assert.Equal(nameof(NodeSilent), staged.Type);
+
         using VerifierProcess restarted = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "1s");
         await WaitUntil(() => Received.Any(r => r.MessageId == staged.Id), "NodeSilent from the restarted verifier", restarted, TimeSpan.FromSeconds(90));
         NodeSilent silent = Assert.IsType<NodeSilent>(Assert.Single(Received, r => r.MessageId == staged.Id).Verdict);
         Assert.Equal((hash, "node-b", NodeStates.Pending), (silent.TpmHash, silent.Hostname, silent.PreviousState));
-        await WaitUntil(() => Pending(hash).Count == 0, "the record emptied", restarted);
+        await WaitUntil(() => restarted.Output.Contains($"Published NodeSilent for {hash}", StringComparison.Ordinal), "the record emptied", restarted);
         Assert.False(restarted.HasExited, restarted.Output);
+        restarted.Dispose();
+        Assert.Empty(Pending(hash));
     }
 
-    // The verifier declares its enrolment queue when it starts: publish until it has the node.
-    private async Task<bool> EnrolledAsync(NodeEnrolled enrolled)
+    // The verifier declares its enrolment queue when it starts: publish until it has the node (it logs
+    // the node once its unit committed; the file is its own while it runs).
+    private async Task<bool> EnrolledAsync(NodeEnrolled enrolled, VerifierProcess verifier)
     {
         await _alerts.Bus.Publish(enrolled);
         await Task.Delay(300);
-        if (!File.Exists(Db))
-        {
-            return false; // the verifier has not opened its database yet
-        }
-
-        using var nodes = new KcryptPush.Verifier.Enrolment.VerifierNodeStore(Db, readOnly: true);
-        return nodes.Find(enrolled.TpmHash) is not null;
+        return verifier.Output.Contains($"Node {enrolled.TpmHash} ({enrolled.Hostname}) added or updated", StringComparison.Ordinal);
     }
 
+    // Only with the verifier stopped.
     private string? StateOf(string hash)
     {
-        using var store = new AttestationStore(Db, readOnly: true);
-        return store.Find(hash)?.State;
+        using var store = new LiteDbVerifierStore(Db, new VerifierStoreOptions { ReadOnly = true });
+        return store.FindAttestation(hash)?.State;
     }
 
+    // Only with the verifier stopped.
     private List<PendingVerdict> Pending(string hash)
     {
-        using var store = new AttestationStore(Db, readOnly: true);
-        return store.Find(hash)?.PendingVerdicts ?? [];
+        using var store = new LiteDbVerifierStore(Db, new VerifierStoreOptions { ReadOnly = true });
+        return store.FindAttestation(hash)?.PendingVerdicts ?? [];
     }
 
     private static async Task WaitUntil(Func<bool> condition, string what, VerifierProcess verifier, TimeSpan? patience = null)

@@ -58,13 +58,13 @@ public sealed class PostgresVerifierStoreTests(PrivatePostgres pg) : VerifierSto
     [PostgresFact]
     public void A_newer_schema_is_refused_and_a_read_only_open_does_not_create_one()
     {
-        var ro = Assert.Throws<InvalidOperationException>(() => new PostgresVerifierStore(ConnectionString, new VerifierStoreOptions { ReadOnly = true }));
+        var ro = Assert.Throws<InvalidDataException>(() => new PostgresVerifierStore(ConnectionString, new VerifierStoreOptions { ReadOnly = true }));
         Assert.Contains("version 0", ro.Message, StringComparison.Ordinal);
         Assert.Equal("", pg.Psql("SELECT to_regclass('nodes')", Database()).Trim());
 
         Open().Dispose();
         pg.Psql("UPDATE schema_version SET version = 99", Database());
-        var newer = Assert.Throws<InvalidOperationException>(() => new PostgresVerifierStore(ConnectionString));
+        var newer = Assert.Throws<InvalidDataException>(() => new PostgresVerifierStore(ConnectionString));
         Assert.Contains("99", newer.Message, StringComparison.Ordinal);
     }
 
