@@ -21,7 +21,7 @@ stop_engine() {
   for _ in $(seq 60); do kill -0 "$engine_pid" 2> /dev/null || break; sleep 0.5; done
   engine_pid=
 }
-trap stop_engine EXIT
+trap 'remove_test_containers; stop_engine' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 if ! docker version > /dev/null 2>&1; then
@@ -41,6 +41,28 @@ if ! docker version > /dev/null 2>&1; then
     echo "test: no Docker engine answers and none can be started here (dockerd missing or not root): the Containers tests will skip" >&2
   fi
 fi
+
+# Container images for the container broker of the tests (tests/Shared/BrokerContainer.cs) and the
+# bases of compose/ (its Containers test): scripts/compose-images.sh makes the local stand-ins once
+# (no registry is reachable here; its debootstrap base is the packaging tests' local/debian:bookworm)
+# and they are reused by every test. Without them the broker tests use the private Debian broker.
+container_images() {
+  docker version > /dev/null 2>&1 || return 0
+  local started=$SECONDS image
+  if scripts/compose-images.sh; then
+    image=$(sed -n 's/^RABBITMQ_IMAGE=//p' compose/.env)
+    export KCRYPT_TEST_RABBITMQ_IMAGE=${KCRYPT_TEST_RABBITMQ_IMAGE:-$image}
+    echo "test: container images ready in $((SECONDS - started)) s; test brokers from $KCRYPT_TEST_RABBITMQ_IMAGE" >&2
+  else
+    echo "test: scripts/compose-images.sh failed after $((SECONDS - started)) s: the broker tests use the private Debian broker" >&2
+  fi
+}
+# Broker containers a crashed test host left (Testcontainers' reaper image cannot be pulled here).
+remove_test_containers() {
+  docker version > /dev/null 2>&1 || return 0
+  docker ps -aq --filter label=kcrypt-push-test | xargs -r docker rm -f > /dev/null 2>&1 || true
+}
+container_images
 
 results=$(mktemp -d /tmp/kcrypt-push-test.XXXXXX)
 status=0
