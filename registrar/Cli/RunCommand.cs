@@ -69,6 +69,12 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync($"kcrypt-push-registrar: invalid configuration: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (OptionsValidationException e)
+        {
+            // Mapping the HTTP routes resolves the bus, whose options (Broker:CaFile, ...) are validated then.
+            await Console.Error.WriteLineAsync($"kcrypt-push-registrar: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+            return 2;
+        }
 
         using (host)
         {

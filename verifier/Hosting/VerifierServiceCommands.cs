@@ -81,6 +81,12 @@ public static class VerifierServiceCommands
             await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (OptionsValidationException e)
+        {
+            // Mapping the HTTP routes resolves the bus, whose options (Broker:CaFile, ...) are validated then.
+            await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+            return 2;
+        }
 
         using (host)
         {
