@@ -6,6 +6,7 @@ using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Verdicts;
 
 namespace KcryptPush.Verifier.Tests;
 
@@ -215,18 +216,62 @@ public sealed class EvidenceBindingPipelineTests : IDisposable
     }
 
     [Fact]
-    public void A_pcr_policy_violation_quarantines_on_the_signed_values_before_the_log_is_asked_for()
+    public void A_pcr_policy_violation_quarantines_on_the_signed_values_and_then_asks_for_the_log()
     {
         _h.Attest();
+        DateTime? evidenceAt = _h.Record.LastEvidenceAt;
         var pcrs = RealEvidence.Sha256Pcrs.ToDictionary(kv => kv.Key, kv => kv.Value);
         pcrs[4] = SHA256.HashData(pcrs[4]);
 
+        _h.Time.Advance(TimeSpan.FromSeconds(1));
         AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), withLog: false, log: EditedLog, pcrs: pcrs));
 
-        Assert.False(o.Result.EventLogWanted);
         Assert.Equal([AttestationReasonCodes.PcrPolicyViolation], o.Result.Reasons.Select(r => r.Code));
         NodeQuarantined q = Assert.IsType<NodeQuarantined>(o.Verdict);
         Assert.Equal(("sha256", 4), (q.FailingPcrs.Single().Bank, q.FailingPcrs.Single().Index));
+        // Quarantined without the log, which is asked for all the same; until it comes the evidence is
+        // incomplete (no evidence for the silence detector).
+        Assert.True(o.Result.EventLogWanted);
+        Assert.True(_h.Record.LogWanted);
+        Assert.Equal(evidenceAt, _h.Record.LastEvidenceAt);
+
+        // The next message carries it: judged in full, complete evidence, so a node that keeps booting
+        // this way stays Quarantined and is not reported Silent (no second verdict either).
+        _h.Time.Advance(TimeSpan.FromSeconds(1));
+        AttestationOutcome withLog = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), withLog: true, log: EditedLog, pcrs: pcrs));
+        Assert.Equal(AttestationVerdicts.Fail, withLog.Result.Verdict);
+        Assert.False(withLog.Result.EventLogWanted);
+        Assert.Null(withLog.Verdict);
+        Assert.Equal(NodeStates.Quarantined, _h.Record.State);
+        Assert.True(_h.Record.LastEvidenceAt > evidenceAt, $"{_h.Record.LastEvidenceAt:O} after {evidenceAt:O}");
+        Assert.False(_h.Record.LogWanted);
+    }
+
+    [Fact]
+    public void A_silent_node_whose_quote_violates_its_pcr_policy_without_the_log_stays_silent_until_the_log_is_judged()
+    {
+        _h.Attest();
+        _h.Time.Advance(_h.Options.SilentIntervals * _h.Options.Interval + TimeSpan.FromSeconds(1));
+        Assert.Single(new SilenceDetector(_h.Store, _h.Options, _h.Time).Scan());
+        var pcrs = RealEvidence.Sha256Pcrs.ToDictionary(kv => kv.Key, kv => kv.Value);
+        pcrs[4] = SHA256.HashData(pcrs[4]);
+
+        // Incomplete evidence (no log) does not end the silence: no verdict, the log is asked for.
+        AttestationOutcome o = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), withLog: false, log: EditedLog, pcrs: pcrs));
+        Assert.Equal(AttestationVerdicts.Fail, o.Result.Verdict);
+        Assert.Equal([AttestationReasonCodes.PcrPolicyViolation], o.Result.Reasons.Select(r => r.Code));
+        Assert.True(o.Result.EventLogWanted);
+        Assert.Null(o.Verdict);
+        Assert.Null(o.Result.Secrets);
+        Assert.Equal(NodeStates.Silent, _h.Record.State);
+
+        // With the log: judged in full, Quarantined from Silent with the failing PCR.
+        _h.Time.Advance(TimeSpan.FromSeconds(1));
+        AttestationOutcome full = _h.Pipeline.Evaluate(_h.Quote(_h.Challenge(), withLog: true, log: EditedLog, pcrs: pcrs));
+        NodeQuarantined q = Assert.IsType<NodeQuarantined>(full.Verdict);
+        Assert.Equal(NodeStates.Silent, q.PreviousState);
+        Assert.Equal(("sha256", 4), (q.FailingPcrs.Single().Bank, q.FailingPcrs.Single().Index));
+        Assert.Equal(NodeStates.Quarantined, _h.Record.State);
     }
 
     [Fact]

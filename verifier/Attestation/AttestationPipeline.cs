@@ -429,7 +429,11 @@ public sealed class AttestationPipeline
         AttestationReason[] failures = decisions.SelectMany(d => d.Failures).ToArray();
         if (failures.Length > 0)
         {
-            return Fail(unit, m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null, completeEvidence: false);
+            // Quarantined on what the TPM signed, and the log is asked for all the same: the next
+            // message carries it, so the verdict can name the broken event and the node's evidence is
+            // complete (a node that keeps booting this way stays Quarantined instead of turning Silent).
+            rec.LogWanted = true;
+            return Fail(unit, m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null, completeEvidence: false, wantLog: true);
         }
 
         if (rec.LogWanted)
@@ -492,7 +496,7 @@ public sealed class AttestationPipeline
     // the silence detector, so a node that never completes its evidence is also reported silent.
     private AttestationOutcome Fail(
         IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
-        AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent, bool completeEvidence = true)
+        AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent, bool completeEvidence = true, bool wantLog = false)
     {
         string previous = rec.State;
         if (completeEvidence)
@@ -500,7 +504,11 @@ public sealed class AttestationPipeline
             rec.LastEvidenceAt = now;
         }
 
-        INodeVerdict? verdict = ChangeState(unit, rec, NodeStates.Quarantined, now)
+        // Incomplete evidence does not end a Silent state: a node that withholds the log it is asked for
+        // stays Silent (release refused all the same) instead of flipping Silent -> Quarantined -> Silent
+        // with a verdict event on each turn; the log, once sent, is judged in full.
+        bool keepSilent = !completeEvidence && rec.State == NodeStates.Silent;
+        INodeVerdict? verdict = !keepSilent && ChangeState(unit, rec, NodeStates.Quarantined, now)
             ? new NodeQuarantined(m.TpmHash, node.Hostname, reasons.Select(r => r.Code).Distinct().ToArray(), reasons, pcrs, firstEvent, previous, now)
             : null;
         rec.LastAttestationAt = now;
@@ -513,7 +521,7 @@ public sealed class AttestationPipeline
         unit.Save(rec);
         AddHistory(unit, m, now, AttestationVerdicts.Fail, reasons, attest?.ClockInfo ?? default, false);
         _log.LogWarning("Node {Node} failed attestation: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
-        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(unit), reasons), verdict);
+        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(unit), reasons, eventLogWanted: wantLog), verdict);
     }
 
     // A message not shown to come from the node's TPM, or contradicting what it signed: answered with

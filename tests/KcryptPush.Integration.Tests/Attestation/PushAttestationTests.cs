@@ -88,7 +88,7 @@ public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixt
     }
 
     [Fact]
-    public async Task A_reboot_into_a_different_boot_application_is_quarantined_as_a_PCR_policy_violation_on_the_signed_values_without_the_log()
+    public async Task A_reboot_into_a_different_boot_application_is_quarantined_as_a_PCR_policy_violation_on_the_signed_values_before_the_log_arrives()
     {
         using var nodes = new Nodes([new AgentNode(f, 3, SharedLog)]);
         AgentNode n = nodes[0];
@@ -115,9 +115,12 @@ public sealed class PushAttestationTests(AttestationClassFixture f) : IClassFixt
         }
 
         // The PCR policy is judged on the signed values before a log is asked for (DESIGN.md "withheld
-        // evidence"): the verdict did not wait for the new log, so it never had to cross the bus.
+        // evidence"): the verdict did not wait for the new log. The log is asked for all the same and
+        // crosses the bus once; the node stays Quarantined with complete evidence (no Silent, no second
+        // verdict).
         await WaitForQuotesAsync(n, before + 4);
-        Assert.DoesNotContain(Quotes(n).Skip(before), HasLog);
+        Assert.Single(Quotes(n).Skip(before), HasLog);
+        Assert.Single(f.Verdicts.Messages, m => m.Is("NodeQuarantined") && Hash(m) == n.TpmHash);
 
         // Its discovery call gets an error carrying the reason code, not the secret.
         ProcessResult discovery = await n.DiscoverAsync(Label);

@@ -79,7 +79,7 @@ public sealed class WithheldEvidenceTests(WithheldClassFixture f) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_node_whose_PCRs_violate_its_policy_is_quarantined_as_pcr_policy_violation_on_its_first_quote_without_the_log()
+    public async Task A_node_whose_PCRs_violate_its_policy_is_quarantined_as_pcr_policy_violation_on_its_first_quote_without_the_log_then_asked_for_it()
     {
         AttackNode n = f.Nodes[2];
         AssertPass(await f.SubmitAsync(n.Submission(await f.ChallengeAsync(n), SharedLog))); // TOFU: PCR 4 learned
@@ -93,10 +93,16 @@ public sealed class WithheldEvidenceTests(WithheldClassFixture f) : IClassFixtur
         AttestationResult r = await f.SubmitAsync(n.SubmissionWithoutLog(await f.ChallengeAsync(n), SHA256.HashData(changed)));
 
         AssertFailedOnly(r, AttestationReasonCodes.PcrPolicyViolation);
-        Assert.False(r.EventLogWanted, "judged on the signed PCR values, the log is not asked for");
+        Assert.True(r.EventLogWanted, "judged on the signed PCR values, and the log is asked for all the same");
         Assert.Equal(["sha1:4", "sha256:4"], NamedPcrs(r));
         SpiedMessage q = await f.Verdicts.WaitForAsync(m => m.Is("NodeQuarantined") && Hash(m) == n.TpmHash && m.At >= from, Patience, "NodeQuarantined", f.Diagnostics);
         Assert.Equal([AttestationReasonCodes.PcrPolicyViolation], Codes(q.Message.GetProperty("reasonCodes")));
+
+        // The log it was asked for: judged in full, still quarantined, no longer wanted, and no second verdict.
+        AttestationResult full = await f.SubmitAsync(n.Submission(r.NextChallenge ?? await f.ChallengeAsync(n), changed));
+        AssertFailedOnly(full, AttestationReasonCodes.PcrPolicyViolation);
+        Assert.False(full.EventLogWanted);
+        Assert.Single(f.Verdicts.Messages, m => m.Is("NodeQuarantined") && Hash(m) == n.TpmHash && m.At >= from);
     }
 
     [Fact]

@@ -53,10 +53,6 @@ public sealed class StatusPageClassFixture : IAsyncLifetime
             [KcryptPushBinaries.Verifier, "run", "--broker", Roles["verifier"], "--db", Services.VerifierDb, "--interval", Interval, "--http", "127.0.0.1:0"],
             new Dictionary<string, string?>
             {
-                // Ten minutes: a node quarantined on its signed PCR values never completes its evidence
-                // (no log is asked for), so after SilentIntervals it turns Silent; the page must be seen
-                // while it is Quarantined. The default (3) would flip it within 6 s.
-                ["KCRYPTPUSH_Verifier__SilentIntervals"] = "300",
                 ["KCRYPTPUSH_INTERVAL"] = null,
                 ["KCRYPTPUSH_HTTP_TOKEN"] = null,
             });
