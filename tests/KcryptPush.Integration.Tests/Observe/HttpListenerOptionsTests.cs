@@ -49,6 +49,65 @@ public sealed class HttpListenerOptionsTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await ServiceHttp.GetAsync(url, "readyz")).Status);
     }
 
+    [Fact]
+    public async Task A_browser_posts_the_token_once_and_then_opens_the_page_with_its_session_cookie()
+    {
+        string token = Guid.NewGuid().ToString("N");
+        using ServiceProcess p = ServiceProcess.Start("verifier", "dotnet", Run("verifier", "0.0.0.0:0"),
+            new Dictionary<string, string?> { ["KCRYPTPUSH_HTTP_TOKEN"] = token });
+        Uri url = await ServiceHttp.UrlAsync(p, StartTimeout);
+        url = new Uri($"http://127.0.0.1:{url.Port.ToString(CultureInfo.InvariantCulture)}/");
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(20) };
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+
+        // Refused, with a form to post the token to (the token itself is nowhere on the page).
+        using (HttpResponseMessage page = await browser.GetAsync(new Uri("", UriKind.Relative)))
+        {
+            string html = await page.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
+            Assert.Contains("<form method=\"post\" action=\"/login\">", html, StringComparison.Ordinal);
+            Assert.DoesNotContain(token, html, StringComparison.Ordinal);
+        }
+
+        // A wrong token sets nothing.
+        using (HttpResponseMessage wrong = await browser.PostAsync(new Uri("login", UriKind.Relative), new FormUrlEncodedContent([new("token", token + "x")])))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.Empty(cookies.GetCookies(url));
+        }
+
+        // The right one: a redirect to the page and an HttpOnly, SameSite=Strict cookie that is not the token.
+        using (HttpResponseMessage login = await browser.PostAsync(new Uri("login", UriKind.Relative), new FormUrlEncodedContent([new("token", token)])))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+            Assert.Equal("/", login.Headers.Location?.OriginalString);
+            string setCookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+            Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(token, setCookie, StringComparison.Ordinal);
+        }
+
+        using (HttpResponseMessage page = await browser.GetAsync(new Uri("", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("text/html", page.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        }
+
+        using (HttpResponseMessage metrics = await browser.GetAsync(new Uri("metrics", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        }
+
+        // A forged cookie value is refused like no cookie.
+        var forged = new CookieContainer();
+        forged.Add(url, new Cookie("kcrypt-push-session", new string('0', 64)));
+        using var other = new HttpClient(new HttpClientHandler { CookieContainer = forged, AllowAutoRedirect = false }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(20) };
+        using HttpResponseMessage refused = await other.GetAsync(new Uri("metrics", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("bearer token required\n", await refused.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [MemberData(nameof(Services))]
     public async Task Off_opens_no_port(string service)
