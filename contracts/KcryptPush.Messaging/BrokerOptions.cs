@@ -34,6 +34,16 @@ public sealed class BrokerOptions
     /// <summary>Longest retry delay.</summary>
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The type of the service's durable queues: <c>classic</c> (the default) or <c>quorum</c>
+    /// (<c>KCRYPTPUSH_Broker__QueueType</c>), for a RabbitMQ cluster where a queue must survive the loss of
+    /// a broker node: quorum queues are replicated (Raft) across the cluster's nodes. A queue's type is
+    /// fixed when it is declared: switching an existing deployment means deleting its queues (drained)
+    /// first, or the broker refuses the declaration (PRECONDITION_FAILED) and the service stays unready.
+    /// The agents' reply queues are temporary (exclusive, auto-delete) and stay classic.
+    /// </summary>
+    public string QueueType { get; set; } = QueueTypes.Classic;
+
     /// <summary>Connection name shown in the broker's management UI (defaults to the service name).</summary>
     public string? ConnectionName { get; set; }
 
@@ -55,4 +65,17 @@ public sealed class BrokerOptions
 
     /// <summary>Unencrypted PEM private key of <see cref="ClientCertificateFile"/> (<c>KCRYPTPUSH_Broker__ClientKeyFile</c>).</summary>
     public string? ClientKeyFile { get; set; }
+}
+
+/// <summary>The values of <see cref="BrokerOptions.QueueType"/>.</summary>
+public static class QueueTypes
+{
+    /// <summary>RabbitMQ's classic queue.</summary>
+    public const string Classic = "classic";
+
+    /// <summary>A replicated quorum queue (RabbitMQ 3.8+).</summary>
+    public const string Quorum = "quorum";
+
+    /// <summary>Whether <paramref name="value"/> is a supported queue type (exact, lower case).</summary>
+    public static bool IsKnown(string? value) => value is Classic or Quorum;
 }

@@ -40,6 +40,7 @@ public static class KcryptPushBus
             .Validate(o => TryParse(o.Uri), "Broker:Uri must be amqp://user:pass@host:port/vhost or amqps://...")
             .Validate(o => o.RequestTimeout > TimeSpan.Zero && o.RetryMinInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryMinInterval,
                 "Broker:RequestTimeout and the retry intervals must be positive, RetryMaxInterval >= RetryMinInterval")
+            .Validate(o => QueueTypes.IsKnown(o.QueueType), "Broker:QueueType must be classic or quorum")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerTlsOptionsValidation>();
         services.TryAddSingleton(sp => BrokerTls.Load(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
@@ -63,6 +64,11 @@ public static class KcryptPushBus
             {
                 var broker = context.GetRequiredService<IOptions<BrokerOptions>>().Value;
                 ConfigureReliability(endpoint, broker);
+                if (broker.QueueType == QueueTypes.Quorum && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.SetQuorumQueue();
+                }
+
                 endpoint.UseInMemoryOutbox(context);
             });
 

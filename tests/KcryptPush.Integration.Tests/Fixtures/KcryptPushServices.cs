@@ -48,17 +48,18 @@ public sealed class KcryptPushServices : IDisposable
         return Registrar;
     }
 
-    public ServiceProcess StartVerifier()
+    public ServiceProcess StartVerifier(IReadOnlyDictionary<string, string?>? environment = null)
     {
-        Verifier = ServiceProcess.Start("verifier", "dotnet", [KcryptPushBinaries.Verifier, "run", "--broker", VerifierBrokerUri ?? _broker.Uri, "--db", VerifierDb]);
+        Verifier = ServiceProcess.Start("verifier", "dotnet", [KcryptPushBinaries.Verifier, "run", "--broker", VerifierBrokerUri ?? _broker.Uri, "--db", VerifierDb], environment);
         return Verifier;
     }
 
     /// <summary>Both services, and waits until both queues have their consumer (so no event is published to an unbound exchange).</summary>
-    public async Task StartAsync(string ekCaDir, bool requireEkCertificate = true, IReadOnlyDictionary<string, string?>? registrarEnvironment = null)
+    public async Task StartAsync(string ekCaDir, bool requireEkCertificate = true, IReadOnlyDictionary<string, string?>? registrarEnvironment = null,
+        IReadOnlyDictionary<string, string?>? verifierEnvironment = null)
     {
         StartRegistrar(ekCaDir, requireEkCertificate, registrarEnvironment);
-        StartVerifier();
+        StartVerifier(verifierEnvironment);
         await _broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), RegistrarQueue, VerifierQueue);
     }
 
