@@ -3,6 +3,7 @@ using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Http;
 using KcryptPush.Verifier.Operator;
+using KcryptPush.Verifier.Verdicts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +42,7 @@ public static class VerifierHost
 
         builder.Services.AddVerifierStore(VerifierConfiguration.Store(builder.Configuration));
         builder.Services.AddVerifierAttestation(builder.Configuration);
+        builder.Services.AddBrokerConnectionClock();
         builder.Services.AddVerifierOperator(db);
         builder.Services.AddKcryptPushBus(builder.Configuration, x => x.AddVerifierEnrolment().AddVerifierAttestationConsumers().AddVerifierOperatorConsumers());
         builder.AddVerifierHttp(db);

@@ -8,10 +8,15 @@ namespace KcryptPush.Verifier.Verdicts;
 /// <summary>
 /// Silence is a finding (DESIGN.md "Flows"): a node that sent no evidence for
 /// <see cref="VerifierOptions.SilentIntervals"/> intervals becomes Silent, once. A terminated node is
-/// done: its silence is no alarm.
+/// done: its silence is no alarm. Only time the verifier could hear the node counts
+/// (<see cref="SilenceRule"/>): while the <c>connection</c> clock is down nothing is marked, and after
+/// it comes up (or the verifier starts) a full threshold must pass again. Without a clock the broker
+/// counts as always connected.
 /// </summary>
-public sealed class SilenceDetector(IVerifierStore store, VerifierOptions options, TimeProvider time)
+public sealed class SilenceDetector(IVerifierStore store, VerifierOptions options, TimeProvider time, BrokerConnectionClock? connection = null)
 {
+    private readonly BrokerConnectionClock _connection = connection ?? BrokerConnectionClock.AlwaysConnected;
+
     /// <summary>Marks newly silent nodes, stages their NodeSilent events in their records
     /// (<see cref="VerdictOutbox"/>) and returns them.</summary>
     public IReadOnlyList<NodeSilent> Scan()
@@ -19,13 +24,19 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
         DateTime now = time.GetUtcNow().UtcDateTime;
         TimeSpan limit = options.SilentIntervals * options.Interval;
         var events = new List<NodeSilent>();
+        if (_connection.ConnectedSince is null)
+        {
+            return events;
+        }
+
         Dictionary<string, NodeAttestation> records = store.AllAttestations().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
         foreach (VerifierNode listed in store.ListNodes())
         {
             // Read without the node first: most nodes are not silent, and a unit per node per scan
             // would lock every node of the fleet once a minute.
             if (records.GetValueOrDefault(listed.TpmHash) is { } known
-                && (known.State is NodeStates.Terminated or NodeStates.Silent || now - (known.LastEvidenceAt ?? listed.CreatedAt).ToUniversalTime() < limit))
+                && (known.State is NodeStates.Terminated or NodeStates.Silent
+                    || !SilenceRule.IsSilent(now, (known.LastEvidenceAt ?? listed.CreatedAt).ToUniversalTime(), _connection.ConnectedSince, limit)))
             {
                 continue;
             }
@@ -42,12 +53,14 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
                 continue;
             }
 
+            // Asked again inside the unit: the connection may have dropped since the scan began.
             DateTime since = (rec.LastEvidenceAt ?? node.CreatedAt).ToUniversalTime();
-            TimeSpan quiet = now - since;
-            if (quiet < limit)
+            if (!SilenceRule.IsSilent(now, since, _connection.ConnectedSince, limit))
             {
                 continue;
             }
+
+            TimeSpan quiet = now - since;
 
             string previous = rec.State;
             unit.AddAudit("verifier", "state", previous, NodeStates.Silent, now);
