@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Replay;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Bench;
 
@@ -25,7 +26,7 @@ public class EventLogBenchmarks
     [Benchmark]
     public ParsedEventLog ParseOnly() => EventLogParser.Parse(_log);
 
-    private static readonly TcgAlgorithmId[] Sha256 = [TcgAlgorithmId.Sha256];
+    private static readonly TpmAlgId[] Sha256 = [TpmAlgId.Sha256];
 
     /// <summary>The log in the repository's testdata/eventlogs (found by <see cref="BenchData"/>),
     /// or in KCRYPT_EVENTLOG_DIR when that is set.</summary>

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Hashing;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Bench;
 
@@ -15,8 +16,8 @@ public class PcrExtendBenchmarks
     private byte[] _pcr = [];
     private byte[] _digest = [];
 
-    [Params(TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256, TcgAlgorithmId.Sha384)]
-    public TcgAlgorithmId Bank { get; set; }
+    [Params(TpmAlgId.Sha1, TpmAlgId.Sha256, TpmAlgId.Sha384)]
+    public TpmAlgId Bank { get; set; }
 
     [GlobalSetup]
     public void Setup()

@@ -30,7 +30,7 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, uint akHandle =
         var banks = new List<(TpmAlgId, IEnumerable<int>)>();
         foreach (PcrBankSelection s in challenge.Selection)
         {
-            if (!PcrBankNames.TryParse(s?.Bank, out TpmAlgId alg))
+            if (!TpmAlgorithms.TryParsePcrBank(s?.Bank, out TpmAlgId alg))
             {
                 throw new InvalidChallengeException($"challenge {challenge.ChallengeId} names unknown bank '{s?.Bank}'");
             }
@@ -95,7 +95,7 @@ public sealed class TpmEvidenceTpm(string tpmUri, EkKind ekKind, uint akHandle =
                         Attempts = attempt;
                         PcrBankValues[] pcrs = values
                             .GroupBy(v => v.Bank)
-                            .Select(g => new PcrBankValues(PcrBankNames.NameOf(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))
+                            .Select(g => new PcrBankValues(TpmAlgorithms.BankName(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))
                             .ToArray();
                         return new QuoteEvidence(quote.Attest, quote.Signature, pcrs, key?.Public.ToArray());
                     }

@@ -77,7 +77,7 @@ internal static class TpmInfoCommand
         sb.AppendLine($"manufacturer:   {r.Info.Manufacturer}");
         sb.AppendLine($"vendor:         {r.Info.VendorString}");
         sb.AppendLine($"firmware:       {r.Info.Firmware}");
-        sb.AppendLine($"pcr banks:      {string.Join(", ", r.Info.Banks.Select(BankName))}");
+        sb.AppendLine($"pcr banks:      {string.Join(", ", r.Info.Banks.Select(b => TpmAlgorithms.BankName(b)))}");
         sb.AppendLine($"ek type:        {EkKinds.OptionName(r.Kind)}");
         sb.AppendLine($"ek certificate: {(r.HasCertificate ? "present" : "absent")} (NV 0x{r.CertificateIndex:x8})");
         sb.AppendLine($"tpm hash:       {r.TpmHash}");
@@ -98,7 +98,7 @@ internal static class TpmInfoCommand
             w.WriteStartArray("banks");
             foreach (TpmAlgId bank in r.Info.Banks)
             {
-                w.WriteStringValue(BankName(bank));
+                w.WriteStringValue(TpmAlgorithms.BankName(bank));
             }
             w.WriteEndArray();
             w.WriteBoolean("ekCertificate", r.HasCertificate);
@@ -106,20 +106,6 @@ internal static class TpmInfoCommand
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
     }
-
-    /// <summary>tpm2-tools' bank names (sha1, sha256, ...).</summary>
-    private static string BankName(TpmAlgId bank) => bank switch
-    {
-        TpmAlgId.Sha1 => "sha1",
-        TpmAlgId.Sha256 => "sha256",
-        TpmAlgId.Sha384 => "sha384",
-        TpmAlgId.Sha512 => "sha512",
-        TpmAlgId.Sm3_256 => "sm3_256",
-        TpmAlgId.Sha3_256 => "sha3_256",
-        TpmAlgId.Sha3_384 => "sha3_384",
-        TpmAlgId.Sha3_512 => "sha3_512",
-        _ => $"0x{(ushort)bank:x4}",
-    };
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 

@@ -1,4 +1,5 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
@@ -61,7 +62,7 @@ public sealed class AllowedDigests
     public string Describe(ushort algorithmId)
     {
         IReadOnlyList<byte[]> list = For(algorithmId);
-        string bank = TcgAlgorithms.BankName(algorithmId);
+        string bank = TpmAlgorithms.BankName(algorithmId);
         return list.Count switch
         {
             0 => $"no {bank} digest allowed",

@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
@@ -131,8 +132,8 @@ public static class BootPolicyEvaluator
             ushort? unbound = policy.Banks.Cast<ushort?>().FirstOrDefault(b => !MeasuredBootEvents.DigestCoversData(m, b!.Value));
             if (unbound is ushort bank)
             {
-                results.Add(Failed(rule, $"{expectedText}, with a {TcgAlgorithms.BankName(bank)} digest of H(UEFI_VARIABLE_DATA) or H(VariableData)",
-                    $"{found} but a {TcgAlgorithms.BankName(bank)} digest that is neither ({DigestText(m.Event, bank)})", m.Event));
+                results.Add(Failed(rule, $"{expectedText}, with a {TpmAlgorithms.BankName(bank)} digest of H(UEFI_VARIABLE_DATA) or H(VariableData)",
+                    $"{found} but a {TpmAlgorithms.BankName(bank)} digest that is neither ({DigestText(m.Event, bank)})", m.Event));
             }
             else if (MeasuredBootEvents.StateOf(m) != expected)
             {
@@ -293,7 +294,7 @@ public static class BootPolicyEvaluator
                 {
                     int count = expected.Allowed.For(bank).Count;
                     results.Add(Failed(BootPolicyRules.BootConfig,
-                        count == 0 ? $"no event on PCR {expected.Pcr}" : $"a digest allowed on PCR {expected.Pcr} ({count} {TcgAlgorithms.BankName(bank)} digest{(count == 1 ? "" : "s")} allowed)",
+                        count == 0 ? $"no event on PCR {expected.Pcr}" : $"a digest allowed on PCR {expected.Pcr} ({count} {TpmAlgorithms.BankName(bank)} digest{(count == 1 ? "" : "s")} allowed)",
                         $"{DigestText(e, bank)} {Preview(EventDecoder.Decode(e).Summary)}", e));
                 }
             }
@@ -329,7 +330,7 @@ public static class BootPolicyEvaluator
             if (FirstDisallowed(policy.Banks, e, ipl.Allowed) is ushort bank)
             {
                 results.Add(Failed(BootPolicyRules.Ipl,
-                    $"an allowed EV_IPL digest on PCR {string.Join("/", ipl.Pcrs)} ({ipl.Allowed.For(bank).Count} {TcgAlgorithms.BankName(bank)} digests allowed)",
+                    $"an allowed EV_IPL digest on PCR {string.Join("/", ipl.Pcrs)} ({ipl.Allowed.For(bank).Count} {TpmAlgorithms.BankName(bank)} digests allowed)",
                     $"{DigestText(e, bank)} {Preview(EventDecoder.Decode(e).Summary)}", e));
             }
         }
@@ -394,14 +395,14 @@ public static class BootPolicyEvaluator
 
     private static string DigestText(UntrustedEvent e, ushort bank) =>
         e.TryGetDigest(bank, out ReadOnlyMemory<byte> d)
-            ? $"{TcgAlgorithms.BankName(bank)} {Convert.ToHexStringLower(d.Span)}"
-            : $"no {TcgAlgorithms.BankName(bank)} digest";
+            ? $"{TpmAlgorithms.BankName(bank)} {Convert.ToHexStringLower(d.Span)}"
+            : $"no {TpmAlgorithms.BankName(bank)} digest";
 
     private static string Digests(IReadOnlyList<ushort> banks, UntrustedEvent e) => string.Join(", ", banks.Select(b => DigestText(e, b)));
 
     private static string DescribeAll(IReadOnlyList<ushort> banks, AllowedDigests allowed) => string.Join("; ", banks.Select(allowed.Describe));
 
-    private static string BankList(IEnumerable<ushort> banks) => string.Join(", ", banks.Select(TcgAlgorithms.BankName));
+    private static string BankList(IEnumerable<ushort> banks) => string.Join(", ", banks.Select(TpmAlgorithms.BankName));
 
     private static string PathText(string? path) =>
         string.IsNullOrEmpty(path) ? "" : path.StartsWith('(') ? $" {path}" : $" ({path})";

@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
@@ -29,7 +30,7 @@ public static class BootPolicyFactory
             if (!log.Banks.Any(b => b.AlgorithmId == bank))
             {
                 throw new ArgumentException(
-                    $"the log carries no {TcgAlgorithms.BankName(bank)} digests (it has {string.Join(", ", log.Banks.Select(b => b.BankName))})",
+                    $"the log carries no {TpmAlgorithms.BankName(bank)} digests (it has {string.Join(", ", log.Banks.Select(b => b.BankName))})",
                     nameof(options));
             }
         }

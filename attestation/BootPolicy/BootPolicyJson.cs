@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
@@ -40,7 +41,7 @@ public static class BootPolicyJson
             w.WriteStartArray("banks");
             foreach (ushort bank in policy.Banks)
             {
-                w.WriteStringValue(TcgAlgorithms.BankName(bank));
+                w.WriteStringValue(TpmAlgorithms.BankName(bank));
             }
             w.WriteEndArray();
             if (policy.SecureBoot is SecureBootState state)
@@ -459,11 +460,11 @@ public static class BootPolicyJson
             if (!banks.Contains(alg))
             {
                 throw new BootPolicyFormatException(BootPolicyErrorKind.Inconsistent, bankPath,
-                    $"expected only banks listed in $.banks ({string.Join(", ", banks.Select(TcgAlgorithms.BankName))}), got \"{bank.Name}\"");
+                    $"expected only banks listed in $.banks ({string.Join(", ", banks.Select(TpmAlgorithms.BankName))}), got \"{bank.Name}\"");
             }
             Expect(bank.Value, JsonValueKind.Array, bankPath, "an array of hex digests");
             result.AddBank(alg);
-            int size = TcgAlgorithms.KnownDigestSize(alg);
+            int size = TpmAlgorithms.GetDigestSize((TpmAlgId)alg);
             int i = 0;
             foreach (JsonElement d in bank.Value.EnumerateArray())
             {
@@ -493,7 +494,7 @@ public static class BootPolicyJson
             if (!result.Banks.Contains(bank))
             {
                 throw new BootPolicyFormatException(BootPolicyErrorKind.Inconsistent, path,
-                    $"expected a list for every bank in $.banks: \"{TcgAlgorithms.BankName(bank)}\" is missing (an empty list allows nothing)");
+                    $"expected a list for every bank in $.banks: \"{TpmAlgorithms.BankName(bank)}\" is missing (an empty list allows nothing)");
             }
         }
         return result;
@@ -504,7 +505,7 @@ public static class BootPolicyJson
         w.WriteStartObject("allowed");
         foreach (ushort bank in banks)
         {
-            w.WriteStartArray(TcgAlgorithms.BankName(bank));
+            w.WriteStartArray(TpmAlgorithms.BankName(bank));
             foreach (byte[] d in allowed.For(bank))
             {
                 w.WriteStringValue(Convert.ToHexStringLower(d));

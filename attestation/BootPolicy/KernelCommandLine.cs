@@ -1,5 +1,6 @@
 using System.Text;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
@@ -127,7 +128,7 @@ public sealed record KernelCommandLine(UntrustedEvent Event, string Text, string
     /// <summary>True when, in every bank, the event has a digest equal to the hash of one of <paramref name="forms"/>.</summary>
     private static bool Covers(UntrustedEvent e, IReadOnlyList<ushort> banks, byte[][] forms)
     {
-        Span<byte> computed = stackalloc byte[TcgAlgorithms.MaxDigestSize];
+        Span<byte> computed = stackalloc byte[TpmAlgorithms.MaxDigestSize];
         foreach (ushort bank in banks)
         {
             if (!TcgAlgorithms.IsComputable(bank) || !e.TryGetDigest(bank, out ReadOnlyMemory<byte> logged))

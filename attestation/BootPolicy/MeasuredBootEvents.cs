@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
@@ -149,7 +150,7 @@ public sealed class MeasuredBootEvents
         {
             return false;
         }
-        Span<byte> computed = stackalloc byte[TcgAlgorithms.MaxDigestSize];
+        Span<byte> computed = stackalloc byte[TpmAlgorithms.MaxDigestSize];
         int n = TcgAlgorithms.Hash(algorithmId, measurement.Event.Data.Span, computed);
         if (computed.Slice(0, n).SequenceEqual(logged.Span))
         {

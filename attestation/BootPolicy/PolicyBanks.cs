@@ -1,36 +1,24 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
 /// <summary>
 /// Bank names of a measured-boot policy ("sha1", "sha256", ...; the names of
-/// <see cref="TcgAlgorithms.BankName"/>) and the bank a new policy records.
+/// <see cref="TpmAlgorithms.BankName(TpmAlgId)"/>) and the bank a new policy records.
 /// </summary>
 public static class PolicyBanks
 {
-    private static readonly TcgAlgorithmId[] Known =
-    [
-        TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256, TcgAlgorithmId.Sha384, TcgAlgorithmId.Sha512,
-        TcgAlgorithmId.Sm3_256, TcgAlgorithmId.Sha3_256, TcgAlgorithmId.Sha3_384, TcgAlgorithmId.Sha3_512,
-    ];
-
     /// <summary>The TPM_ALG_ID of a known bank name; false for unknown names (including "alg_0x####").</summary>
     public static bool TryParse(string name, out ushort algorithmId)
     {
-        foreach (TcgAlgorithmId id in Known)
-        {
-            if (string.Equals(TcgAlgorithms.BankName((ushort)id), name, StringComparison.Ordinal))
-            {
-                algorithmId = (ushort)id;
-                return true;
-            }
-        }
-        algorithmId = 0;
-        return false;
+        bool known = TpmAlgorithms.TryParseBankName(name, out TpmAlgId alg);
+        algorithmId = known ? (ushort)alg : (ushort)0;
+        return known;
     }
 
     /// <summary>The names this policy format accepts.</summary>
-    public static IEnumerable<string> Names => Known.Select(id => TcgAlgorithms.BankName((ushort)id));
+    public static IEnumerable<string> Names => TpmAlgorithms.Hashes.Select(id => TpmAlgorithms.BankName(id));
 
     /// <summary>
     /// The bank a policy made from <paramref name="log"/> records: sha256 when the log carries it
@@ -41,7 +29,7 @@ public static class PolicyBanks
     public static ushort Preferred(ParsedEventLog log)
     {
         ArgumentNullException.ThrowIfNull(log);
-        foreach (TcgAlgorithmId wanted in new[] { TcgAlgorithmId.Sha256, TcgAlgorithmId.Sha1 })
+        foreach (TpmAlgId wanted in new[] { TpmAlgId.Sha256, TpmAlgId.Sha1 })
         {
             if (log.Banks.Any(b => b.AlgorithmId == (ushort)wanted))
             {
@@ -50,13 +38,13 @@ public static class PolicyBanks
         }
         foreach (SpecIdAlgorithm bank in log.Banks)
         {
-            if (TcgAlgorithms.KnownDigestSize(bank.AlgorithmId) != 0)
+            if (TpmAlgorithms.GetDigestSize((TpmAlgId)bank.AlgorithmId) != 0)
             {
                 return bank.AlgorithmId;
             }
         }
         // The parser always gives at least one bank; an unknown-only log yields a policy that
         // fails validation on load, which says so clearly, rather than a crash here.
-        return log.Banks.Count > 0 ? log.Banks[0].AlgorithmId : (ushort)TcgAlgorithmId.Sha256;
+        return log.Banks.Count > 0 ? log.Banks[0].AlgorithmId : (ushort)TpmAlgId.Sha256;
     }
 }

@@ -1,3 +1,5 @@
+using KcryptPush.Tpm.Types;
+
 namespace KcryptPush.Attestation.EventLog;
 
 /// <summary>
@@ -57,7 +59,7 @@ public static class EventLogParser
                 Format = EventLogFormat.Sha1Legacy,
                 SpecId = null,
                 UntrustedEvents = events,
-                Banks = [new SpecIdAlgorithm((ushort)TcgAlgorithmId.Sha1, Sha1DigestSize)],
+                Banks = [new SpecIdAlgorithm((ushort)TpmAlgId.Sha1, Sha1DigestSize)],
             };
         }
 
@@ -91,7 +93,7 @@ public static class EventLogParser
             Index = index,
             PcrIndex = pcr,
             EventType = (TcgEventType)type,
-            Digests = [new UntrustedDigest((ushort)TcgAlgorithmId.Sha1, digest)],
+            Digests = [new UntrustedDigest((ushort)TpmAlgId.Sha1, digest)],
             Data = data,
             Offset = start,
             Length = reader.Position - start,
@@ -136,11 +138,11 @@ public static class EventLogParser
             if ((seen & (1u << slot)) != 0)
             {
                 throw new EventLogFormatException(reader.Offset - 2,
-                    $"one digest per algorithm, got a second {TcgAlgorithms.BankName(alg)} digest");
+                    $"one digest per algorithm, got a second {TpmAlgorithms.BankName(alg)} digest");
             }
             seen |= 1u << slot;
             digests[i] = new UntrustedDigest(alg,
-                Take(ref reader, log, algorithms[slot].DigestSize, $"TPMT_HA.digest ({TcgAlgorithms.BankName(alg)})"));
+                Take(ref reader, log, algorithms[slot].DigestSize, $"TPMT_HA.digest ({TpmAlgorithms.BankName(alg)})"));
         }
 
         uint size = reader.ReadUInt32("TCG_PCR_EVENT2.eventSize");
@@ -187,16 +189,16 @@ public static class EventLogParser
             long entryOffset = r.Offset;
             ushort alg = r.ReadUInt16("TCG_EfiSpecIdEventAlgorithmSize.algorithmId");
             ushort size = r.ReadUInt16("TCG_EfiSpecIdEventAlgorithmSize.digestSize");
-            int known = TcgAlgorithms.KnownDigestSize(alg);
+            int known = TpmAlgorithms.GetDigestSize((TpmAlgId)alg);
             if (known != 0 && size != known)
             {
                 throw new EventLogFormatException(entryOffset,
-                    $"digestSize {known} for {TcgAlgorithms.BankName(alg)}, got {size}");
+                    $"digestSize {known} for {TpmAlgorithms.BankName(alg)}, got {size}");
             }
-            if (known == 0 && (size == 0 || size > TcgAlgorithms.MaxDigestSize))
+            if (known == 0 && (size == 0 || size > TpmAlgorithms.MaxDigestSize))
             {
                 throw new EventLogFormatException(entryOffset,
-                    $"digestSize in 1..{TcgAlgorithms.MaxDigestSize} for unknown algorithm 0x{alg:x4}, got {size}");
+                    $"digestSize in 1..{TpmAlgorithms.MaxDigestSize} for unknown algorithm 0x{alg:x4}, got {size}");
             }
             for (int j = 0; j < i; j++)
             {

@@ -1,3 +1,5 @@
+using KcryptPush.Tpm.Types;
+
 namespace KcryptPush.Attestation.EventLog;
 
 /// <summary>One TCG_EfiSpecIdEventAlgorithmSize entry of the Spec ID event (PFP §10.4.5.1):
@@ -7,5 +9,5 @@ namespace KcryptPush.Attestation.EventLog;
 public readonly record struct SpecIdAlgorithm(ushort AlgorithmId, ushort DigestSize)
 {
     /// <summary>Bank name, e.g. "sha256".</summary>
-    public string BankName => TcgAlgorithms.BankName(AlgorithmId);
+    public string BankName => TpmAlgorithms.BankName(AlgorithmId);
 }

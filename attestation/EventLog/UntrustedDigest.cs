@@ -1,3 +1,5 @@
+using KcryptPush.Tpm.Types;
+
 namespace KcryptPush.Attestation.EventLog;
 
 /// <summary>One TPMT_HA of an event: a digest the log CLAIMS was extended into a PCR bank.
@@ -7,5 +9,5 @@ namespace KcryptPush.Attestation.EventLog;
 public readonly record struct UntrustedDigest(ushort AlgorithmId, ReadOnlyMemory<byte> Digest)
 {
     /// <summary>Bank name, e.g. "sha256".</summary>
-    public string BankName => TcgAlgorithms.BankName(AlgorithmId);
+    public string BankName => TpmAlgorithms.BankName(AlgorithmId);
 }

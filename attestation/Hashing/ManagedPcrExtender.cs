@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Hashing;
 
@@ -7,7 +8,7 @@ namespace KcryptPush.Attestation.Hashing;
 internal sealed class ManagedPcrExtender(ushort algorithmId) : PcrExtender
 {
     private readonly HashAlgorithm _hash = TcgAlgorithms.CreateHashAlgorithm(algorithmId);
-    private readonly int _size = TcgAlgorithms.KnownDigestSize(algorithmId);
+    private readonly int _size = TpmAlgorithms.GetDigestSize((TpmAlgId)algorithmId);
 
     public override int DigestSize => _size;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Hashing;
 
@@ -29,16 +30,16 @@ internal static unsafe class OpenSslEvp
     // implementation at all, so OpenSSL is the only way to replay an sm3_256 bank (TPM_ALG_SM3_256,
     // GB/T 32905, in OpenSSL's default provider since 1.1.1); SHA3 is here too so that every bank
     // replays through the same reused-context path.
-    private static readonly (TcgAlgorithmId Algorithm, byte[] Name)[] Algorithms =
+    private static readonly (TpmAlgId Algorithm, byte[] Name)[] Algorithms =
     [
-        (TcgAlgorithmId.Sha1, "SHA1"u8.ToArray()),
-        (TcgAlgorithmId.Sha256, "SHA256"u8.ToArray()),
-        (TcgAlgorithmId.Sha384, "SHA384"u8.ToArray()),
-        (TcgAlgorithmId.Sha512, "SHA512"u8.ToArray()),
-        (TcgAlgorithmId.Sm3_256, "SM3"u8.ToArray()),
-        (TcgAlgorithmId.Sha3_256, "SHA3-256"u8.ToArray()),
-        (TcgAlgorithmId.Sha3_384, "SHA3-384"u8.ToArray()),
-        (TcgAlgorithmId.Sha3_512, "SHA3-512"u8.ToArray()),
+        (TpmAlgId.Sha1, "SHA1"u8.ToArray()),
+        (TpmAlgId.Sha256, "SHA256"u8.ToArray()),
+        (TpmAlgId.Sha384, "SHA384"u8.ToArray()),
+        (TpmAlgId.Sha512, "SHA512"u8.ToArray()),
+        (TpmAlgId.Sm3_256, "SM3"u8.ToArray()),
+        (TpmAlgId.Sha3_256, "SHA3-256"u8.ToArray()),
+        (TpmAlgId.Sha3_384, "SHA3-384"u8.ToArray()),
+        (TpmAlgId.Sha3_512, "SHA3-512"u8.ToArray()),
     ];
 
     // Fetched once per process and never freed: an EVP_MD is immutable and safe to share between
@@ -74,7 +75,7 @@ internal static unsafe class OpenSslEvp
 
         for (int slot = 0; slot < Algorithms.Length; slot++)
         {
-            Fetch(slot, Algorithms[slot].Name, TcgAlgorithms.KnownDigestSize((ushort)Algorithms[slot].Algorithm));
+            Fetch(slot, Algorithms[slot].Name, TpmAlgorithms.GetDigestSize(Algorithms[slot].Algorithm));
         }
         IsAvailable = true;
     }
@@ -88,7 +89,7 @@ internal static unsafe class OpenSslEvp
     {
         int slot = Array.FindIndex(Algorithms, a => (ushort)a.Algorithm == algorithmId);
         md = slot >= 0 && IsAvailable ? Mds[slot] : IntPtr.Zero;
-        digestSize = md != IntPtr.Zero ? TcgAlgorithms.KnownDigestSize(algorithmId) : 0;
+        digestSize = md != IntPtr.Zero ? TpmAlgorithms.GetDigestSize((TpmAlgId)algorithmId) : 0;
         return md != IntPtr.Zero;
     }
 

@@ -1,4 +1,5 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Hashing;
 
@@ -39,7 +40,7 @@ public abstract class PcrExtender : IDisposable
             throw new ArgumentException($"extend of a {size}-byte bank got a {pcr.Length}-byte PCR and a {digest.Length}-byte digest");
         }
 
-        Span<byte> input = stackalloc byte[2 * TcgAlgorithms.MaxDigestSize];
+        Span<byte> input = stackalloc byte[2 * TpmAlgorithms.MaxDigestSize];
         pcr.CopyTo(input);
         digest.CopyTo(input.Slice(size));
         Hash(input.Slice(0, 2 * size), pcr);

@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Replay;
 
@@ -18,8 +19,8 @@ public static class EventDigestChecker
     {
         ArgumentNullException.ThrowIfNull(log);
         var mismatches = new List<DigestMismatch>();
-        Span<byte> computed = stackalloc byte[TcgAlgorithms.MaxDigestSize];
-        Span<byte> alternative = stackalloc byte[TcgAlgorithms.MaxDigestSize];
+        Span<byte> computed = stackalloc byte[TpmAlgorithms.MaxDigestSize];
+        Span<byte> alternative = stackalloc byte[TpmAlgorithms.MaxDigestSize];
         foreach (UntrustedEvent e in log.UntrustedEvents)
         {
             bool variableBoot = e.EventType is TcgEventType.EV_EFI_VARIABLE_BOOT or TcgEventType.EV_EFI_VARIABLE_BOOT2;

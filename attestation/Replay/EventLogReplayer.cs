@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Hashing;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Replay;
 
@@ -19,7 +20,7 @@ public static class EventLogReplayer
 
     /// <summary>Replays only the banks in <paramref name="onlyBanks"/> (all when null), e.g. the bank of a
     /// quote: each bank costs one hash per event.</summary>
-    public static ReplayResult Replay(ParsedEventLog log, IReadOnlyCollection<TcgAlgorithmId>? onlyBanks)
+    public static ReplayResult Replay(ParsedEventLog log, IReadOnlyCollection<TpmAlgId>? onlyBanks)
     {
         ArgumentNullException.ThrowIfNull(log);
         IReadOnlyList<UntrustedEvent> events = log.UntrustedEvents;
@@ -41,7 +42,7 @@ public static class EventLogReplayer
         var notReplayed = new List<UnreplayedBank>();
         foreach (SpecIdAlgorithm bank in log.Banks)
         {
-            if (onlyBanks is not null && !onlyBanks.Contains((TcgAlgorithmId)bank.AlgorithmId))
+            if (onlyBanks is not null && !onlyBanks.Contains((TpmAlgId)bank.AlgorithmId))
             {
                 continue;
             }

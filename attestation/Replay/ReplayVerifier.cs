@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Hashing;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Replay;
 
@@ -17,15 +18,15 @@ public static class ReplayVerifier
     public static ReplayVerification Verify(
         ParsedEventLog log,
         ReplayResult replayed,
-        IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> actual)
+        IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual)
         => Verify(log, replayed, actual, EventLogWorkarounds.All);
 
-    /// <summary>As <see cref="Verify(ParsedEventLog, ReplayResult, IReadOnlyDictionary{TcgAlgorithmId, IReadOnlyDictionary{int, byte[]}})"/>
+    /// <summary>As <see cref="Verify(ParsedEventLog, ReplayResult, IReadOnlyDictionary{TpmAlgId, IReadOnlyDictionary{int, byte[]}})"/>
     /// with a given workaround table (empty for a strict check).</summary>
     public static ReplayVerification Verify(
         ParsedEventLog log,
         ReplayResult replayed,
-        IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> actual,
+        IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual,
         IReadOnlyList<EventLogWorkaround> workarounds)
     {
         ArgumentNullException.ThrowIfNull(log);
@@ -37,7 +38,7 @@ public static class ReplayVerifier
         var unchecked_ = new List<string>();
         foreach (ReplayedBank bank in replayed.Banks)
         {
-            if (!actual.TryGetValue((TcgAlgorithmId)bank.AlgorithmId, out IReadOnlyDictionary<int, byte[]>? actualBank))
+            if (!actual.TryGetValue((TpmAlgId)bank.AlgorithmId, out IReadOnlyDictionary<int, byte[]>? actualBank))
             {
                 unchecked_.Add(bank.Name);
                 continue;
@@ -96,7 +97,7 @@ public static class ReplayVerifier
     {
         int size = value.Length;
         var pcr = (byte[])value.Clone();
-        Span<byte> digest = stackalloc byte[TcgAlgorithms.MaxDigestSize];
+        Span<byte> digest = stackalloc byte[TpmAlgorithms.MaxDigestSize];
         using PcrExtender extender = PcrExtender.Create(alg);
         foreach (MissingEvent e in workaround.AppendedEvents)
         {

@@ -1,4 +1,5 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Replay;
 
@@ -13,5 +14,5 @@ public sealed class ReplayedBank
     public required IReadOnlyDictionary<int, byte[]> Pcrs { get; init; }
 
     /// <summary>Bank name, e.g. "sha256".</summary>
-    public string Name => TcgAlgorithms.BankName(AlgorithmId);
+    public string Name => TpmAlgorithms.BankName(AlgorithmId);
 }

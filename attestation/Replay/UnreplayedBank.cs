@@ -1,4 +1,5 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Replay;
 
@@ -11,5 +12,5 @@ namespace KcryptPush.Attestation.Replay;
 public sealed record UnreplayedBank(ushort AlgorithmId, ushort DigestSize, string Reason)
 {
     /// <summary>Bank name, e.g. "sm3_256", or "alg_0x####" for an unknown algorithm.</summary>
-    public string Name => TcgAlgorithms.BankName(AlgorithmId);
+    public string Name => TpmAlgorithms.BankName(AlgorithmId);
 }

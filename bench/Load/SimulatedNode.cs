@@ -102,7 +102,7 @@ internal sealed class SimulatedNode : IDisposable
         var concatenated = new List<byte>();
         foreach (PcrBankSelection s in challenge.Selection)
         {
-            if (!PcrBankNames.TryParse(s.Bank, out TpmAlgId alg))
+            if (!TpmAlgorithms.TryParsePcrBank(s.Bank, out TpmAlgId alg))
             {
                 throw new InvalidOperationException($"the verifier asked for bank {s.Bank}, which the load generator does not simulate");
             }

@@ -34,7 +34,7 @@ internal sealed class RealQuote
         Pcrs = new PcrValues();
         foreach (JsonElement quote in sidecar.RootElement.GetProperty("quotes").EnumerateArray())
         {
-            if (!PcrBankNames.TryParse(quote.GetProperty("bank").GetString(), out TpmAlgId bank))
+            if (!TpmAlgorithms.TryParsePcrBank(quote.GetProperty("bank").GetString(), out TpmAlgId bank))
             {
                 continue;
             }

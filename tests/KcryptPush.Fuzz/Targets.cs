@@ -8,6 +8,7 @@ using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
 using KcryptPush.Tpm.Marshalling;
 using KcryptPush.Tpm.Structures;
+using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Attestation;
 using MassTransit.Serialization;
 
@@ -68,10 +69,10 @@ internal static class Targets
         ReplayResult replayed = EventLogReplayer.Replay(log);
         _ = EventLogReplayer.FindPcr0Locality(log.UntrustedEvents);
         IReadOnlyList<DigestMismatch> edited = EventDigestChecker.Check(log);
-        var actual = new Dictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>>();
+        var actual = new Dictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>>();
         foreach (ReplayedBank bank in replayed.Banks)
         {
-            actual[(TcgAlgorithmId)bank.AlgorithmId] = bank.Pcrs;
+            actual[(TpmAlgId)bank.AlgorithmId] = bank.Pcrs;
         }
         ReplayVerification verification = ReplayVerifier.Verify(log, replayed, actual);
         if (verification.Mismatches.FirstOrDefault() is { } mismatch)

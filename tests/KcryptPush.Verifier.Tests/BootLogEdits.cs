@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Replay;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Verifier.Tests;
 
@@ -72,7 +73,7 @@ internal static class BootLogEdits
                     return v;
                 }
 
-                var reset = new byte[TcgAlgorithms.KnownDigestSize(bank.AlgorithmId)];
+                var reset = new byte[TpmAlgorithms.GetDigestSize((TpmAlgId)bank.AlgorithmId)];
                 PcrInitialValues.Write(p, replay.Pcr0StartLocality, reset);
                 return reset;
             });
@@ -85,16 +86,16 @@ internal static class BootLogEdits
     public static ReplayVerification Verify(byte[] log, IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>> quoted)
     {
         ParsedEventLog parsed = EventLogParser.Parse(log);
-        var actual = quoted.ToDictionary(kv => (TcgAlgorithmId)PolicyBankId(kv.Key), kv => kv.Value);
+        var actual = quoted.ToDictionary(kv => (TpmAlgId)PolicyBankId(kv.Key), kv => kv.Value);
         return ReplayVerifier.Verify(parsed, EventLogReplayer.Replay(parsed, actual.Keys.ToArray()), actual);
     }
 
     private static ushort PolicyBankId(string name) => name switch
     {
-        "sha1" => (ushort)TcgAlgorithmId.Sha1,
-        "sha256" => (ushort)TcgAlgorithmId.Sha256,
-        "sha384" => (ushort)TcgAlgorithmId.Sha384,
-        "sha512" => (ushort)TcgAlgorithmId.Sha512,
+        "sha1" => (ushort)TpmAlgId.Sha1,
+        "sha256" => (ushort)TpmAlgId.Sha256,
+        "sha384" => (ushort)TpmAlgId.Sha384,
+        "sha512" => (ushort)TpmAlgId.Sha512,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "bank"),
     };
 

@@ -3,6 +3,7 @@ using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Findings;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
 
@@ -129,7 +130,7 @@ public sealed class BootPolicyEnforcementTests
         // A GRUB command with no sha1 digest: sha1 replay skips it, so nothing binds it there, yet the quote matches.
         byte[] log = Bytes(Grub);
         int index = IndexOf(log, 8, "grub_cmd: ", Encoding.ASCII);
-        byte[] forged = BootLogEdits.DropDigest(log, index, (ushort)TcgAlgorithmId.Sha1);
+        byte[] forged = BootLogEdits.DropDigest(log, index, (ushort)TpmAlgId.Sha1);
         PolicyContext context = Booted(forged, BootPolicyJson.Write(PolicyOf(Grub)), "sha1", "sha256");
         Assert.True(context.Replay!.Succeeded);
 

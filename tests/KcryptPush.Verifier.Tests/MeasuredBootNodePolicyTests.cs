@@ -4,6 +4,7 @@ using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Findings;
 using KcryptPush.Attestation.Replay;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
 
@@ -21,10 +22,10 @@ public sealed class MeasuredBootNodePolicyTests
 
     private static readonly ParsedEventLog Log = EventLogParser.Parse(File.ReadAllBytes(Path.Combine(RepoPaths.EventLogs, Name + ".bin")));
 
-    private static ReplayVerification Replay(ParsedEventLog log, IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> actual) =>
+    private static ReplayVerification Replay(ParsedEventLog log, IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual) =>
         ReplayVerifier.Verify(log, EventLogReplayer.Replay(log), actual);
 
-    private static PolicyContext Context(MeasuredBootPolicy policy, ParsedEventLog log, IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> actual, int passed = 0) => new()
+    private static PolicyContext Context(MeasuredBootPolicy policy, ParsedEventLog log, IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual, int passed = 0) => new()
     {
         Node = new NodeAttestation { TpmHash = new string('a', 64), BootPolicyJson = BootPolicyJson.Write(policy), AttestationsPassed = passed },
         EnrolledAkName = new byte[34],
@@ -36,24 +37,24 @@ public sealed class MeasuredBootNodePolicyTests
 
     /// <summary>What a quote of PCRs 0-23 in the banks of <paramref name="actual"/> shows, as the pipeline passes it:
     /// the actual values, and the reset value of every PCR the log does not extend (none of this log's PCRs 10-23 is extended).</summary>
-    private static Dictionary<string, IReadOnlyDictionary<int, byte[]>> Quoted(IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> actual) =>
-        actual.ToDictionary(kv => TcgAlgorithms.BankName((ushort)kv.Key), kv => (IReadOnlyDictionary<int, byte[]>)Enumerable.Range(0, 24).ToDictionary(p => p, p =>
+    private static Dictionary<string, IReadOnlyDictionary<int, byte[]>> Quoted(IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual) =>
+        actual.ToDictionary(kv => TpmAlgorithms.BankName(kv.Key), kv => (IReadOnlyDictionary<int, byte[]>)Enumerable.Range(0, 24).ToDictionary(p => p, p =>
         {
             if (kv.Value.TryGetValue(p, out byte[]? v))
             {
                 return v;
             }
 
-            var reset = new byte[TcgAlgorithms.KnownDigestSize((ushort)kv.Key)];
+            var reset = new byte[TpmAlgorithms.GetDigestSize(kv.Key)];
             PcrInitialValues.Write(p, 0, reset);
             return reset;
         }));
 
     /// <summary>The sidecar's PCR values (banks and pcrs_not_in_log) of <paramref name="banks"/>.</summary>
-    private static IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> Actual(params TcgAlgorithmId[] banks)
+    private static IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> Actual(params TpmAlgId[] banks)
     {
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepoPaths.EventLogs, Name + ".pcrs.json")));
-        var actual = new Dictionary<TcgAlgorithmId, Dictionary<int, byte[]>>();
+        var actual = new Dictionary<TpmAlgId, Dictionary<int, byte[]>>();
         foreach (string property in new[] { "banks", "pcrs_not_in_log" })
         {
             if (!doc.RootElement.TryGetProperty(property, out JsonElement byBank))
@@ -63,12 +64,12 @@ public sealed class MeasuredBootNodePolicyTests
 
             foreach (JsonProperty bank in byBank.EnumerateObject())
             {
-                TcgAlgorithmId alg = bank.Name switch
+                TpmAlgId alg = bank.Name switch
                 {
-                    "sha1" => TcgAlgorithmId.Sha1,
-                    "sha256" => TcgAlgorithmId.Sha256,
-                    "sha384" => TcgAlgorithmId.Sha384,
-                    "sha512" => TcgAlgorithmId.Sha512,
+                    "sha1" => TpmAlgId.Sha1,
+                    "sha256" => TpmAlgId.Sha256,
+                    "sha384" => TpmAlgId.Sha384,
+                    "sha512" => TpmAlgId.Sha512,
                     _ => throw new InvalidDataException($"unknown bank {bank.Name} in the sidecar"),
                 };
                 if (!banks.Contains(alg))
@@ -97,13 +98,13 @@ public sealed class MeasuredBootNodePolicyTests
         MeasuredBootPolicy p = BootPolicyFactory.Create(Log);
         var policy = new MeasuredBootNodePolicy();
 
-        var actual = Actual(TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256);
+        var actual = Actual(TpmAlgId.Sha1, TpmAlgId.Sha256);
         IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, Log, Replay(Log, actual), Quoted(actual), out BootPolicyEvaluation? evaluation);
         Assert.DoesNotContain(findings, f => f.IsFailure);
         Assert.NotEmpty(findings);
         Assert.True(evaluation!.Passed);
 
-        PolicyDecision d = policy.Evaluate(Context(p, Log, Actual(TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256)));
+        PolicyDecision d = policy.Evaluate(Context(p, Log, Actual(TpmAlgId.Sha1, TpmAlgId.Sha256)));
         Assert.Equal("measured-boot", policy.Name);
         Assert.Empty(d.Failures);
         Assert.Null(d.FirstBrokenEvent);
@@ -117,11 +118,11 @@ public sealed class MeasuredBootNodePolicyTests
         MeasuredBootPolicy p = BootPolicyFactory.Create(Log);
         var strict = new MeasuredBootPolicy { Banks = p.Banks, SecureBoot = SecureBootState.Disabled, BootApplications = p.BootApplications };
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(strict, Log, Replay(Log, Actual(TcgAlgorithmId.Sha256)), out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(strict, Log, Replay(Log, Actual(TpmAlgId.Sha256)), out BootPolicyEvaluation? evaluation);
         Finding f = Assert.Single(findings, x => x.IsFailure);
         Assert.Equal("BootPolicy.secure-boot-state", f.Code);
 
-        PolicyDecision d = new MeasuredBootNodePolicy().Evaluate(Context(strict, Log, Actual(TcgAlgorithmId.Sha256)));
+        PolicyDecision d = new MeasuredBootNodePolicy().Evaluate(Context(strict, Log, Actual(TpmAlgId.Sha256)));
         AttestationReason r = Assert.Single(d.Failures);
         Assert.Equal((AttestationReasonCodes.BootPolicyViolation, f.Message), (r.Code, r.Message));
 
@@ -137,7 +138,7 @@ public sealed class MeasuredBootNodePolicyTests
     [Fact]
     public void No_log_fails()
     {
-        var p = new MeasuredBootPolicy { Banks = [(ushort)TcgAlgorithmId.Sha256] };
+        var p = new MeasuredBootPolicy { Banks = [(ushort)TpmAlgId.Sha256] };
         IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, null, null, out BootPolicyEvaluation? evaluation);
         Assert.Equal(MeasuredBootNodePolicy.NoEventLog, Assert.Single(findings, f => f.IsFailure).Code);
         Assert.Null(evaluation);
@@ -146,7 +147,7 @@ public sealed class MeasuredBootNodePolicyTests
     [Fact]
     public void Log_that_does_not_replay_fails_before_any_rule()
     {
-        var wrong = Actual(TcgAlgorithmId.Sha256).ToDictionary(kv => kv.Key,
+        var wrong = Actual(TpmAlgId.Sha256).ToDictionary(kv => kv.Key,
             kv => (IReadOnlyDictionary<int, byte[]>)kv.Value.ToDictionary(p => p.Key, p => p.Key == 4 ? new byte[32] : p.Value));
         MeasuredBootPolicy policy = BootPolicyFactory.Create(Log);
 
@@ -165,20 +166,20 @@ public sealed class MeasuredBootNodePolicyTests
     {
         MeasuredBootPolicy policy = BootPolicyFactory.Create(Log);
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(policy, Log, Replay(Log, Actual(TcgAlgorithmId.Sha1)), out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(policy, Log, Replay(Log, Actual(TpmAlgId.Sha1)), out BootPolicyEvaluation? evaluation);
         Finding f = Assert.Single(findings, x => x.IsFailure);
         Assert.Equal(MeasuredBootNodePolicy.BankNotQuoted, f.Code);
         Assert.Contains("sha256", f.Message, StringComparison.Ordinal);
         Assert.Null(evaluation);
 
-        PolicyDecision d = new MeasuredBootNodePolicy().Evaluate(Context(policy, Log, Actual(TcgAlgorithmId.Sha1)));
+        PolicyDecision d = new MeasuredBootNodePolicy().Evaluate(Context(policy, Log, Actual(TpmAlgId.Sha1)));
         Assert.Equal((AttestationReasonCodes.BootPolicyViolation, f.Message), (Assert.Single(d.Failures).Code, d.Failures[0].Message));
     }
 
     [Fact]
     public void A_node_without_a_boot_policy_is_not_checked()
     {
-        PolicyContext context = Context(new MeasuredBootPolicy { Banks = [(ushort)TcgAlgorithmId.Sha256] }, Log, Actual(TcgAlgorithmId.Sha1));
+        PolicyContext context = Context(new MeasuredBootPolicy { Banks = [(ushort)TpmAlgId.Sha256] }, Log, Actual(TpmAlgId.Sha1));
         context.Node.BootPolicyJson = null;
         PolicyDecision d = new MeasuredBootNodePolicy().Evaluate(context);
         Assert.Empty(d.Failures);
@@ -188,7 +189,7 @@ public sealed class MeasuredBootNodePolicyTests
     [Fact]
     public void A_policy_that_does_not_load_is_a_violation_every_time()
     {
-        PolicyContext context = Context(BootPolicyFactory.Create(Log), Log, Actual(TcgAlgorithmId.Sha256));
+        PolicyContext context = Context(BootPolicyFactory.Create(Log), Log, Actual(TpmAlgId.Sha256));
         context.Node.BootPolicyJson = "{\"version\": 1, \"banks\": [\"sha256\"], \"secureBot\": \"enabled\"}";
         var policy = new MeasuredBootNodePolicy();
         for (int i = 0; i < 2; i++)
@@ -206,7 +207,7 @@ public sealed class MeasuredBootNodePolicyTests
         var strict = new MeasuredBootPolicy { Banks = good.Banks, SecureBoot = SecureBootState.Disabled };
         var policy = new MeasuredBootNodePolicy();
 
-        PolicyContext context = Context(good, Log, Actual(TcgAlgorithmId.Sha256));
+        PolicyContext context = Context(good, Log, Actual(TpmAlgId.Sha256));
         string[] documents = [BootPolicyJson.Write(good), BootPolicyJson.Write(strict)];
 
         // More distinct documents than the cache holds, each still evaluated as itself.

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
@@ -21,7 +22,7 @@ public sealed class PolicyTests : IDisposable
         byte[] log = (byte[])RealEvidence.EventLog.Clone();
         ParsedEventLog parsed = EventLogParser.Parse(log);
         UntrustedEvent e = parsed.UntrustedEvents.First(x => x.PcrIndex == (uint)pcr && x.EventType != TcgEventType.EV_NO_ACTION);
-        Assert.True(e.TryGetDigest((ushort)TcgAlgorithmId.Sha256, out ReadOnlyMemory<byte> digest));
+        Assert.True(e.TryGetDigest((ushort)TpmAlgId.Sha256, out ReadOnlyMemory<byte> digest));
         Assert.True(MemoryMarshal.TryGetArray(digest, out ArraySegment<byte> segment));
         log[segment.Offset] ^= 0xFF;
         return (log, e.Index);

@@ -5,6 +5,7 @@ using KcryptPush.Attestation.EventLog;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Crypto;
 using KcryptPush.Tpm.Structures;
+using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
@@ -149,7 +150,7 @@ public sealed class VerdictTests : IDisposable
     public void A_measured_boot_policy_from_the_known_good_log_passes_and_a_stricter_one_fails_naming_the_event()
     {
         ParsedEventLog log = EventLogParser.Parse(RealEvidence.EventLog);
-        MeasuredBootPolicy good = BootPolicyFactory.Create(log, new BootPolicyOptions { Banks = [(ushort)TcgAlgorithmId.Sha256] });
+        MeasuredBootPolicy good = BootPolicyFactory.Create(log, new BootPolicyOptions { Banks = [(ushort)TpmAlgId.Sha256] });
         _h.Store.SetBootPolicy(_h.TpmHash, BootPolicyJson.Write(good), "alice", _h.Now);
         AttestationPipeline pipeline = PipelineWithBootPolicy();
         Assert.Equal(AttestationVerdicts.Pass, pipeline.Evaluate(_h.Quote(_h.Challenge())).Result.Verdict);

@@ -634,12 +634,12 @@ public sealed class AttestationPipeline
 
     private static ReplayFailure? ReplayProblems(ParsedEventLog log, Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted, out ReplayVerification check)
     {
-        var actual = new Dictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>>();
+        var actual = new Dictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>>();
         foreach ((string bank, IReadOnlyDictionary<int, byte[]> values) in quoted)
         {
-            if (PcrBankNames.TryParse(bank, out TpmAlgId alg))
+            if (TpmAlgorithms.TryParsePcrBank(bank, out TpmAlgId alg))
             {
-                actual[(TcgAlgorithmId)(ushort)alg] = values;
+                actual[alg] = values;
             }
         }
 
@@ -648,7 +648,7 @@ public sealed class AttestationPipeline
         if (check.Checks.Count == 0)
         {
             return new ReplayFailure([new AttestationReason(AttestationReasonCodes.EventLogReplayMismatch,
-                $"the event log has no bank the quote covers (log banks: {string.Join(", ", log.Banks.Select(b => TcgAlgorithms.BankName(b.AlgorithmId)))}; quoted: {string.Join(", ", quoted.Keys)}): it proves nothing.")], [], null);
+                $"the event log has no bank the quote covers (log banks: {string.Join(", ", log.Banks.Select(b => TpmAlgorithms.BankName(b.AlgorithmId)))}; quoted: {string.Join(", ", quoted.Keys)}): it proves nothing.")], [], null);
         }
 
         var mismatches = check.Mismatches.ToList();
@@ -696,7 +696,7 @@ public sealed class AttestationPipeline
     private ParsedEventLog ParseCached(byte[] sha256, byte[] bytes) => _parsedLogs.GetOrParse(sha256, bytes);
 
     private static TpmlPcrSelection SelectionOf(ChallengeRecord c) => TpmlPcrSelection.Create(
-        c.Selection.Select(s => PcrBankNames.TryParse(s.Bank, out TpmAlgId alg)
+        c.Selection.Select(s => TpmAlgorithms.TryParsePcrBank(s.Bank, out TpmAlgId alg)
             ? (alg, (IEnumerable<int>)s.Pcrs)
             : throw new InvalidOperationException($"stored challenge {c.Id} names unknown bank {s.Bank}")).ToArray());
 
@@ -705,7 +705,7 @@ public sealed class AttestationPipeline
         var values = new PcrValues();
         foreach (PcrBankValues bank in m.Pcrs)
         {
-            if (bank?.Values is null || !PcrBankNames.TryParse(bank.Bank, out TpmAlgId alg))
+            if (bank?.Values is null || !TpmAlgorithms.TryParsePcrBank(bank.Bank, out TpmAlgId alg))
             {
                 continue; // an unknown bank cannot be in the selection: the quote check reports what is missing
             }
@@ -728,7 +728,7 @@ public sealed class AttestationPipeline
         var result = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(StringComparer.Ordinal);
         foreach (BankSelectionRecord s in c.Selection)
         {
-            PcrBankNames.TryParse(s.Bank, out TpmAlgId alg);
+            TpmAlgorithms.TryParsePcrBank(s.Bank, out TpmAlgId alg);
             var bank = new SortedDictionary<int, byte[]>();
             foreach (int pcr in s.Pcrs)
             {

@@ -82,9 +82,9 @@ public sealed class VerifierOptions
             : o.Banks;
         foreach (string bank in banks)
         {
-            if (!PcrBankNames.TryParse(bank, out _))
+            if (!TpmAlgorithms.TryParsePcrBank(bank, out _))
             {
-                throw new FormatException($"Verifier:Banks: unknown bank '{bank}' (sha1, sha256, sha384, sha512)");
+                throw new FormatException($"Verifier:Banks: unknown bank '{bank}' ({string.Join(", ", TpmAlgorithms.PcrBanks.Select(b => TpmAlgorithms.BankName(b)))})");
             }
         }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Verifier.Cli;
 
@@ -65,7 +66,7 @@ internal static class PolicyOutput
     /// <summary>One line saying what a new policy pins.</summary>
     public static string Summary(string path, MeasuredBootPolicy policy)
     {
-        string banks = string.Join(", ", policy.Banks.Select(TcgAlgorithms.BankName));
+        string banks = string.Join(", ", policy.Banks.Select(TpmAlgorithms.BankName));
         string secureBoot = policy.SecureBoot is { } s ? SecureBootStates.Name(s) : "not checked";
         int stages = policy.BootApplications?.Count ?? 0;
         string absent = string.Join(", ", policy.Variables.Where(v => v.Value.IsAbsent).Select(v => BootPolicyJson.VariableName(v.Key)));

@@ -18,20 +18,7 @@ public static class OperatorInput
     /// <summary>The digest size in bytes of a PCR bank by name (<c>sha1</c> 20, <c>sha256</c> 32, <c>sha384</c> 48, <c>sha512</c> 64).</summary>
     public static bool TryDigestSize(string? bank, out int size)
     {
-        size = 0;
-        if (bank is null || !PcrBankNames.TryParse(bank, out TpmAlgId alg))
-        {
-            return false;
-        }
-
-        size = alg switch
-        {
-            TpmAlgId.Sha1 => 20,
-            TpmAlgId.Sha256 => 32,
-            TpmAlgId.Sha384 => 48,
-            TpmAlgId.Sha512 => 64,
-            _ => 0,
-        };
+        size = TpmAlgorithms.TryParsePcrBank(bank, out TpmAlgId alg) ? TpmAlgorithms.GetDigestSize(alg) : 0;
         return size > 0;
     }
 

@@ -4,6 +4,7 @@ using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Findings;
 using KcryptPush.Attestation.Replay;
 using KcryptPush.Contracts.V1;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Verifier.Policies;
 
@@ -168,7 +169,7 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
         if (unquoted.Count > 0)
         {
             return Stop(Finding.Failure(BankNotQuoted,
-                $"the policy checks {string.Join(", ", unquoted.Select(TcgAlgorithms.BankName))} digests, "
+                $"the policy checks {string.Join(", ", unquoted.Select(TpmAlgorithms.BankName))} digests, "
                 + "but no PCR of that bank was quoted and replayed"));
         }
 
@@ -203,7 +204,7 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
         byte locality = EventLogReplayer.FindPcr0Locality(log.UntrustedEvents);
         foreach (ushort bank in policy.Banks)
         {
-            string name = TcgAlgorithms.BankName(bank);
+            string name = TpmAlgorithms.BankName(bank);
             foreach (int pcr in read)
             {
                 PcrCheck? check = replay.Checks.FirstOrDefault(c => c.AlgorithmId == bank && c.Pcr == pcr);
@@ -254,7 +255,7 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
                 continue;
             }
 
-            string[] lacking = replayed.Where(b => !e.TryGetDigest(b, out _)).Select(TcgAlgorithms.BankName).ToArray();
+            string[] lacking = replayed.Where(b => !e.TryGetDigest(b, out _)).Select(TpmAlgorithms.BankName).ToArray();
             if (lacking.Length > 0)
             {
                 string problem = $"no {string.Join(", ", lacking)} digest although that bank was quoted and replayed: replay skipped it, so nothing binds it to the quote";

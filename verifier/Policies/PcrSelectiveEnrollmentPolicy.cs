@@ -115,7 +115,7 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
     /// </summary>
     public static BrokenEvent? FirstDifferingEvent(PolicyContext context, string bank, int pcr)
     {
-        if (context.Log is null || context.ReferenceLog is null || !PcrBankNames.TryParse(bank, out Tpm.Types.TpmAlgId alg))
+        if (context.Log is null || context.ReferenceLog is null || !TpmAlgorithms.TryParsePcrBank(bank, out Tpm.Types.TpmAlgId alg))
         {
             return null;
         }

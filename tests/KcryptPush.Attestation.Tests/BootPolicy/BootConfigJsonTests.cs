@@ -1,6 +1,7 @@
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Tests.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.BootPolicy;
 
@@ -31,7 +32,7 @@ public sealed class BootConfigJsonTests
         MeasuredBootPolicy p = BootPolicyJson.Load(Policy($", \"kernelCommandLine\": {{\"absent\": true}}, \"bootConfig\": [{{\"pcr\": 11, \"allowed\": {{\"sha256\": [\"{Sha256Zero}\"]}}}}]"));
         Assert.True(p.KernelCommandLine!.IsAbsent);
         BootConfigExpectation c = Assert.Single(p.BootConfig!);
-        Assert.Equal((11, false, 1), (c.Pcr, c.Required, c.Allowed.For((ushort)TcgAlgorithmId.Sha256).Count));
+        Assert.Equal((11, false, 1), (c.Pcr, c.Required, c.Allowed.For((ushort)TpmAlgId.Sha256).Count));
 
         MeasuredBootPolicy none = BootPolicyJson.Load(Policy(", \"kernelCommandLine\": null, \"bootConfig\": null"));
         Assert.Null(none.KernelCommandLine);

@@ -4,14 +4,15 @@ using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
 using KcryptPush.Attestation.Tests.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.BootPolicy;
 
 [Trait("Category", "Unit")]
 public sealed class BootPolicyEvaluatorTests
 {
-    private const ushort Sha1 = (ushort)TcgAlgorithmId.Sha1;
-    private const ushort Sha256 = (ushort)TcgAlgorithmId.Sha256;
+    private const ushort Sha1 = (ushort)TpmAlgId.Sha1;
+    private const ushort Sha256 = (ushort)TpmAlgId.Sha256;
 
     private static MeasuredBootPolicy PolicyOf(BootLogBuilder b, BootPolicyOptions? options = null) =>
         BootPolicyFactory.Create(b.Parse(), options ?? new BootPolicyOptions());

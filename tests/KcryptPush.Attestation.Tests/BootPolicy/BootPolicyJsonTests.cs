@@ -1,6 +1,7 @@
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Tests.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.BootPolicy;
 
@@ -30,7 +31,7 @@ public sealed class BootPolicyJsonTests
     public void Minimal_policy_checks_nothing_but_the_bank()
     {
         MeasuredBootPolicy p = BootPolicyJson.Load(Policy(""));
-        Assert.Equal([(ushort)TcgAlgorithmId.Sha256], p.Banks);
+        Assert.Equal([(ushort)TpmAlgId.Sha256], p.Banks);
         Assert.Null(p.SecureBoot);
         Assert.Empty(p.Variables);
         Assert.Null(p.BootApplications);
@@ -93,7 +94,7 @@ public sealed class BootPolicyJsonTests
             ", \"bootApplications\": [{\"stage\": 0, \"path\": \"shim\", \"allowed\": {\"sha256\": [\"" + Sha256Zero.Replace('0', 'A') + "\", \"" + Sha256Zero + "\"]}}]"));
         BootStage stage = Assert.Single(p.BootApplications!);
         Assert.Equal("shim", stage.Path);
-        Assert.Equal(2, stage.Allowed.For((ushort)TcgAlgorithmId.Sha256).Count);
-        Assert.True(stage.Allowed.Allows((ushort)TcgAlgorithmId.Sha256, new byte[32]));
+        Assert.Equal(2, stage.Allowed.For((ushort)TpmAlgId.Sha256).Count);
+        Assert.True(stage.Allowed.Allows((ushort)TpmAlgId.Sha256, new byte[32]));
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Tests.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.BootPolicy;
 
@@ -18,7 +19,7 @@ public sealed class KernelCommandLinePolicyTests
     private const string Fedora = "qemu-fedora37-sdboot";
     private const string Grub = "gcp-ubuntu2104-nosb";
     private const string FedoraCommandLine = " console=ttyS0 console=tty0 efi=debug ";
-    private const ushort Sha256 = (ushort)TcgAlgorithmId.Sha256;
+    private const ushort Sha256 = (ushort)TpmAlgId.Sha256;
 
     private static ParsedEventLog Parse(byte[] bytes) => EventLogParser.Parse(bytes);
 
@@ -84,7 +85,7 @@ public sealed class KernelCommandLinePolicyTests
         int index = IndexOf(Grub, 8, "kernel_cmdline: ", utf16: false);
         byte[] altered = LogEdits.ReplaceText(SharedLogs.Bytes(Grub), index, "panic=-1", "panic=-1 init=/bin/sh", utf16: false, GrubMeasured);
         ParsedEventLog log = Parse(altered);
-        Assert.True(KernelCommandLine.TryRead(log.UntrustedEvents[index], [(ushort)TcgAlgorithmId.Sha1, Sha256, (ushort)TcgAlgorithmId.Sha384], out KernelCommandLine? line));
+        Assert.True(KernelCommandLine.TryRead(log.UntrustedEvents[index], [(ushort)TpmAlgId.Sha1, Sha256, (ushort)TpmAlgId.Sha384], out KernelCommandLine? line));
         Assert.Equal("grub", line.Form);
 
         RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Grub), log).Failures);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Replay;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
@@ -79,7 +80,7 @@ public class CliReplayTests
         ParsedEventLog log = EventLogParser.Parse(SharedLogs.Bytes(name));
         ReplayResult replay = EventLogReplayer.Replay(log);
 
-        Assert.Equal(SharedLogs.Banks(sidecar, "naive_replay")["sha1"][5], Convert.ToHexStringLower(replay.Bank((ushort)TcgAlgorithmId.Sha1)!.Pcrs[5]));
+        Assert.Equal(SharedLogs.Banks(sidecar, "naive_replay")["sha1"][5], Convert.ToHexStringLower(replay.Bank((ushort)TpmAlgId.Sha1)!.Pcrs[5]));
 
         ReplayVerification strict = ReplayVerifier.Verify(log, replay, SharedLogs.Actual(sidecar), []);
         PcrCheck failed = Assert.Single(strict.Mismatches);

@@ -5,6 +5,7 @@ using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
 using KcryptPush.Attestation.Replay;
 using KcryptPush.Attestation.Tests.BootPolicy;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
@@ -49,12 +50,12 @@ public sealed class EveryBankReplayTests : IDisposable
             .Event(18, TcgEventType.EV_EVENT_TAG, Encoding.ASCII.GetBytes("drtm range"));
     }
 
-    private static (ushort, ushort) Bank(TcgAlgorithmId alg) => ((ushort)alg, (ushort)TcgAlgorithms.KnownDigestSize((ushort)alg));
+    private static (ushort, ushort) Bank(TpmAlgId alg) => ((ushort)alg, (ushort)TpmAlgorithms.GetDigestSize(alg));
 
     private static readonly (ushort, ushort)[] AllKnownBanks =
     [
-        Bank(TcgAlgorithmId.Sha1), Bank(TcgAlgorithmId.Sha256), Bank(TcgAlgorithmId.Sha384), Bank(TcgAlgorithmId.Sha512),
-        Bank(TcgAlgorithmId.Sm3_256), Bank(TcgAlgorithmId.Sha3_256), Bank(TcgAlgorithmId.Sha3_384), Bank(TcgAlgorithmId.Sha3_512),
+        Bank(TpmAlgId.Sha1), Bank(TpmAlgId.Sha256), Bank(TpmAlgId.Sha384), Bank(TpmAlgId.Sha512),
+        Bank(TpmAlgId.Sm3_256), Bank(TpmAlgId.Sha3_256), Bank(TpmAlgId.Sha3_384), Bank(TpmAlgId.Sha3_512),
     ];
 
     /// <summary>"banks" of the replay JSON read the way CliReplayTests (and any consumer) reads it.</summary>
@@ -94,10 +95,10 @@ public sealed class EveryBankReplayTests : IDisposable
     [Fact]
     public void Sm3_bank_replays_and_verifies_against_quoted_values()
     {
-        MultiBankLogBuilder builder = TypicalBoot(Bank(TcgAlgorithmId.Sha256), Bank(TcgAlgorithmId.Sm3_256));
+        MultiBankLogBuilder builder = TypicalBoot(Bank(TpmAlgId.Sha256), Bank(TpmAlgId.Sm3_256));
         ParsedEventLog log = EventLogParser.Parse(builder.Build());
 
-        ReplayResult replay = EventLogReplayer.Replay(log, [TcgAlgorithmId.Sm3_256]);
+        ReplayResult replay = EventLogReplayer.Replay(log, [TpmAlgId.Sm3_256]);
 
         ReplayedBank sm3 = Assert.Single(replay.Banks);
         Assert.Equal("sm3_256", sm3.Name);
@@ -106,9 +107,9 @@ public sealed class EveryBankReplayTests : IDisposable
         Dictionary<int, string> expected = builder.Expected()["sm3_256"];
         Assert.Equal(expected.OrderBy(p => p.Key), sm3.Pcrs.Select(p => KeyValuePair.Create(p.Key, Convert.ToHexStringLower(p.Value))));
 
-        var quoted = new Dictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>>
+        var quoted = new Dictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>>
         {
-            [TcgAlgorithmId.Sm3_256] = expected.ToDictionary(p => p.Key, p => Convert.FromHexString(p.Value)),
+            [TpmAlgId.Sm3_256] = expected.ToDictionary(p => p.Key, p => Convert.FromHexString(p.Value)),
         };
         ReplayVerification ok = ReplayVerifier.Verify(log, replay, quoted, []);
         Assert.True(ok.MatchedStrictly);
@@ -116,7 +117,7 @@ public sealed class EveryBankReplayTests : IDisposable
 
         byte[] changed = Convert.FromHexString(expected[7]);
         changed[0] ^= 1;
-        ((Dictionary<int, byte[]>)quoted[TcgAlgorithmId.Sm3_256])[7] = changed;
+        ((Dictionary<int, byte[]>)quoted[TpmAlgId.Sm3_256])[7] = changed;
         PcrCheck bad = Assert.Single(ReplayVerifier.Verify(log, replay, quoted, []).Mismatches);
         Assert.Equal(("sm3_256", 7), (bad.Bank, bad.Pcr));
     }
@@ -124,7 +125,7 @@ public sealed class EveryBankReplayTests : IDisposable
     [Fact]
     public void Unknown_bank_is_listed_with_its_reason_in_replay_json_and_the_known_banks_keep_their_shape()
     {
-        MultiBankLogBuilder builder = TypicalBoot(Bank(TcgAlgorithmId.Sha256), (0x1234, 40), Bank(TcgAlgorithmId.Sm3_256));
+        MultiBankLogBuilder builder = TypicalBoot(Bank(TpmAlgId.Sha256), (0x1234, 40), Bank(TpmAlgId.Sm3_256));
         string path = Write("unknown-bank.bin", builder.Build());
 
         (int code, string stdout, string stderr) = CliRunner.Run("eventlog", "replay", "--json", path);
@@ -144,7 +145,7 @@ public sealed class EveryBankReplayTests : IDisposable
     [Fact]
     public void Unknown_bank_is_listed_with_its_reason_in_the_replay_table()
     {
-        MultiBankLogBuilder builder = TypicalBoot(Bank(TcgAlgorithmId.Sha256), (0x1234, 40), Bank(TcgAlgorithmId.Sm3_256));
+        MultiBankLogBuilder builder = TypicalBoot(Bank(TpmAlgId.Sha256), (0x1234, 40), Bank(TpmAlgId.Sm3_256));
         string path = Write("unknown-bank.bin", builder.Build());
 
         (int code, string stdout, string stderr) = CliRunner.Run("eventlog", "replay", path);
@@ -166,7 +167,7 @@ public sealed class EveryBankReplayTests : IDisposable
     public void Replay_result_lists_every_unreplayed_bank_in_log_order_with_a_reason()
     {
         ParsedEventLog log = EventLogParser.Parse(
-            TypicalBoot((0x7777, 24), Bank(TcgAlgorithmId.Sm3_256), (0x1234, 40)).Build());
+            TypicalBoot((0x7777, 24), Bank(TpmAlgId.Sm3_256), (0x1234, 40)).Build());
 
         ReplayResult replay = EventLogReplayer.Replay(log);
 
@@ -182,13 +183,13 @@ public sealed class EveryBankReplayTests : IDisposable
         // The PCR 7 separator's SM3 digest is not SM3(00000000); its SHA-256 digest is right.
         byte[] wrong = new byte[32];
         wrong[0] = 0x5A;
-        MultiBankLogBuilder builder = new MultiBankLogBuilder(Bank(TcgAlgorithmId.Sha256), Bank(TcgAlgorithmId.Sm3_256))
-            .Event(7, TcgEventType.EV_SEPARATOR, Separator, alg => alg == (ushort)TcgAlgorithmId.Sm3_256 ? wrong : null);
+        MultiBankLogBuilder builder = new MultiBankLogBuilder(Bank(TpmAlgId.Sha256), Bank(TpmAlgId.Sm3_256))
+            .Event(7, TcgEventType.EV_SEPARATOR, Separator, alg => alg == (ushort)TpmAlgId.Sm3_256 ? wrong : null);
         ParsedEventLog log = EventLogParser.Parse(builder.Build());
 
         DigestMismatch m = Assert.Single(EventDigestChecker.Check(log));
         Assert.Equal(("sm3_256", 1, 7u), (m.Bank, m.EventIndex, m.PcrIndex));
-        Assert.Equal(MultiBankLogBuilder.ReferenceHash((ushort)TcgAlgorithmId.Sm3_256, Separator), m.Computed);
+        Assert.Equal(MultiBankLogBuilder.ReferenceHash((ushort)TpmAlgId.Sm3_256, Separator), m.Computed);
 
         (int code, string stdout, _) = CliRunner.Run("eventlog", "replay", Write("edited.bin", builder.Build()));
         Assert.Equal(0, code);

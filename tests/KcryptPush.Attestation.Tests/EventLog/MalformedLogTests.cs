@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Replay;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
@@ -21,7 +22,7 @@ public class MalformedLogTests
         Assert.Equal(EventLogFormat.CryptoAgile, parsed.Format);
         Assert.Equal(2, parsed.UntrustedEvents.Count);
         byte[] expected = System.Security.Cryptography.SHA256.HashData([.. new byte[32], .. System.Security.Cryptography.SHA256.HashData(Separator)]);
-        Assert.Equal(expected, EventLogReplayer.Replay(parsed).Bank((ushort)TcgAlgorithmId.Sha256)!.Pcrs[7]);
+        Assert.Equal(expected, EventLogReplayer.Replay(parsed).Bank((ushort)TpmAlgId.Sha256)!.Pcrs[7]);
         Assert.Empty(EventDigestChecker.Check(parsed));
     }
 
@@ -174,7 +175,7 @@ public class MalformedLogTests
         byte[] bytes = SharedLogs.Bytes(name);
         ParsedEventLog original = EventLogParser.Parse(bytes);
         UntrustedEvent target = original.UntrustedEvents.First(e => e.PcrIndex == 4 && e.EventType == TcgEventType.EV_EFI_BOOT_SERVICES_APPLICATION);
-        Assert.True(target.TryGetDigest((ushort)TcgAlgorithmId.Sha256, out ReadOnlyMemory<byte> digest));
+        Assert.True(target.TryGetDigest((ushort)TpmAlgId.Sha256, out ReadOnlyMemory<byte> digest));
         Assert.True(MemoryMarshal.TryGetArray(digest, out ArraySegment<byte> segment));
 
         byte[] tampered = (byte[])bytes.Clone();

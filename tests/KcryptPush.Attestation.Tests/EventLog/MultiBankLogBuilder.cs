@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Tests.Hashing;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
@@ -29,7 +30,7 @@ internal sealed class MultiBankLogBuilder
         foreach ((ushort alg, ushort size) in banks)
         {
             spec.U16(alg).U16(size);
-            if (TcgAlgorithms.KnownDigestSize(alg) != 0)
+            if (TpmAlgorithms.GetDigestSize((TpmAlgId)alg) != 0)
             {
                 _pcrs[alg] = Enumerable.Range(0, 24).Select(p => new byte[size]).ToArray();
                 _extended[alg] = [];
@@ -39,16 +40,16 @@ internal sealed class MultiBankLogBuilder
     }
 
     /// <summary>H(<paramref name="data"/>) in bank <paramref name="alg"/>, not by the code under test.</summary>
-    public static byte[] ReferenceHash(ushort alg, byte[] data) => (TcgAlgorithmId)alg switch
+    public static byte[] ReferenceHash(ushort alg, byte[] data) => (TpmAlgId)alg switch
     {
-        TcgAlgorithmId.Sha1 => SHA1.HashData(data),
-        TcgAlgorithmId.Sha256 => SHA256.HashData(data),
-        TcgAlgorithmId.Sha384 => SHA384.HashData(data),
-        TcgAlgorithmId.Sha512 => SHA512.HashData(data),
-        TcgAlgorithmId.Sm3_256 => OpenSslCli.Digest("sm3", data),
-        TcgAlgorithmId.Sha3_256 => OpenSslCli.Digest("sha3-256", data),
-        TcgAlgorithmId.Sha3_384 => OpenSslCli.Digest("sha3-384", data),
-        TcgAlgorithmId.Sha3_512 => OpenSslCli.Digest("sha3-512", data),
+        TpmAlgId.Sha1 => SHA1.HashData(data),
+        TpmAlgId.Sha256 => SHA256.HashData(data),
+        TpmAlgId.Sha384 => SHA384.HashData(data),
+        TpmAlgId.Sha512 => SHA512.HashData(data),
+        TpmAlgId.Sm3_256 => OpenSslCli.Digest("sm3", data),
+        TpmAlgId.Sha3_256 => OpenSslCli.Digest("sha3-256", data),
+        TpmAlgId.Sha3_384 => OpenSslCli.Digest("sha3-384", data),
+        TpmAlgId.Sha3_512 => OpenSslCli.Digest("sha3-512", data),
         _ => throw new ArgumentException($"no reference hash for 0x{alg:x4}", nameof(alg)),
     };
 
@@ -85,7 +86,7 @@ internal sealed class MultiBankLogBuilder
     /// <summary>bank name → PCR → lowercase hex, for every bank with a reference hash and every PCR extended.</summary>
     public Dictionary<string, Dictionary<int, string>> Expected() =>
         _pcrs.Where(b => _extended[b.Key].Count > 0).ToDictionary(
-            b => TcgAlgorithms.BankName(b.Key),
+            b => TpmAlgorithms.BankName(b.Key),
             b => _extended[b.Key].ToDictionary(p => p, p => Convert.ToHexStringLower(b.Value[p])));
 
     private byte[] Initial(int pcr, int size)
@@ -111,7 +112,7 @@ internal sealed class MultiBankLogBuilder
         {
             byte[] digest = overrideOf(alg)
                 ?? (noAction ? new byte[size]
-                    : TcgAlgorithms.KnownDigestSize(alg) != 0 ? ReferenceHash(alg, data)
+                    : TpmAlgorithms.GetDigestSize((TpmAlgId)alg) != 0 ? ReferenceHash(alg, data)
                     : SHA512.HashData(data).AsSpan(0, size).ToArray());
             Assert.Equal(size, digest.Length);
             digests[alg] = digest;

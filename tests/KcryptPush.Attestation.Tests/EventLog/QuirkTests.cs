@@ -4,6 +4,7 @@ using System.Text.Json;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
 using KcryptPush.Attestation.Replay;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
@@ -61,7 +62,7 @@ public class QuirkTests
         byte[] start = new byte[32];
         start[31] = 4;
         byte[] expected = System.Security.Cryptography.SHA256.HashData([.. start, .. System.Security.Cryptography.SHA256.HashData(hcrtm)]);
-        Assert.Equal(expected, replay.Bank((ushort)TcgAlgorithmId.Sha256)!.Pcrs[0]);
+        Assert.Equal(expected, replay.Bank((ushort)TpmAlgId.Sha256)!.Pcrs[0]);
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public class QuirkTests
         }
         ReplayResult extended = EventLogReplayer.Replay(EventLogParser.Parse(patched));
         string expected0 = SharedLogs.Banks(SharedLogs.Sidecar(name), "banks")["sha256"][0];
-        Assert.NotEqual(expected0, Convert.ToHexStringLower(extended.Bank((ushort)TcgAlgorithmId.Sha256)!.Pcrs[0]));
+        Assert.NotEqual(expected0, Convert.ToHexStringLower(extended.Bank((ushort)TpmAlgId.Sha256)!.Pcrs[0]));
     }
 
     [Fact]
@@ -118,8 +119,8 @@ public class QuirkTests
         ParsedEventLog log = EventLogParser.Parse(SharedLogs.Bytes(name));
         Assert.Equal(EventLogFormat.Sha1Legacy, log.Format);
         Assert.Null(log.SpecId);
-        Assert.Equal([new SpecIdAlgorithm((ushort)TcgAlgorithmId.Sha1, 20)], log.Banks);
-        Assert.All(log.UntrustedEvents, e => Assert.Equal((ushort)TcgAlgorithmId.Sha1, Assert.Single(e.Digests).AlgorithmId));
+        Assert.Equal([new SpecIdAlgorithm((ushort)TpmAlgId.Sha1, 20)], log.Banks);
+        Assert.All(log.UntrustedEvents, e => Assert.Equal((ushort)TpmAlgId.Sha1, Assert.Single(e.Digests).AlgorithmId));
         ReplayResult replay = EventLogReplayer.Replay(log);
         Assert.Equal(["sha1"], replay.Banks.Select(b => b.Name));
 
@@ -185,7 +186,7 @@ public class QuirkTests
         byte[] bytes = SharedLogs.Bytes("gcp-ubuntu2104-nosb");
         ParsedEventLog log = EventLogParser.Parse(bytes);
         UntrustedEvent separator = log.UntrustedEvents.First(e => e.EventType == TcgEventType.EV_SEPARATOR);
-        Assert.True(separator.TryGetDigest((ushort)TcgAlgorithmId.Sha256, out ReadOnlyMemory<byte> digest));
+        Assert.True(separator.TryGetDigest((ushort)TpmAlgId.Sha256, out ReadOnlyMemory<byte> digest));
         Assert.True(MemoryMarshal.TryGetArray(digest, out ArraySegment<byte> seg)); // Parse(byte[]) slices, so this is the log offset
         byte[] patched = (byte[])bytes.Clone();
         patched[seg.Offset] ^= 0x01;

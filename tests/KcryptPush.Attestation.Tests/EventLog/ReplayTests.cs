@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Replay;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
@@ -15,7 +16,7 @@ public class ReplayTests
         byte[] log = new LogBuilder().SpecIdHeader()
             .AgileEvent(17, (uint)TcgEventType.EV_SEPARATOR, Separator)
             .AgileEvent(23, (uint)TcgEventType.EV_SEPARATOR, Separator).ToArray();
-        ReplayedBank bank = EventLogReplayer.Replay(EventLogParser.Parse(log)).Bank((ushort)TcgAlgorithmId.Sha256)!;
+        ReplayedBank bank = EventLogReplayer.Replay(EventLogParser.Parse(log)).Bank((ushort)TpmAlgId.Sha256)!;
         byte[] h = SHA256.HashData(Separator);
         Assert.Equal(SHA256.HashData([.. Enumerable.Repeat((byte)0xFF, 32), .. h]), bank.Pcrs[17]);
         Assert.Equal(SHA256.HashData([.. new byte[32], .. h]), bank.Pcrs[23]);
@@ -28,7 +29,7 @@ public class ReplayTests
         byte[] log = new LogBuilder().SpecIdHeader()
             .AgileEvent(0, (uint)TcgEventType.EV_NO_ACTION, "anything"u8)
             .AgileEvent(1, (uint)TcgEventType.EV_SEPARATOR, Separator).ToArray();
-        ReplayedBank bank = EventLogReplayer.Replay(EventLogParser.Parse(log)).Bank((ushort)TcgAlgorithmId.Sha1)!;
+        ReplayedBank bank = EventLogReplayer.Replay(EventLogParser.Parse(log)).Bank((ushort)TpmAlgId.Sha1)!;
         Assert.Equal([1], bank.Pcrs.Keys);
     }
 
@@ -37,10 +38,10 @@ public class ReplayTests
     {
         ParsedEventLog log = EventLogParser.Parse(SharedLogs.Bytes("gcp-rhel8-sb"));
         ReplayResult all = EventLogReplayer.Replay(log);
-        ReplayResult sha256 = EventLogReplayer.Replay(log, [TcgAlgorithmId.Sha256]);
+        ReplayResult sha256 = EventLogReplayer.Replay(log, [TpmAlgId.Sha256]);
         ReplayedBank only = Assert.Single(sha256.Banks);
         Assert.Equal("sha256", only.Name);
-        Assert.Equal(all.Bank((ushort)TcgAlgorithmId.Sha256)!.Pcrs, only.Pcrs);
+        Assert.Equal(all.Bank((ushort)TpmAlgId.Sha256)!.Pcrs, only.Pcrs);
     }
 
     [Fact]
@@ -53,8 +54,8 @@ public class ReplayTests
         ReplayResult replay = EventLogReplayer.Replay(EventLogParser.Parse(log));
         SkippedEvent skipped = Assert.Single(replay.Skipped);
         Assert.Equal("sha1", skipped.Bank);
-        Assert.Empty(replay.Bank((ushort)TcgAlgorithmId.Sha1)!.Pcrs);
-        Assert.Equal([7], replay.Bank((ushort)TcgAlgorithmId.Sha256)!.Pcrs.Keys);
+        Assert.Empty(replay.Bank((ushort)TpmAlgId.Sha1)!.Pcrs);
+        Assert.Equal([7], replay.Bank((ushort)TpmAlgId.Sha256)!.Pcrs.Keys);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.EventLog;
 
@@ -44,20 +45,20 @@ internal static class SharedLogs
         return result;
     }
 
-    public static TcgAlgorithmId AlgorithmOf(string bank) => bank switch
+    public static TpmAlgId AlgorithmOf(string bank) => bank switch
     {
-        "sha1" => TcgAlgorithmId.Sha1,
-        "sha256" => TcgAlgorithmId.Sha256,
-        "sha384" => TcgAlgorithmId.Sha384,
-        "sha512" => TcgAlgorithmId.Sha512,
-        "sm3_256" => TcgAlgorithmId.Sm3_256,
+        "sha1" => TpmAlgId.Sha1,
+        "sha256" => TpmAlgId.Sha256,
+        "sha384" => TpmAlgId.Sha384,
+        "sha512" => TpmAlgId.Sha512,
+        "sm3_256" => TpmAlgId.Sm3_256,
         _ => throw new ArgumentException($"unknown bank {bank}", nameof(bank)),
     };
 
     /// <summary>The sidecar's values as "actual" PCRs for <c>ReplayVerifier</c>, merged with pcrs_not_in_log.</summary>
-    public static IReadOnlyDictionary<TcgAlgorithmId, IReadOnlyDictionary<int, byte[]>> Actual(JsonElement sidecar)
+    public static IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> Actual(JsonElement sidecar)
     {
-        var actual = new Dictionary<TcgAlgorithmId, Dictionary<int, byte[]>>();
+        var actual = new Dictionary<TpmAlgId, Dictionary<int, byte[]>>();
         foreach (string property in new[] { "banks", "pcrs_not_in_log" })
         {
             foreach ((string bank, Dictionary<int, string> pcrs) in Banks(sidecar, property))

@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Hashing;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.Hashing;
 
@@ -8,22 +9,22 @@ namespace KcryptPush.Attestation.Tests.Hashing;
 [Trait("Category", "Unit")]
 public sealed class EveryBankExtenderTests
 {
-    public static TheoryData<TcgAlgorithmId, string> OpenSslOnlyOrSha3Banks => new()
+    public static TheoryData<TpmAlgId, string> OpenSslOnlyOrSha3Banks => new()
     {
-        { TcgAlgorithmId.Sm3_256, "sm3" },
-        { TcgAlgorithmId.Sha3_256, "sha3-256" },
-        { TcgAlgorithmId.Sha3_384, "sha3-384" },
-        { TcgAlgorithmId.Sha3_512, "sha3-512" },
+        { TpmAlgId.Sm3_256, "sm3" },
+        { TpmAlgId.Sha3_256, "sha3-256" },
+        { TpmAlgId.Sha3_384, "sha3-384" },
+        { TpmAlgId.Sha3_512, "sha3-512" },
     };
 
     [Theory]
     [MemberData(nameof(OpenSslOnlyOrSha3Banks))]
-    public void Chained_random_extends_equal_openssl_dgst_of_each_concatenation(TcgAlgorithmId alg, string opensslName)
+    public void Chained_random_extends_equal_openssl_dgst_of_each_concatenation(TpmAlgId alg, string opensslName)
     {
         var random = new Random(20260712 + (int)alg);
         using PcrExtender extender = PcrExtender.Create((ushort)alg);
         Assert.Equal("openssl-evp", extender.Implementation);
-        int size = TcgAlgorithms.KnownDigestSize((ushort)alg);
+        int size = TpmAlgorithms.GetDigestSize(alg);
         Assert.Equal(size, extender.DigestSize);
 
         byte[] pcr = new byte[size];
@@ -48,10 +49,10 @@ public sealed class EveryBankExtenderTests
     [InlineData("abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd", "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732")]
     public void Sm3_hashes_the_standard_test_vectors(string input, string expected)
     {
-        Assert.True(TcgAlgorithms.IsComputable((ushort)TcgAlgorithmId.Sm3_256));
-        Assert.Null(TcgAlgorithms.WhyNotComputable((ushort)TcgAlgorithmId.Sm3_256));
-        byte[] digest = new byte[TcgAlgorithms.MaxDigestSize];
-        int n = TcgAlgorithms.Hash((ushort)TcgAlgorithmId.Sm3_256, System.Text.Encoding.ASCII.GetBytes(input), digest);
+        Assert.True(TcgAlgorithms.IsComputable((ushort)TpmAlgId.Sm3_256));
+        Assert.Null(TcgAlgorithms.WhyNotComputable((ushort)TpmAlgId.Sm3_256));
+        byte[] digest = new byte[TpmAlgorithms.MaxDigestSize];
+        int n = TcgAlgorithms.Hash((ushort)TpmAlgId.Sm3_256, System.Text.Encoding.ASCII.GetBytes(input), digest);
         Assert.Equal(32, n);
         Assert.Equal(expected, Convert.ToHexStringLower(digest.AsSpan(0, n)));
     }
@@ -60,7 +61,7 @@ public sealed class EveryBankExtenderTests
     public void Sm3_extend_of_a_zero_pcr_with_a_zero_digest_is_sm3_of_64_zero_bytes()
     {
         // openssl dgst -sm3 of 64 zero bytes.
-        using PcrExtender extender = PcrExtender.Create((ushort)TcgAlgorithmId.Sm3_256);
+        using PcrExtender extender = PcrExtender.Create((ushort)TpmAlgId.Sm3_256);
         byte[] pcr = new byte[32];
         extender.Extend(pcr, new byte[32]);
         Assert.Equal("46b58571be41685c253194d20ec7f82b659cc8c6b753f26d4e9ec85bc91c231e", Convert.ToHexStringLower(pcr));
@@ -70,7 +71,7 @@ public sealed class EveryBankExtenderTests
     public void Sm3_has_no_dotnet_extender_and_an_unknown_algorithm_none_at_all()
     {
         // .NET has no SM3: the managed extender refuses it; only OpenSSL computes it.
-        Assert.Throws<NotSupportedException>(() => PcrExtender.CreateManaged((ushort)TcgAlgorithmId.Sm3_256));
+        Assert.Throws<NotSupportedException>(() => PcrExtender.CreateManaged((ushort)TpmAlgId.Sm3_256));
         Assert.Throws<NotSupportedException>(() => PcrExtender.Create(0x1234));
         Assert.False(TcgAlgorithms.IsComputable(0x1234));
         Assert.Contains("unknown algorithm 0x1234", TcgAlgorithms.WhyNotComputable(0x1234), StringComparison.Ordinal);

@@ -1,30 +1,31 @@
 using System.Security.Cryptography;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.Hashing;
+using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.Tests.Hashing;
 
 [Trait("Category", "Unit")]
 public sealed class PcrExtenderTests
 {
-    public static TheoryData<TcgAlgorithmId> Sha2Banks => [TcgAlgorithmId.Sha1, TcgAlgorithmId.Sha256, TcgAlgorithmId.Sha384, TcgAlgorithmId.Sha512];
+    public static TheoryData<TpmAlgId> Sha2Banks => [TpmAlgId.Sha1, TpmAlgId.Sha256, TpmAlgId.Sha384, TpmAlgId.Sha512];
 
     [Theory]
     [MemberData(nameof(Sha2Banks))]
-    public void On_linux_the_sha_banks_extend_through_openssl(TcgAlgorithmId alg)
+    public void On_linux_the_sha_banks_extend_through_openssl(TpmAlgId alg)
     {
         // The Linux machines we run on have OpenSSL 3 (.NET's own crypto needs it); elsewhere .NET hashes.
         using PcrExtender extender = PcrExtender.Create((ushort)alg);
 
         Assert.Equal(OperatingSystem.IsLinux() ? "openssl-evp" : "dotnet", extender.Implementation);
-        Assert.Equal(TcgAlgorithms.KnownDigestSize((ushort)alg), extender.DigestSize);
+        Assert.Equal(TpmAlgorithms.GetDigestSize(alg), extender.DigestSize);
     }
 
     [Theory]
-    [InlineData(TcgAlgorithmId.Sha1, "b80de5d138758541c5f05265ad144ab9fa86d1db")]
-    [InlineData(TcgAlgorithmId.Sha256, "f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b")]
-    [InlineData(TcgAlgorithmId.Sha384, "f57bb7ed82c6ae4a29e6c9879338c592c7d42a39135583e8ccbe3940f2344b0eb6eb8503db0ffd6a39ddd00cd07d8317")]
-    public void Extending_a_zero_pcr_with_a_zero_digest_gives_the_hash_of_twice_the_digest_size_of_zeros(TcgAlgorithmId alg, string expected)
+    [InlineData(TpmAlgId.Sha1, "b80de5d138758541c5f05265ad144ab9fa86d1db")]
+    [InlineData(TpmAlgId.Sha256, "f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b")]
+    [InlineData(TpmAlgId.Sha384, "f57bb7ed82c6ae4a29e6c9879338c592c7d42a39135583e8ccbe3940f2344b0eb6eb8503db0ffd6a39ddd00cd07d8317")]
+    public void Extending_a_zero_pcr_with_a_zero_digest_gives_the_hash_of_twice_the_digest_size_of_zeros(TpmAlgId alg, string expected)
     {
         // Known values: H(0^(2n)), e.g. the SHA-256 PCR after one all-zero extend (f5a5fd42...).
         foreach (PcrExtender extender in BothOf(alg))
@@ -40,7 +41,7 @@ public sealed class PcrExtenderTests
 
     [Theory]
     [MemberData(nameof(Sha2Banks))]
-    public void Openssl_and_dotnet_agree_with_a_one_shot_hash_over_thousands_of_chained_extends(TcgAlgorithmId alg)
+    public void Openssl_and_dotnet_agree_with_a_one_shot_hash_over_thousands_of_chained_extends(TpmAlgId alg)
     {
         var random = new Random(20261125 + (int)alg);
         using PcrExtender fast = PcrExtender.Create((ushort)alg);
@@ -71,7 +72,7 @@ public sealed class PcrExtenderTests
     [InlineData(0, 32)]
     public void A_pcr_or_digest_of_another_size_than_the_bank_is_refused_before_hashing(int pcrSize, int digestSize)
     {
-        foreach (PcrExtender extender in BothOf(TcgAlgorithmId.Sha256))
+        foreach (PcrExtender extender in BothOf(TpmAlgId.Sha256))
         {
             using (extender)
             {
@@ -85,7 +86,7 @@ public sealed class PcrExtenderTests
     [Fact]
     public void A_disposed_extender_refuses_to_hash()
     {
-        PcrExtender extender = PcrExtender.Create((ushort)TcgAlgorithmId.Sha256);
+        PcrExtender extender = PcrExtender.Create((ushort)TpmAlgId.Sha256);
         extender.Dispose();
         extender.Dispose();
 
@@ -96,17 +97,17 @@ public sealed class PcrExtenderTests
     public void An_algorithm_nothing_here_computes_is_not_supported()
     {
         // SM3 now extends through OpenSSL (EveryBankExtenderTests); .NET alone still has none.
-        Assert.Throws<NotSupportedException>(() => PcrExtender.CreateManaged((ushort)TcgAlgorithmId.Sm3_256));
+        Assert.Throws<NotSupportedException>(() => PcrExtender.CreateManaged((ushort)TpmAlgId.Sm3_256));
         Assert.Throws<NotSupportedException>(() => PcrExtender.Create(0x7777));
     }
 
-    private static PcrExtender[] BothOf(TcgAlgorithmId alg) => [PcrExtender.Create((ushort)alg), PcrExtender.CreateManaged((ushort)alg)];
+    private static PcrExtender[] BothOf(TpmAlgId alg) => [PcrExtender.Create((ushort)alg), PcrExtender.CreateManaged((ushort)alg)];
 
-    private static HashAlgorithmName NameOf(TcgAlgorithmId alg) => alg switch
+    private static HashAlgorithmName NameOf(TpmAlgId alg) => alg switch
     {
-        TcgAlgorithmId.Sha1 => HashAlgorithmName.SHA1,
-        TcgAlgorithmId.Sha256 => HashAlgorithmName.SHA256,
-        TcgAlgorithmId.Sha384 => HashAlgorithmName.SHA384,
+        TpmAlgId.Sha1 => HashAlgorithmName.SHA1,
+        TpmAlgId.Sha256 => HashAlgorithmName.SHA256,
+        TpmAlgId.Sha384 => HashAlgorithmName.SHA384,
         _ => HashAlgorithmName.SHA512,
     };
 }

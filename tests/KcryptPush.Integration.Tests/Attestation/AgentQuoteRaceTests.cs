@@ -126,7 +126,7 @@ public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
         var reported = new PcrValues();
         foreach (PcrBankValues bank in evidence.Pcrs)
         {
-            Assert.True(PcrBankNames.TryParse(bank.Bank, out TpmAlgId alg));
+            Assert.True(TpmAlgorithms.TryParsePcrBank(bank.Bank, out TpmAlgId alg));
             foreach ((int pcr, byte[] value) in bank.Values)
             {
                 reported.Set(alg, pcr, value);
@@ -141,7 +141,7 @@ public sealed class AgentQuoteRaceTests : IClassFixture<SwtpmClassFixture>
         var reported = new PcrValues();
         foreach (PcrBankValues bank in evidence.Pcrs)
         {
-            Assert.True(PcrBankNames.TryParse(bank.Bank, out TpmAlgId alg));
+            Assert.True(TpmAlgorithms.TryParsePcrBank(bank.Bank, out TpmAlgId alg));
             foreach ((int pcr, byte[] value) in bank.Values)
             {
                 reported.Set(alg, pcr, value);

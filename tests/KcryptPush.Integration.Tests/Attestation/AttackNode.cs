@@ -66,7 +66,7 @@ public sealed class AttackNode
         }
 
         PcrBankValues[] pcrs = [.. values.GroupBy(v => v.Bank)
-            .Select(g => new PcrBankValues(PcrBankNames.NameOf(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))];
+            .Select(g => new PcrBankValues(TpmAlgorithms.BankName(g.Key), g.ToDictionary(v => v.Index, v => v.Digest)))];
         return new QuoteEvidence(quote.Attest, quote.Signature, pcrs, key.Public.ToArray());
     }
 

@@ -239,7 +239,7 @@ public sealed class ReleaseBindingTests(BindingClassFixture f) : IClassFixture<B
     }
 
     private static byte[] ValuesDigest(TpmlPcrSelection selection, PcrBankValues[] reported) => ValuesDigest(selection,
-        reported.SelectMany(b => b.Values.Select(v => new TpmPcrValue(PcrBankNames.TryParse(b.Bank, out TpmAlgId alg) ? alg : throw new InvalidOperationException(b.Bank), v.Key, v.Value))));
+        reported.SelectMany(b => b.Values.Select(v => new TpmPcrValue(TpmAlgorithms.TryParsePcrBank(b.Bank, out TpmAlgId alg) ? alg : throw new InvalidOperationException(b.Bank), v.Key, v.Value))));
 
     private static TpmtPublic Template(byte[] authPolicy, TpmaObject attributes)
     {

@@ -394,7 +394,7 @@ public sealed class ReleaseKeyCrossCheckTests : IClassFixture<SwtpmClassFixture>
         new(toolsSelection.Split('+').Select(bank =>
         {
             string[] parts = bank.Split(':');
-            Assert.True(PcrBankNames.TryParse(parts[0], out TpmAlgId alg), parts[0]);
+            Assert.True(TpmAlgorithms.TryParsePcrBank(parts[0], out TpmAlgId alg), parts[0]);
             return TpmsPcrSelection.FromIndexes(alg, parts[1].Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)));
         }));
 
