@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using KcryptPush.Attestation.Findings;
 using KcryptPush.Tpm.Marshalling;
@@ -302,92 +301,39 @@ public sealed class QuoteVerifier : IDisposable
     }
 
     // pcrDigest = H_sig(PCR values concatenated in list order, ascending index within each
-    // selection) (TPM 2.0 Part 3 §18.4; TPM-FACTS §5).
+    // selection) (TPM 2.0 Part 3 §18.4; TPM-FACTS §5): PcrDigest computes it; here each gap in the
+    // reported values becomes a finding, per selection, missing values before wrong sizes.
     private static void CheckPcrDigest(TpmsQuoteInfo quote, TpmAlgId hash, PcrValues reported, List<Finding> findings)
     {
-        IReadOnlyList<TpmsPcrSelection> selections = quote.PcrSelect.Selections;
-        int total = 0;
-        bool complete = true;
-        for (int i = 0; i < selections.Count; i++)
+        if (PcrDigest.TryCompute(hash, quote.PcrSelect, (bank, pcr) => reported.TryGet(bank, pcr, out byte[] v) ? v : null,
+            out byte[] digest, out IReadOnlyList<PcrDigestGap> gaps))
         {
-            TpmsPcrSelection selection = selections[i];
-            int size = TpmAlgorithms.GetDigestSize(selection.Hash);
-            byte[]?[]? bank = reported.GetBank(selection.Hash);
-            ReadOnlySpan<byte> bitmap = selection.PcrSelect;
-            List<int>? missing = null;
-            List<int>? wrongSize = null;
-            for (int pcr = 0; pcr < bitmap.Length * 8; pcr++)
-            {
-                if ((bitmap[pcr >> 3] & (1 << (pcr & 7))) == 0)
-                {
-                    continue;
-                }
-
-                byte[]? value = bank is not null && pcr < bank.Length ? bank[pcr] : null;
-                if (value is null)
-                {
-                    (missing ??= []).Add(pcr);
-                }
-                else if (value.Length != size)
-                {
-                    (wrongSize ??= []).Add(pcr);
-                }
-
-                total += size;
-            }
-
-            if (missing is not null)
-            {
-                complete = false;
-                findings.Add(Finding.Failure(QuoteFindingCodes.PcrValueMissing,
-                    $"no reported {selection.Hash} value for quoted PCRs {string.Join(",", missing)}."));
-            }
-
-            if (wrongSize is not null)
-            {
-                complete = false;
-                findings.Add(Finding.Failure(QuoteFindingCodes.PcrValueSizeInvalid,
-                    $"reported {selection.Hash} values for PCRs {string.Join(",", wrongSize)} are not {size} bytes."));
-            }
-        }
-
-        if (!complete)
-        {
-            return;
-        }
-
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
-        try
-        {
-            int at = 0;
-            for (int i = 0; i < selections.Count; i++)
-            {
-                TpmsPcrSelection selection = selections[i];
-                byte[]?[] bank = reported.GetBank(selection.Hash)!;
-                ReadOnlySpan<byte> bitmap = selection.PcrSelect;
-                for (int pcr = 0; pcr < bitmap.Length * 8; pcr++)
-                {
-                    if ((bitmap[pcr >> 3] & (1 << (pcr & 7))) != 0)
-                    {
-                        byte[] value = bank[pcr]!;
-                        value.CopyTo(buffer, at);
-                        at += value.Length;
-                    }
-                }
-            }
-
-            Span<byte> digest = stackalloc byte[TpmAlgorithms.MaxDigestSize];
-            digest = digest[..TpmAlgorithms.Hash(hash, buffer.AsSpan(0, at), digest)];
-            if (!digest.SequenceEqual(quote.PcrDigest))
+            if (!digest.AsSpan().SequenceEqual(quote.PcrDigest))
             {
                 findings.Add(Finding.Failure(QuoteFindingCodes.PcrDigestMismatch,
                     $"pcrDigest {Convert.ToHexStringLower(quote.PcrDigest)} is not {hash} of the reported PCR values "
                     + $"({Convert.ToHexStringLower(digest)})."));
             }
+
+            return;
         }
-        finally
+
+        foreach (IGrouping<int, PcrDigestGap> selection in gaps.GroupBy(g => g.Selection))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            TpmAlgId bank = quote.PcrSelect.Selections[selection.Key].Hash;
+            int[] missing = [.. selection.Where(g => g.Missing).Select(g => g.Pcr)];
+            int[] wrongSize = [.. selection.Where(g => !g.Missing).Select(g => g.Pcr)];
+            if (missing.Length > 0)
+            {
+                findings.Add(Finding.Failure(QuoteFindingCodes.PcrValueMissing,
+                    $"no reported {bank} value for quoted PCRs {string.Join(",", missing)}."));
+            }
+
+            if (wrongSize.Length > 0)
+            {
+                findings.Add(Finding.Failure(QuoteFindingCodes.PcrValueSizeInvalid,
+                    $"reported {bank} values for PCRs {string.Join(",", wrongSize)} are not {TpmAlgorithms.GetDigestSize(bank)} bytes."));
+            }
         }
     }
 }

@@ -99,7 +99,6 @@ internal sealed class SimulatedNode : IDisposable
     {
         var banks = new List<(TpmAlgId, IEnumerable<int>)>();
         var reported = new List<PcrBankValues>();
-        var concatenated = new List<byte>();
         foreach (PcrBankSelection s in challenge.Selection)
         {
             if (!TpmAlgorithms.TryParsePcrBank(s.Bank, out TpmAlgId alg))
@@ -114,7 +113,6 @@ internal sealed class SimulatedNode : IDisposable
             {
                 byte[] value = boot.Value(alg, pcr);
                 values[pcr] = value;
-                concatenated.AddRange(value);
             }
 
             reported.Add(new PcrBankValues(s.Bank, values));
@@ -128,7 +126,7 @@ internal sealed class SimulatedNode : IDisposable
         {
             Magic = TpmsAttest.TpmGeneratedValue, Type = TpmSt.AttestQuote, QualifiedSigner = _qualifiedSigner,
             ExtraData = EvidenceBinding.Compute(challenge.Nonce, logSha256, []), ClockInfo = new TpmsClockInfo(clock, 1, 0, true),
-            FirmwareVersion = FirmwareVersion, Quote = new TpmsQuoteInfo(selection, SHA256.HashData([.. concatenated])),
+            FirmwareVersion = FirmwareVersion, Quote = new TpmsQuoteInfo(selection, PcrDigest.Compute(TpmAlgId.Sha256, selection, boot.Value)!),
         }.ToArray();
         byte[] signature = Sign(attest).ToArray();
         return new QuoteSubmitted(challenge.ChallengeId, TpmHash, AkName, attest, signature, [.. reported],

@@ -27,24 +27,7 @@ public static class QuotedPcrDigest
             byPcr[(v.Bank, v.Index)] = v.Digest;
         }
 
-        var concatenated = new List<byte>(values.Count * TpmAlgorithms.MaxDigestSize);
-        foreach (TpmsPcrSelection bank in selection.Selections)
-        {
-            int size = TpmAlgorithms.GetDigestSize(bank.Hash);
-            foreach (int pcr in bank.GetIndexes())
-            {
-                if (!byPcr.TryGetValue((bank.Hash, pcr), out byte[]? value) || value.Length != size)
-                {
-                    digest = [];
-                    return false;
-                }
-
-                concatenated.AddRange(value);
-            }
-        }
-
-        digest = TpmAlgorithms.Hash(hash, [.. concatenated]);
-        return true;
+        return PcrDigest.TryCompute(hash, selection, (bank, pcr) => byPcr.GetValueOrDefault((bank, pcr)), out digest, out _);
     }
 
     /// <summary>True when <paramref name="values"/> hash to the pcrDigest signed in

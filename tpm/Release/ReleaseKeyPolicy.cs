@@ -48,28 +48,8 @@ public static class ReleaseKeyPolicy
     /// PCR has no value of its bank's size.
     /// </summary>
     /// <param name="valueOf">The value of (bank, pcr), or null when not known.</param>
-    public static byte[]? PcrValuesDigest(TpmlPcrSelection selection, Func<TpmAlgId, int, byte[]?> valueOf)
-    {
-        ArgumentNullException.ThrowIfNull(selection);
-        ArgumentNullException.ThrowIfNull(valueOf);
-        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(TpmAlgorithms.ToHashAlgorithmName(Hash));
-        foreach (TpmsPcrSelection bank in selection.Selections)
-        {
-            int size = TpmAlgorithms.GetDigestSize(bank.Hash);
-            foreach (int pcr in bank.GetIndexes())
-            {
-                byte[]? value = valueOf(bank.Hash, pcr);
-                if (value is null || size == 0 || value.Length != size)
-                {
-                    return null;
-                }
-
-                sha.AppendData(value);
-            }
-        }
-
-        return sha.GetHashAndReset();
-    }
+    public static byte[]? PcrValuesDigest(TpmlPcrSelection selection, Func<TpmAlgId, int, byte[]?> valueOf) =>
+        PcrDigest.Compute(Hash, selection, valueOf);
 
     /// <summary>operandB of PolicyCounterTimer for resetCount: the UINT32 big-endian, as TPMS_TIME_INFO marshals it.</summary>
     public static byte[] CounterTimerOperand(uint resetCount)
