@@ -36,19 +36,7 @@ public sealed class AgentNode : IDisposable
 
     public void Start()
     {
-        Agent = ServiceProcess.Start($"agent{Index}", "dotnet",
-            [KcryptPushBinaries.Agent, "run", "--broker", _f.AgentBrokerUri, "--tpm", Tpm.TpmUri, "--interval", AttestationClassFixture.Interval, "--event-log", LogPath],
-            new Dictionary<string, string?>
-            {
-                ["KCRYPTPUSH_Agent__Hostname"] = Hostname,
-                ["KCRYPTPUSH_Agent__RetryMinDelay"] = "00:00:00.200",
-                ["KCRYPTPUSH_Agent__RetryMaxDelay"] = "00:00:02",
-                ["KCRYPTPUSH_TPM"] = null,
-                ["KCRYPTPUSH_EK"] = null,
-                ["KCRYPTPUSH_INTERVAL"] = null,
-                ["KCRYPTPUSH_EVENT_LOG"] = null,
-                ["NOTIFY_SOCKET"] = null,
-            });
+        Agent = AgentProcess.Start($"agent{Index}", _f.AgentBrokerUri, Tpm, AttestationClassFixture.Interval, LogPath, Hostname);
     }
 
     /// <summary>A reboot into <paramref name="log"/>: the agent stops, the TPM power-cycles (PCRs reset, resetCount +1) and is seeded again, the agent starts.</summary>

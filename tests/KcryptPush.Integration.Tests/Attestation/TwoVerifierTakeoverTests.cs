@@ -89,19 +89,7 @@ public sealed class TwoVerifierTakeoverTests(PrivatePostgres pg) : IClassFixture
             File.WriteAllBytes(logPath, log);
             EventLogSeeder.Seed(tpm, log);
             hashes.Add(TpmKeys.HashOf(tpm));
-            _processes.Add(ServiceProcess.Start($"agent{i}", "dotnet",
-                [KcryptPushBinaries.Agent, "run", "--broker", _roles["agent"], "--tpm", tpm.TpmUri, "--interval", Interval, "--event-log", logPath],
-                new Dictionary<string, string?>
-                {
-                    ["KCRYPTPUSH_Agent__Hostname"] = $"takeover-node-{i}",
-                    ["KCRYPTPUSH_Agent__RetryMinDelay"] = "00:00:00.200",
-                    ["KCRYPTPUSH_Agent__RetryMaxDelay"] = "00:00:02",
-                    ["KCRYPTPUSH_TPM"] = null,
-                    ["KCRYPTPUSH_EK"] = null,
-                    ["KCRYPTPUSH_INTERVAL"] = null,
-                    ["KCRYPTPUSH_EVENT_LOG"] = null,
-                    ["NOTIFY_SOCKET"] = null,
-                }));
+            _processes.Add(AgentProcess.Start($"agent{i}", _roles["agent"], tpm, Interval, logPath, $"takeover-node-{i}"));
         }
 
         foreach (string hash in hashes)

@@ -59,9 +59,7 @@ public sealed class QuorumQueueTests : IAsyncLifetime
         File.WriteAllBytes(logPath, log);
         EventLogSeeder.Seed(tpm, log);
         string tpmHash = TpmKeys.HashOf(tpm);
-        using Fixtures.ServiceProcess agent = Fixtures.ServiceProcess.Start("agent", "dotnet",
-            [KcryptPushBinaries.Agent, "run", "--broker", _broker.Uri, "--tpm", tpm.TpmUri, "--interval", "2s", "--event-log", logPath],
-            new Dictionary<string, string?> { ["KCRYPTPUSH_TPM"] = null, ["KCRYPTPUSH_EK"] = null, ["KCRYPTPUSH_INTERVAL"] = null, ["KCRYPTPUSH_EVENT_LOG"] = null, ["NOTIFY_SOCKET"] = null });
+        using Fixtures.ServiceProcess agent = AgentProcess.Start("agent", _broker.Uri, tpm, "2s", logPath, "quorum-node");
         await _services.Verifier!.WaitForOutputAsync($"Published NodeTrusted for {tpmHash}", TimeSpan.FromMinutes(3));
         Assert.False(agent.HasExited, agent.Output);
     }

@@ -53,19 +53,7 @@ public sealed class ObserveClassFixture : IAsyncLifetime
         File.WriteAllBytes(logPath, Log);
         EventLogSeeder.Seed(Tpms[0], Log);
         TpmHash = TpmKeys.HashOf(Tpms[0]);
-        Agent = ServiceProcess.Start("agent", "dotnet",
-            [KcryptPushBinaries.Agent, "run", "--broker", Broker.Uri, "--tpm", Tpms[0].TpmUri, "--interval", "2s", "--event-log", logPath],
-            new Dictionary<string, string?>
-            {
-                ["KCRYPTPUSH_Agent__Hostname"] = "observe-node",
-                ["KCRYPTPUSH_Agent__RetryMinDelay"] = "00:00:00.200",
-                ["KCRYPTPUSH_Agent__RetryMaxDelay"] = "00:00:02",
-                ["KCRYPTPUSH_TPM"] = null,
-                ["KCRYPTPUSH_EK"] = null,
-                ["KCRYPTPUSH_INTERVAL"] = null,
-                ["KCRYPTPUSH_EVENT_LOG"] = null,
-                ["NOTIFY_SOCKET"] = null,
-            });
+        Agent = AgentProcess.Start("agent", Broker.Uri, Tpms[0], "2s", logPath, "observe-node");
     }
 
     /// <summary>Every process's output, for failure messages.</summary>

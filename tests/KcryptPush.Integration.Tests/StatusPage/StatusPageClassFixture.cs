@@ -104,17 +104,6 @@ public sealed class StatusPageClassFixture : IAsyncLifetime
 
     private string LogPath(int index) => Path.Combine(Directory, $"node{index}.log");
 
-    private void StartAgent(int index) => _agents[index] = ServiceProcess.Start($"agent{index}", "dotnet",
-        [KcryptPushBinaries.Agent, "run", "--broker", Roles["agent"], "--tpm", Tpms[index].TpmUri, "--interval", Interval, "--event-log", LogPath(index)],
-        new Dictionary<string, string?>
-        {
-            ["KCRYPTPUSH_Agent__Hostname"] = index == 0 ? GoodHostname : BadHostname,
-            ["KCRYPTPUSH_Agent__RetryMinDelay"] = "00:00:00.200",
-            ["KCRYPTPUSH_Agent__RetryMaxDelay"] = "00:00:02",
-            ["KCRYPTPUSH_TPM"] = null,
-            ["KCRYPTPUSH_EK"] = null,
-            ["KCRYPTPUSH_INTERVAL"] = null,
-            ["KCRYPTPUSH_EVENT_LOG"] = null,
-            ["NOTIFY_SOCKET"] = null,
-        });
+    private void StartAgent(int index) => _agents[index] =
+        AgentProcess.Start($"agent{index}", Roles["agent"], Tpms[index], Interval, LogPath(index), index == 0 ? GoodHostname : BadHostname);
 }
