@@ -8,7 +8,7 @@ namespace KcryptPush.Verifier.Tests.Operator;
 
 /// <summary>
 /// The verdict outbox against the real verifier process and a private RabbitMQ: events a verifier
-/// saved but never published (it died in between, or the broker was away) go out when it can.
+/// saved but never published (it died in between, or the broker refused them) go out when it can.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsyncLifetime
@@ -68,10 +68,18 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
     }
 
     [Fact]
-    public async Task A_node_that_falls_silent_while_the_broker_is_away_is_reported_even_if_the_verifier_dies_meanwhile()
+    public async Task A_NodeSilent_the_broker_refused_is_kept_and_published_by_the_verifier_started_again()
     {
+        // The node falls silent while the verifier hears the broker (silence the verifier could not
+        // have heard is no finding), but the broker refuses the event: the verifier's user may not
+        // write to the NodeSilent exchange. The state change and its event are saved regardless.
+        string user = "outbox-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        await Ctl("add_user", user, password);
+        await Ctl("set_permissions", "-p", "/", user, ".*", "^(?!KcryptPush\\.Contracts\\.V1:NodeSilent$).*", ".*");
+        string refusedUri = new UriBuilder(_broker.Uri) { UserName = user, Password = password }.Uri.ToString();
+
         // Interval 1 s: silence after 5 intervals without evidence.
-        var verifier = VerifierProcess.Run("--broker", _broker.Uri, "--db", Db, "--interval", "1s");
+        var verifier = VerifierProcess.Run("--broker", refusedUri, "--db", Db, "--interval", "1s");
         string hash = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var enrolled = new NodeEnrolled(hash, RandomNumberGenerator.GetBytes(64), RandomNumberGenerator.GetBytes(80),
             [0x00, 0x0b, .. RandomNumberGenerator.GetBytes(32)], "node-b", DateTimeOffset.UtcNow);
@@ -79,26 +87,16 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
         try
         {
             await WaitUntil(() => EnrolledAsync(enrolled, verifier).GetAwaiter().GetResult(), "the verifier to learn the node", verifier);
-            await _broker.StopAsync();
-            try
-            {
-                // The verifier saves the state change and its NodeSilent (logged once committed); the
-                // publish waits for the broker.
-                await WaitUntil(() => verifier.Output.Contains($"Node {hash} (node-b) is silent", StringComparison.Ordinal), "the node to fall silent", verifier);
-                await Task.Delay(TimeSpan.FromSeconds(2));
-            }
-            finally
-            {
-                verifier.Dispose(); // killed before it could publish
-                await _broker.StartAsync();
-            }
+            await WaitUntil(() => verifier.Output.Contains($"Node {hash} (node-b) is silent", StringComparison.Ordinal), "the node to fall silent", verifier);
+            await WaitUntil(() => verifier.Output.Contains("Publishing verdict events failed", StringComparison.Ordinal), "the refused publish", verifier);
         }
         finally
         {
-            verifier.Dispose();
+            verifier.Dispose(); // killed before it could publish
         }
 
         // Read with the verifier stopped (it holds verifier.db while it runs): saved, not published.
+        Assert.DoesNotContain(Received, r => r.Verdict.TpmHash == hash);
         Assert.Equal(NodeStates.Silent, StateOf(hash));
         staged = Assert.Single(Pending(hash));
         Assert.Equal(nameof(NodeSilent), staged.Type);
@@ -111,6 +109,12 @@ public sealed class VerdictOutboxBusTests : IClassFixture<RabbitMqFixture>, IAsy
         Assert.False(restarted.HasExited, restarted.Output);
         restarted.Dispose();
         Assert.Empty(Pending(hash));
+    }
+
+    private async Task Ctl(params string[] args)
+    {
+        (int code, string stdout, string stderr) = await _broker.Ctl(args);
+        Assert.True(code == 0, $"rabbitmqctl {string.Join(' ', args)}: {stdout}{stderr}");
     }
 
     // The verifier declares its enrolment queue when it starts: publish until it has the node (it logs
