@@ -238,6 +238,89 @@ public sealed class SilenceClockTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task On_a_real_bus_the_observer_and_the_health_probe_agree_and_the_probe_heals_a_missed_event()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(_h.Time);
+        services.AddBrokerConnectionClock();
+        services.AddMassTransit(x =>
+        {
+            x.AddConsumer<IgnoreConsumer>().Endpoint(e => e.Name = KcryptPushQueues.VerifierAttestation);
+            x.AddConsumer<OtherConsumer>().Endpoint(e => e.Name = "kcrypt-push-verifier-enrolment");
+            x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+        });
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var clock = provider.GetRequiredService<BrokerConnectionClock>();
+        var probe = provider.GetRequiredService<BrokerConnectionProbe>();
+        var bus = provider.GetRequiredService<IBusControl>();
+        Assert.Null(clock.ConnectedSince);
+
+        using var started = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await bus.StartAsync(started.Token);
+        try
+        {
+            // The observer's ready event, then the health agrees (both come from the endpoint starting).
+            DateTime startedAt = _h.Now;
+            await WaitUntil(() => clock.ConnectedSince is not null, "the attestation endpoint's ready event");
+            Assert.Equal(startedAt, clock.ConnectedSince);
+            await WaitUntil(() => BrokerConnectionProbe.AttestationQueueHealthy(bus.CheckHealth()) == true, "a healthy attestation endpoint");
+            Assert.True(probe.Reconcile());
+            Assert.Equal(startedAt, clock.ConnectedSince);   // no change when they agree
+
+            // A lost event: the probe brings the clock up again, from now (a full threshold from here).
+            clock.Disconnected();
+            _h.Time.Advance(TimeSpan.FromSeconds(7));
+            Assert.True(probe.Reconcile());
+            Assert.Equal(_h.Now, clock.ConnectedSince);
+        }
+        finally
+        {
+            await bus.StopAsync(CancellationToken.None);
+        }
+
+        // Stopping the bus stops the endpoint: the clock is down, and the probe does not bring it up.
+        Assert.Null(clock.ConnectedSince);
+        Assert.NotEqual(true, probe.Reconcile());
+        Assert.Null(clock.ConnectedSince);
+    }
+
+    [Fact]
+    public async Task The_health_probe_has_no_opinion_without_the_attestation_queue()
+    {
+        var clock = BrokerConnectionClock.Up(_h.Now);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMassTransit(x => x.UsingInMemory());
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var probe = new BrokerConnectionProbe(provider.GetRequiredService<IBusControl>(), clock, _h.Time, NullLogger<BrokerConnectionProbe>.Instance);
+        Assert.Null(probe.Reconcile());
+        Assert.Equal(_h.Now, clock.ConnectedSince);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"no {what} within 60 s");
+            await Task.Delay(20);
+        }
+    }
+
+    public sealed record Ignored(string Text);
+
+    public sealed class IgnoreConsumer : IConsumer<Ignored>
+    {
+        public Task Consume(ConsumeContext<Ignored> context) => Task.CompletedTask;
+    }
+
+    public sealed class OtherConsumer : IConsumer<Ignored>
+    {
+        public Task Consume(ConsumeContext<Ignored> context) => Task.CompletedTask;
+    }
+
     private sealed class Event(Uri address, bool started = true) : ReceiveEndpointReady, ReceiveEndpointFaulted, ReceiveEndpointStopping, ReceiveEndpointCompleted
     {
         public Uri InputAddress => address;

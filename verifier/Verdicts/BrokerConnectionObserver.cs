@@ -16,7 +16,7 @@ public sealed class BrokerConnectionObserver(BrokerConnectionClock clock, TimePr
     public Task Ready(ReceiveEndpointReady ready)
     {
         ArgumentNullException.ThrowIfNull(ready);
-        if (ready.IsStarted && IsAttestationQueue(ready) && clock.Connected(time.GetUtcNow().UtcDateTime))
+        if (ready.IsStarted && IsAttestationQueue(ready.InputAddress) && clock.Connected(time.GetUtcNow().UtcDateTime))
         {
             log.LogInformation("Broker connected ({Queue} consuming): silence counts again from {ConnectedSince:o}", KcryptPushQueues.VerifierAttestation, clock.ConnectedSince);
         }
@@ -36,7 +36,7 @@ public sealed class BrokerConnectionObserver(BrokerConnectionClock clock, TimePr
     private Task Down(ReceiveEndpointEvent e, string how, Exception? why)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (IsAttestationQueue(e) && clock.Disconnected())
+        if (IsAttestationQueue(e.InputAddress) && clock.Disconnected())
         {
             log.LogWarning("Broker connection lost ({Queue} {How}: {Error}): the silence clock is paused until it is back", KcryptPushQueues.VerifierAttestation, how, why?.Message ?? "-");
         }
@@ -44,7 +44,7 @@ public sealed class BrokerConnectionObserver(BrokerConnectionClock clock, TimePr
         return Task.CompletedTask;
     }
 
-    // rabbitmq://host/vhost/kcrypt-push-verifier-attestation: the last path segment is the queue.
-    private static bool IsAttestationQueue(ReceiveEndpointEvent e) =>
-        e.InputAddress is { } a && a.AbsolutePath.TrimEnd('/').EndsWith("/" + KcryptPushQueues.VerifierAttestation, StringComparison.Ordinal);
+    /// <summary>True for the attestation queue's input address (rabbitmq://host/vhost/QUEUE: the last path segment is the queue).</summary>
+    internal static bool IsAttestationQueue(Uri? inputAddress) =>
+        inputAddress is { } a && a.AbsolutePath.TrimEnd('/').EndsWith("/" + KcryptPushQueues.VerifierAttestation, StringComparison.Ordinal);
 }

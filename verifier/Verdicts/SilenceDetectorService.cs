@@ -8,9 +8,11 @@ namespace KcryptPush.Verifier.Verdicts;
 /// <summary>
 /// Runs <see cref="SilenceDetector"/> every half interval (at most every 30 s), hands the NodeSilent
 /// events it staged to <see cref="VerdictOutbox"/>, and prunes challenges that expired more than a day ago.
+/// Before each scan the broker connection clock is checked against the bus's health (<see cref="BrokerConnectionProbe"/>).
 /// </summary>
 public sealed class SilenceDetectorService(
-    SilenceDetector detector, IVerifierStore store, VerdictOutbox outbox, VerifierOptions options, TimeProvider time, ILogger<SilenceDetectorService> log) : BackgroundService
+    SilenceDetector detector, IVerifierStore store, VerdictOutbox outbox, VerifierOptions options, TimeProvider time, ILogger<SilenceDetectorService> log,
+    BrokerConnectionProbe? probe = null) : BackgroundService
 {
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -21,6 +23,7 @@ public sealed class SilenceDetectorService(
         {
             try
             {
+                probe?.Reconcile();
                 foreach (var silent in detector.Scan())
                 {
                     log.LogWarning("Node {Node} ({Hostname}) is silent: no evidence for {Intervals} intervals", silent.TpmHash, silent.Hostname, silent.Intervals);
