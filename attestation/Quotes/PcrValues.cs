@@ -44,8 +44,6 @@ public sealed class PcrValues
         return false;
     }
 
-    internal byte[]?[]? GetBank(TpmAlgId bank) => _banks.TryGetValue(bank, out byte[]?[]? values) ? values : null;
-
     /// <summary>Builds the set from bank → (index → value) maps.</summary>
     public static PcrValues FromBanks(IEnumerable<KeyValuePair<TpmAlgId, IReadOnlyDictionary<int, byte[]>>> banks)
     {

@@ -90,14 +90,8 @@ internal static class BootLogEdits
         return ReplayVerifier.Verify(parsed, EventLogReplayer.Replay(parsed, actual.Keys.ToArray()), actual);
     }
 
-    private static ushort PolicyBankId(string name) => name switch
-    {
-        "sha1" => (ushort)TpmAlgId.Sha1,
-        "sha256" => (ushort)TpmAlgId.Sha256,
-        "sha384" => (ushort)TpmAlgId.Sha384,
-        "sha512" => (ushort)TpmAlgId.Sha512,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "bank"),
-    };
+    private static ushort PolicyBankId(string name) =>
+        TpmAlgorithms.TryParsePcrBank(name, out TpmAlgId alg) ? (ushort)alg : throw new ArgumentOutOfRangeException(nameof(name), name, "bank");
 
     /// <summary>The log without the records <paramref name="remove"/> selects.</summary>
     public static byte[] Remove(byte[] log, Func<UntrustedEvent, bool> remove)

@@ -64,14 +64,9 @@ public sealed class MeasuredBootNodePolicyTests
 
             foreach (JsonProperty bank in byBank.EnumerateObject())
             {
-                TpmAlgId alg = bank.Name switch
-                {
-                    "sha1" => TpmAlgId.Sha1,
-                    "sha256" => TpmAlgId.Sha256,
-                    "sha384" => TpmAlgId.Sha384,
-                    "sha512" => TpmAlgId.Sha512,
-                    _ => throw new InvalidDataException($"unknown bank {bank.Name} in the sidecar"),
-                };
+                TpmAlgId alg = TpmAlgorithms.TryParsePcrBank(bank.Name, out TpmAlgId parsed)
+                    ? parsed
+                    : throw new InvalidDataException($"unknown bank {bank.Name} in the sidecar");
                 if (!banks.Contains(alg))
                 {
                     continue;

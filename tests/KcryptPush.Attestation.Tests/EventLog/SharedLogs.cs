@@ -45,15 +45,8 @@ internal static class SharedLogs
         return result;
     }
 
-    public static TpmAlgId AlgorithmOf(string bank) => bank switch
-    {
-        "sha1" => TpmAlgId.Sha1,
-        "sha256" => TpmAlgId.Sha256,
-        "sha384" => TpmAlgId.Sha384,
-        "sha512" => TpmAlgId.Sha512,
-        "sm3_256" => TpmAlgId.Sm3_256,
-        _ => throw new ArgumentException($"unknown bank {bank}", nameof(bank)),
-    };
+    public static TpmAlgId AlgorithmOf(string bank) =>
+        TpmAlgorithms.TryParseBankName(bank, out TpmAlgId alg) ? alg : throw new ArgumentException($"unknown bank {bank}", nameof(bank));
 
     /// <summary>The sidecar's values as "actual" PCRs for <c>ReplayVerifier</c>, merged with pcrs_not_in_log.</summary>
     public static IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> Actual(JsonElement sidecar)

@@ -66,14 +66,8 @@ public sealed record RealQuote(
 
     private static byte[] Read(string file) => File.ReadAllBytes(Path.Combine(RepoPaths.Quotes, file));
 
-    public static TpmAlgId Bank(string name) => name switch
-    {
-        "sha1" => TpmAlgId.Sha1,
-        "sha256" => TpmAlgId.Sha256,
-        "sha384" => TpmAlgId.Sha384,
-        "sha512" => TpmAlgId.Sha512,
-        _ => throw new InvalidDataException($"unknown bank {name}"),
-    };
+    public static TpmAlgId Bank(string name) =>
+        TpmAlgorithms.TryParsePcrBank(name, out TpmAlgId alg) ? alg : throw new InvalidDataException($"unknown bank {name}");
 
     private static TpmlPcrSelection ReadSelection(JsonElement selection) => new(
         selection.EnumerateObject().Select(b =>
