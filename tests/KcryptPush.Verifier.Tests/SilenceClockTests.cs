@@ -124,7 +124,8 @@ public sealed class SilenceClockTests : IDisposable
         // The verifier was away for an hour; its store says the node's last evidence is an hour old.
         _h.Time.Advance(TimeSpan.FromHours(1));
         _h.Restart();
-        var clock = new BrokerConnectionClock();   // a new process: down until the bus consumes
+        var clock = new BrokerConnectionClock();   // a new process: down until the bus consumes, default settle time
+        Assert.Equal(TimeSpan.FromSeconds(30), clock.Settle);
         var detector = new SilenceDetector(_h.Store, _h.Options, _h.Time, clock);
         Assert.Null(clock.ConnectedSince);
         Assert.Empty(detector.Scan());
@@ -133,7 +134,9 @@ public sealed class SilenceClockTests : IDisposable
         Assert.Empty(detector.Scan());
         clock.Connected(_h.Now);
         Assert.Empty(detector.Scan());
-        _h.Time.Advance(Threshold - TimeSpan.FromSeconds(1));
+
+        // The nodes get the settle time to reach the verifier again, then a full threshold.
+        _h.Time.Advance(clock.Settle + Threshold - TimeSpan.FromSeconds(1));
         Assert.Empty(detector.Scan());
         Assert.Equal(NodeStates.Trusted, _h.Record.State);
 
@@ -146,7 +149,7 @@ public sealed class SilenceClockTests : IDisposable
     {
         string other = new('b', 64);
         _h.Enrol(other, _h.AkName);
-        var clock = new BrokerConnectionClock();
+        var clock = new BrokerConnectionClock { Settle = TimeSpan.Zero };
         var detector = new SilenceDetector(_h.Store, _h.Options, _h.Time, clock);
         _h.Time.Advance(TimeSpan.FromMinutes(5));
         Assert.Empty(detector.Scan());
@@ -168,6 +171,9 @@ public sealed class SilenceClockTests : IDisposable
         Assert.Null(clock.ConnectedSince);
         Assert.True(clock.Connected(t.AddSeconds(9)));
         Assert.Equal((t.AddSeconds(9), 1), (clock.ConnectedSince!.Value, clock.Outages));
+        Assert.Equal(t.AddSeconds(9) + BrokerConnectionClock.DefaultSettle, clock.CountsFrom);
+        clock.Disconnected();
+        Assert.Null(clock.CountsFrom);
     }
 
     [Fact]

@@ -7,12 +7,26 @@ namespace KcryptPush.Verifier.Verdicts;
 /// </summary>
 public sealed class BrokerConnectionClock
 {
+    /// <summary>
+    /// How long after the verifier's connection comes up before silence counts (<see cref="Settle"/>): the nodes
+    /// lost the broker too, and MassTransit's RabbitMQ transport waits up to 30 s between reconnection attempts
+    /// (seen: agents consuming again up to 13 s after the verifier, 16-32 s after the broker was back), so a
+    /// node may take that long to be heard again through no fault of its own.
+    /// </summary>
+    public static readonly TimeSpan DefaultSettle = TimeSpan.FromSeconds(30);
+
     private readonly Lock _gate = new();
     private DateTime? _connectedSince;
 
     /// <summary>A clock that has been up since the beginning of time: silence as if there were no broker
     /// (for a detector without a bus, as in tests of the store alone).</summary>
     public static BrokerConnectionClock AlwaysConnected { get; } = Up(DateTime.MinValue);
+
+    /// <summary>The allowance after each (re)connection for the nodes' own reconnection (default <see cref="DefaultSettle"/>).</summary>
+    public TimeSpan Settle { get; init; } = DefaultSettle;
+
+    /// <summary>From when the nodes could have been heard again: <see cref="ConnectedSince"/> plus <see cref="Settle"/>; null while down.</summary>
+    public DateTime? CountsFrom => ConnectedSince is { } up ? up + Settle : null;
 
     /// <summary>When the connection last came up (UTC); null while it is down.</summary>
     public DateTime? ConnectedSince
@@ -29,10 +43,10 @@ public sealed class BrokerConnectionClock
     /// <summary>How many times it went down after being up (for logs and tests).</summary>
     public int Outages { get; private set; }
 
-    /// <summary>A clock that is up since <paramref name="at"/>.</summary>
-    public static BrokerConnectionClock Up(DateTime at)
+    /// <summary>A clock that is up since <paramref name="at"/> (with no settle time unless given).</summary>
+    public static BrokerConnectionClock Up(DateTime at, TimeSpan settle = default)
     {
-        var clock = new BrokerConnectionClock();
+        var clock = new BrokerConnectionClock { Settle = settle };
         clock.Connected(at);
         return clock;
     }

@@ -19,7 +19,7 @@ public sealed class BrokerConnectionProbe(IBusControl bus, BrokerConnectionClock
         bool? healthy = AttestationQueueHealthy(bus.CheckHealth());
         if (healthy == true && clock.Connected(time.GetUtcNow().UtcDateTime))
         {
-            log.LogWarning("Broker connected ({Queue} healthy) without a ready event: silence counts again from {ConnectedSince:o}", KcryptPushQueues.VerifierAttestation, clock.ConnectedSince);
+            log.LogWarning("Broker connected ({Queue} healthy) without a ready event: silence counts again from {CountsFrom:o}", KcryptPushQueues.VerifierAttestation, clock.CountsFrom);
         }
         else if (healthy == false && clock.Disconnected())
         {

@@ -10,8 +10,8 @@ namespace KcryptPush.Verifier.Verdicts;
 /// <see cref="VerifierOptions.SilentIntervals"/> intervals becomes Silent, once. A terminated node is
 /// done: its silence is no alarm. Only time the verifier could hear the node counts
 /// (<see cref="SilenceRule"/>): while the <c>connection</c> clock is down nothing is marked, and after
-/// it comes up (or the verifier starts) a full threshold must pass again. Without a clock the broker
-/// counts as always connected.
+/// it comes up (or the verifier starts) its settle time and a full threshold must pass again. Without a
+/// clock the broker counts as always connected.
 /// </summary>
 public sealed class SilenceDetector(IVerifierStore store, VerifierOptions options, TimeProvider time, BrokerConnectionClock? connection = null)
 {
@@ -24,7 +24,7 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
         DateTime now = time.GetUtcNow().UtcDateTime;
         TimeSpan limit = options.SilentIntervals * options.Interval;
         var events = new List<NodeSilent>();
-        if (_connection.ConnectedSince is null)
+        if (_connection.CountsFrom is null)
         {
             return events;
         }
@@ -36,7 +36,7 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
             // would lock every node of the fleet once a minute.
             if (records.GetValueOrDefault(listed.TpmHash) is { } known
                 && (known.State is NodeStates.Terminated or NodeStates.Silent
-                    || !SilenceRule.IsSilent(now, (known.LastEvidenceAt ?? listed.CreatedAt).ToUniversalTime(), _connection.ConnectedSince, limit)))
+                    || !SilenceRule.IsSilent(now, (known.LastEvidenceAt ?? listed.CreatedAt).ToUniversalTime(), _connection.CountsFrom, limit)))
             {
                 continue;
             }
@@ -55,7 +55,7 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
 
             // Asked again inside the unit: the connection may have dropped since the scan began.
             DateTime since = (rec.LastEvidenceAt ?? node.CreatedAt).ToUniversalTime();
-            if (!SilenceRule.IsSilent(now, since, _connection.ConnectedSince, limit))
+            if (!SilenceRule.IsSilent(now, since, _connection.CountsFrom, limit))
             {
                 continue;
             }
