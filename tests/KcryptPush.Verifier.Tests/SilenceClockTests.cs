@@ -124,8 +124,7 @@ public sealed class SilenceClockTests : IDisposable
         // The verifier was away for an hour; its store says the node's last evidence is an hour old.
         _h.Time.Advance(TimeSpan.FromHours(1));
         _h.Restart();
-        var clock = new BrokerConnectionClock();   // a new process: down until the bus consumes, default settle time
-        Assert.Equal(TimeSpan.FromSeconds(30), clock.Settle);
+        var clock = new BrokerConnectionClock();   // a new process: down until the bus consumes
         var detector = new SilenceDetector(_h.Store, _h.Options, _h.Time, clock);
         Assert.Null(clock.ConnectedSince);
         Assert.Empty(detector.Scan());
@@ -133,13 +132,32 @@ public sealed class SilenceClockTests : IDisposable
         _h.Time.Advance(TimeSpan.FromSeconds(3));   // connecting takes a while
         Assert.Empty(detector.Scan());
         clock.Connected(_h.Now);
+        Assert.Equal(_h.Now, clock.CountsFrom);   // the first connection: the nodes were connected, no settle time
         Assert.Empty(detector.Scan());
-
-        // The nodes get the settle time to reach the verifier again, then a full threshold.
-        _h.Time.Advance(clock.Settle + Threshold - TimeSpan.FromSeconds(1));
+        _h.Time.Advance(Threshold - TimeSpan.FromSeconds(1));
         Assert.Empty(detector.Scan());
         Assert.Equal(NodeStates.Trusted, _h.Record.State);
 
+        _h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Single(detector.Scan());
+    }
+
+    [Fact]
+    public void After_an_outage_the_nodes_get_the_settle_time_to_reconnect_before_silence_counts()
+    {
+        var clock = new BrokerConnectionClock();
+        Assert.Equal(TimeSpan.FromSeconds(30), clock.Settle);
+        clock.Connected(_h.Now);
+        var detector = new SilenceDetector(_h.Store, _h.Options, _h.Time, clock);
+        _h.Attest();
+        clock.Disconnected();
+        _h.Time.Advance(TimeSpan.FromSeconds(40));
+        clock.Connected(_h.Now);
+        Assert.Equal(_h.Now + clock.Settle, clock.CountsFrom);
+
+        // An agent that reconnects 20 s after the verifier (seen with MassTransit) is not silent for it.
+        _h.Time.Advance(clock.Settle + Threshold - TimeSpan.FromSeconds(1));
+        Assert.Empty(detector.Scan());
         _h.Time.Advance(TimeSpan.FromSeconds(1));
         Assert.Single(detector.Scan());
     }
@@ -165,6 +183,7 @@ public sealed class SilenceClockTests : IDisposable
         DateTime t = _h.Now;
         Assert.False(clock.Disconnected());   // down already: no change
         Assert.True(clock.Connected(t));
+        Assert.Equal(t, clock.CountsFrom);   // first connection: no settle time
         Assert.False(clock.Connected(t.AddSeconds(5)));   // a second endpoint's "ready" does not move it
         Assert.Equal(t, clock.ConnectedSince);
         Assert.True(clock.Disconnected());

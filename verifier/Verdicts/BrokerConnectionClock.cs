@@ -8,25 +8,37 @@ namespace KcryptPush.Verifier.Verdicts;
 public sealed class BrokerConnectionClock
 {
     /// <summary>
-    /// How long after the verifier's connection comes up before silence counts (<see cref="Settle"/>): the nodes
-    /// lost the broker too, and MassTransit's RabbitMQ transport waits up to 30 s between reconnection attempts
-    /// (seen: agents consuming again up to 13 s after the verifier, 16-32 s after the broker was back), so a
-    /// node may take that long to be heard again through no fault of its own.
+    /// How long after the verifier's connection comes back from an outage before silence counts
+    /// (<see cref="Settle"/>): the nodes most likely lost the broker too, and MassTransit's RabbitMQ transport
+    /// waits up to 30 s between reconnection attempts (seen: agents passing again up to 20 s after the
+    /// verifier consumed, 30-36 s after the broker was back), so a node may take that long to be heard again
+    /// through no fault of its own. Not on the first connection after a start: the nodes were connected then.
     /// </summary>
     public static readonly TimeSpan DefaultSettle = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
     private DateTime? _connectedSince;
+    private DateTime? _countsFrom;
 
     /// <summary>A clock that has been up since the beginning of time: silence as if there were no broker
     /// (for a detector without a bus, as in tests of the store alone).</summary>
     public static BrokerConnectionClock AlwaysConnected { get; } = Up(DateTime.MinValue);
 
-    /// <summary>The allowance after each (re)connection for the nodes' own reconnection (default <see cref="DefaultSettle"/>).</summary>
+    /// <summary>The allowance after a reconnection for the nodes' own reconnection (default <see cref="DefaultSettle"/>).</summary>
     public TimeSpan Settle { get; init; } = DefaultSettle;
 
-    /// <summary>From when the nodes could have been heard again: <see cref="ConnectedSince"/> plus <see cref="Settle"/>; null while down.</summary>
-    public DateTime? CountsFrom => ConnectedSince is { } up ? up + Settle : null;
+    /// <summary>From when the nodes could have been heard: <see cref="ConnectedSince"/>, plus <see cref="Settle"/> when
+    /// the connection came back from an outage; null while down.</summary>
+    public DateTime? CountsFrom
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _countsFrom;
+            }
+        }
+    }
 
     /// <summary>When the connection last came up (UTC); null while it is down.</summary>
     public DateTime? ConnectedSince
@@ -63,6 +75,7 @@ public sealed class BrokerConnectionClock
             }
 
             _connectedSince = at;
+            _countsFrom = Outages > 0 ? at + Settle : at;
             return true;
         }
     }
@@ -78,6 +91,7 @@ public sealed class BrokerConnectionClock
             }
 
             _connectedSince = null;
+            _countsFrom = null;
             Outages++;
             return true;
         }

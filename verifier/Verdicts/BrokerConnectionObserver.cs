@@ -18,7 +18,7 @@ public sealed class BrokerConnectionObserver(BrokerConnectionClock clock, TimePr
         ArgumentNullException.ThrowIfNull(ready);
         if (ready.IsStarted && IsAttestationQueue(ready.InputAddress) && clock.Connected(time.GetUtcNow().UtcDateTime))
         {
-            log.LogInformation("Broker connected ({Queue} consuming) at {ConnectedSince:o}: silence counts again from {CountsFrom:o}, after the nodes' reconnection allowance", KcryptPushQueues.VerifierAttestation, clock.ConnectedSince, clock.CountsFrom);
+            log.LogInformation("Broker connected ({Queue} consuming) at {ConnectedSince:o}: silence counts again from {CountsFrom:o} (after an outage, the nodes get {Settle} to reconnect)", KcryptPushQueues.VerifierAttestation, clock.ConnectedSince, clock.CountsFrom, clock.Settle);
         }
 
         return Task.CompletedTask;

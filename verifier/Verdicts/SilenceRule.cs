@@ -3,7 +3,7 @@ namespace KcryptPush.Verifier.Verdicts;
 /// <summary>
 /// When silence is the node's fault: only for time the verifier could have heard it. The clock starts
 /// at the later of the node's last evidence (or its enrolment) and the moment the verifier's broker
-/// connection last came up (plus the nodes' time to reconnect: <see cref="BrokerConnectionClock.CountsFrom"/>),
+/// connection last came up (after an outage, plus the nodes' time to reconnect: <see cref="BrokerConnectionClock.CountsFrom"/>),
 /// so neither a broker outage nor a verifier that was not running counts against a node; while the
 /// verifier is not connected no node is silent at all.
 /// </summary>
