@@ -19,7 +19,8 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// "Soon" is bounded by MassTransit, not by us: its RabbitMQ receive transport reconnects on a fixed
 /// exponential policy (3 s to 30 s between attempts; <c>RabbitMqHostConfiguration.ReceiveTransportRetryPolicy</c>,
 /// getter only), so after a 30 s outage the services' queues consumed again 16-32 s after the broker
-/// was back here, an agent up to 13 s after the verifier, and the issue's "Trusted again within two
+/// was back here and agents passed again 2.7-19.9 s after the verifier consumed, 22-36 s after the broker
+/// was back (six runs); the issue's "Trusted again within two
 /// intervals" is not met until KcryptPush.Messaging reconnects faster. The test bounds what the services
 /// do today and prints the times; the verifier allows the nodes 30 s (<c>BrokerConnectionClock.DefaultSettle</c>)
 /// to reconnect before silence counts, which is what keeps a 16 s threshold free of false NodeSilent here.
@@ -35,7 +36,7 @@ public sealed class BrokerOutageSilenceTests(AttestationClassFixture f, ITestOut
 
     // MassTransit's longest pause between reconnection attempts, plus its 1 s breather, plus room for a
     // loaded 2-core machine: how long after the broker is back a service may take to consume again.
-    private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(30 + 1 + 14);
+    private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(30 + 1 + 20);
 
     // The verifier's allowance for the nodes' reconnection (BrokerConnectionClock.DefaultSettle; this
     // project does not reference the verifier's assembly).
@@ -73,6 +74,9 @@ public sealed class BrokerOutageSilenceTests(AttestationClassFixture f, ITestOut
             await f.ToVerifier.WaitForAsync(m => m.Is("QuoteSubmitted") && Hash(m) == n.TpmHash && m.At > trustedAll, Patience, $"a steady quote of node {n.Index}", Diagnostics);
         }
 
+        // Each node's recent history before the outage: `nodes show` keeps only 20 attestations, so the
+        // last pass before the stop is taken now and joined with what is read after.
+        Dictionary<int, AttestationEntry[]> beforeStop = nodes.ToDictionary(n => n.Index, History);
         DateTimeOffset stopping = DateTimeOffset.UtcNow;
         await f.Broker.StopAsync();
         DateTimeOffset stopped = DateTimeOffset.UtcNow;
@@ -109,9 +113,10 @@ public sealed class BrokerOutageSilenceTests(AttestationClassFixture f, ITestOut
         // Each node passed again, and when: the verifier's own history (its last 20 attestations), read
         // as soon as it holds a pass after the broker came back, while the last one before is still in it.
         var firstPass = new Dictionary<int, TimeSpan>();
-        foreach (AgentNode n in nodes)
+        AttestationEntry[][] afterBack = await Task.WhenAll(nodes.Select(n => WaitForHistoryAfterAsync(n, back, Diagnostics)));
+        foreach ((AgentNode n, AttestationEntry[] read) in nodes.Zip(afterBack))
         {
-            AttestationEntry[] history = await WaitForHistoryAfterAsync(n, back, Diagnostics);
+            AttestationEntry[] history = [.. beforeStop[n.Index].Concat(read).DistinctBy(h => h.At).OrderBy(h => h.At)];
             AttestationEntry[] after = [.. history.Where(h => h.At > back)];
             AttestationEntry lastBefore = history.Last(h => h.At < stopping);
             Assert.All(after, h => Assert.True(h.Verdict == "pass", $"node {n.Index}: {h}\n{Diagnostics()}"));
@@ -175,12 +180,14 @@ public sealed class BrokerOutageSilenceTests(AttestationClassFixture f, ITestOut
         Console.WriteLine(stamped);
     }
 
+    // Polled for all nodes at once from the moment the verifier consumes again, so the first pass after
+    // the outage is still among the 20 attestations `nodes show` returns.
     private async Task<AttestationEntry[]> WaitForHistoryAfterAsync(AgentNode n, DateTimeOffset back, Func<string> diagnostics)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            AttestationEntry[] history = [.. Show(n).GetProperty("history").EnumerateArray().Select(AttestationEntry.Of).OrderBy(h => h.At)];
+            AttestationEntry[] history = await Task.Run(() => History(n));
             if (history.Any(h => h.At > back))
             {
                 return history;
@@ -190,6 +197,8 @@ public sealed class BrokerOutageSilenceTests(AttestationClassFixture f, ITestOut
             await Task.Delay(500);
         }
     }
+
+    private AttestationEntry[] History(AgentNode n) => [.. Show(n).GetProperty("history").EnumerateArray().Select(AttestationEntry.Of).OrderBy(h => h.At)];
 
     private JsonElement Show(AgentNode n)
     {
