@@ -15,32 +15,19 @@ namespace KcryptPush.Integration.Tests.Broker;
 public sealed class QuorumQueueTests : IAsyncLifetime
 {
     private static readonly Dictionary<string, string?> Quorum = new() { ["KCRYPTPUSH_Broker__QueueType"] = "quorum" };
-    private readonly RabbitMqFixture _broker = new();
-    private SwtpmPool _tpms = null!;
-    private KcryptPushServices _services = null!;
+    private readonly PrivateStack _stack = new(1);
 
-    public async Task InitializeAsync()
-    {
-        Task<SwtpmPool> tpms = Task.Run(() => SwtpmPool.Start(1));
-        await _broker.InitializeAsync();
-        _tpms = await tpms;
-        _services = new KcryptPushServices(_broker);
-    }
+    public Task InitializeAsync() => _stack.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        _services?.Dispose();
-        _tpms?.Dispose();
-        await _broker.DisposeAsync();
-    }
+    public Task DisposeAsync() => _stack.DisposeAsync();
 
     [Fact]
     public async Task With_quorum_queues_the_services_declare_them_and_a_node_enrols_and_becomes_trusted()
     {
-        await _services.StartAsync(SwtpmPool.CaDirectory(_services.Directory, [.. _tpms.Instances]), registrarEnvironment: Quorum, verifierEnvironment: Quorum);
-        await _broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), KcryptPushQueues.VerifierAttestation);
+        await _stack.Services.StartAsync(SwtpmPool.CaDirectory(_stack.Services.Directory, [.. _stack.Tpms.Instances]), registrarEnvironment: Quorum, verifierEnvironment: Quorum);
+        await _stack.Broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), KcryptPushQueues.VerifierAttestation);
 
-        (int code, string stdout, string stderr) = await _broker.Ctl("list_queues", "-q", "--no-table-headers", "name", "type", "durable");
+        (int code, string stdout, string stderr) = await _stack.Broker.Ctl("list_queues", "-q", "--no-table-headers", "name", "type", "durable");
         Assert.True(code == 0, stderr);
         Console.WriteLine($"queues with Broker:QueueType=quorum:\n{stdout}");
         Dictionary<string, string> types = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -53,14 +40,14 @@ public sealed class QuorumQueueTests : IAsyncLifetime
         }
 
         // A node on a real swtpm, its PCRs seeded from a real log: enrolled and trusted through them.
-        SwtpmInstance tpm = _tpms[0];
+        SwtpmInstance tpm = _stack.Tpms[0];
         byte[] log = File.ReadAllBytes(AttestationClassFixture.SharedLog);
-        string logPath = Path.Combine(_services.Directory, "node.log");
+        string logPath = Path.Combine(_stack.Services.Directory, "node.log");
         File.WriteAllBytes(logPath, log);
         EventLogSeeder.Seed(tpm, log);
         string tpmHash = TpmKeys.HashOf(tpm);
-        using Fixtures.ServiceProcess agent = AgentProcess.Start("agent", _broker.Uri, tpm, "2s", logPath, "quorum-node");
-        await _services.Verifier!.WaitForOutputAsync($"Published NodeTrusted for {tpmHash}", TimeSpan.FromMinutes(3));
+        using Fixtures.ServiceProcess agent = AgentProcess.Start("agent", _stack.Broker.Uri, tpm, "2s", logPath, "quorum-node");
+        await _stack.Services.Verifier!.WaitForOutputAsync($"Published NodeTrusted for {tpmHash}", TimeSpan.FromMinutes(3));
         Assert.False(agent.HasExited, agent.Output);
     }
 
@@ -70,7 +57,7 @@ public sealed class QuorumQueueTests : IAsyncLifetime
     [InlineData("")]
     public void An_unknown_queue_type_is_a_usage_error(string type)
     {
-        ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Registrar, "run", "--broker", _broker.Uri, "--db", Path.Combine(_services.Directory, "r.db"), "--http", "off"],
+        ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Registrar, "run", "--broker", _stack.Broker.Uri, "--db", Path.Combine(_stack.Services.Directory, "r.db"), "--http", "off"],
             environment: new Dictionary<string, string> { ["KCRYPTPUSH_Broker__QueueType"] = type }, timeout: TimeSpan.FromSeconds(60));
         Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}\n{r.StdOut}\n{r.StdErr}");
         Assert.Contains("Broker:QueueType must be classic or quorum", r.StdErr, StringComparison.Ordinal);
