@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KcryptPush.Contracts.Limits;
 
 namespace KcryptPush.Registrar.Enrolment;
 
@@ -11,7 +12,12 @@ namespace KcryptPush.Registrar.Enrolment;
 public sealed class RegistrationRateLimiter
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
+
+    // Past this many TPM hashes, idle ones are dropped: a flood of made-up hashes must not grow
+    // the map without bound.
+    private const int PruneAbove = 10_000;
+
+    private readonly ConcurrentDictionary<string, SlidingWindowCounter> _recent = new(StringComparer.Ordinal);
     private readonly int _perMinute;
     private readonly TimeProvider _time;
 
@@ -30,19 +36,8 @@ public sealed class RegistrationRateLimiter
     public bool TryAcquire(string tpmHash) => Count(tpmHash, enforce: true);
 
     /// <summary>True when one more event for <paramref name="tpmHash"/> would be within the limit; counts nothing.</summary>
-    public bool HasRoom(string tpmHash)
-    {
-        if (!_recent.TryGetValue(tpmHash, out Queue<DateTimeOffset>? q))
-        {
-            return true;
-        }
-
-        DateTimeOffset now = _time.GetUtcNow();
-        lock (q)
-        {
-            return q.Count(t => now - t < Window) < _perMinute;
-        }
-    }
+    public bool HasRoom(string tpmHash) =>
+        !_recent.TryGetValue(tpmHash, out SlidingWindowCounter? count) || count.HasRoom(_time.GetUtcNow());
 
     /// <summary>Counts one event for <paramref name="tpmHash"/> whatever the limit (something that already happened).</summary>
     public void Record(string tpmHash) => Count(tpmHash, enforce: false);
@@ -50,23 +45,20 @@ public sealed class RegistrationRateLimiter
     private bool Count(string tpmHash, bool enforce)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        Queue<DateTimeOffset> q = _recent.GetOrAdd(tpmHash, _ => new Queue<DateTimeOffset>());
-        lock (q)
+        SlidingWindowCounter count = _recent.GetOrAdd(tpmHash, static (_, limit) => new SlidingWindowCounter(limit, Window), _perMinute);
+        if (enforce)
         {
-            while (q.Count > 0 && now - q.Peek() >= Window)
-            {
-                q.Dequeue();
-            }
-
-            if (enforce && q.Count >= _perMinute)
+            if (!count.TryAcquire(now))
             {
                 return false;
             }
-
-            q.Enqueue(now);
+        }
+        else
+        {
+            count.Record(now);
         }
 
-        if (_recent.Count > 10_000)
+        if (_recent.Count > PruneAbove)
         {
             Prune(now);
         }
@@ -76,14 +68,11 @@ public sealed class RegistrationRateLimiter
 
     private void Prune(DateTimeOffset now)
     {
-        foreach (var (hash, q) in _recent)
+        foreach (var (hash, count) in _recent)
         {
-            lock (q)
+            if (count.IsIdle(now))
             {
-                if (q.Count == 0 || now - q.Last() >= Window)
-                {
-                    _recent.TryRemove(hash, out _);
-                }
+                _recent.TryRemove(hash, out _);
             }
         }
     }

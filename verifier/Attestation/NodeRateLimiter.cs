@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KcryptPush.Contracts.Limits;
 
 namespace KcryptPush.Verifier.Attestation;
 
@@ -23,7 +24,7 @@ public sealed class NodeRateLimiter(VerifierOptions options)
     /// <summary>Whether a RequestChallenge of <paramref name="tpmHash"/> may be answered now; why not otherwise.</summary>
     public bool TryRequestChallenge(string tpmHash, DateTime now, out string? refusal)
     {
-        NodeWindow w = _nodes.GetOrAdd(tpmHash, _ => new NodeWindow());
+        NodeWindow w = _nodes.GetOrAdd(tpmHash, static (_, o) => new NodeWindow(o), options);
         lock (w)
         {
             w.Open.RemoveAll(c => c.ExpiresAt <= now);
@@ -34,7 +35,7 @@ public sealed class NodeRateLimiter(VerifierOptions options)
                 return false;
             }
 
-            if (!w.Requests.TryTake(now, options.ChallengeRequestsPerMinute))
+            if (!w.Requests.TryAcquire(AsOffset(now)))
             {
                 refusal = $"node {tpmHash} asked for more than {options.ChallengeRequestsPerMinute} challenges in a minute.";
                 return false;
@@ -48,7 +49,7 @@ public sealed class NodeRateLimiter(VerifierOptions options)
     /// <summary>Counts a challenge issued on request as open until it is used or expires.</summary>
     public void Requested(string tpmHash, Guid challengeId, DateTime expiresAt)
     {
-        NodeWindow w = _nodes.GetOrAdd(tpmHash, _ => new NodeWindow());
+        NodeWindow w = _nodes.GetOrAdd(tpmHash, static (_, o) => new NodeWindow(o), options);
         lock (w)
         {
             w.Open.Add((challengeId, expiresAt));
@@ -70,44 +71,26 @@ public sealed class NodeRateLimiter(VerifierOptions options)
     /// <summary>Whether an authenticated quote of <paramref name="tpmHash"/> may be judged now.</summary>
     public bool TryQuote(string tpmHash, DateTime now)
     {
-        NodeWindow w = _nodes.GetOrAdd(tpmHash, _ => new NodeWindow());
+        NodeWindow w = _nodes.GetOrAdd(tpmHash, static (_, o) => new NodeWindow(o), options);
         lock (w)
         {
-            return w.Quotes.TryTake(now, options.QuotesPerMinute);
+            return w.Quotes.TryAcquire(AsOffset(now));
         }
     }
 
     /// <summary>Forgets a deleted node.</summary>
     public void Forget(string tpmHash) => _nodes.TryRemove(tpmHash, out _);
 
-    private sealed class NodeWindow
+    // DateTime compares ticks whatever its Kind; an offset of zero keeps exactly those ticks.
+    private static DateTimeOffset AsOffset(DateTime now) => new(now.Ticks, TimeSpan.Zero);
+
+    private sealed class NodeWindow(VerifierOptions options)
     {
         public List<(Guid Id, DateTime ExpiresAt)> Open { get; } = [];
 
-        public SlidingCount Requests { get; } = new();
+        // At most the limit in any one-minute window (timestamps kept, at most the limit of them).
+        public SlidingWindowCounter Requests { get; } = new(options.ChallengeRequestsPerMinute, Window);
 
-        public SlidingCount Quotes { get; } = new();
-    }
-
-    // At most `limit` events in any one-minute window (timestamps kept, at most `limit` of them).
-    private sealed class SlidingCount
-    {
-        private readonly Queue<DateTime> _at = new();
-
-        public bool TryTake(DateTime now, int limit)
-        {
-            while (_at.Count > 0 && _at.Peek() <= now - Window)
-            {
-                _at.Dequeue();
-            }
-
-            if (_at.Count >= limit)
-            {
-                return false;
-            }
-
-            _at.Enqueue(now);
-            return true;
-        }
+        public SlidingWindowCounter Quotes { get; } = new(options.QuotesPerMinute, Window);
     }
 }
