@@ -57,8 +57,17 @@ public sealed class PushLoop(Attestor attestor, IVerifierClient verifier, PushSe
                 Challenge answering = held;
                 held = null; // used up, whatever happens next
                 AttestationRound round = await attestor.AttestAsync(node, answering, () => EventLogSnapshot.Read(settings.EventLogPath), null, cancellationToken).ConfigureAwait(false);
-                backoff.Reset();
                 AttestationResult result = round.Result;
+                if (AnsweredTooLate(result))
+                {
+                    // The quote reached the verifier after its challenge expired (a resend across a broker
+                    // outage): nothing was recorded, so the node has no fresh evidence. Ask again soon, not
+                    // an interval later, but with backoff so a verifier that keeps saying so is no busy loop.
+                    await PauseAsync(backoff, $"challenge {result.ChallengeId} expired before the verifier received the quote; nothing was recorded, asking for a new challenge", LogLevel.Information, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                backoff.Reset();
                 held = result.NextChallenge;
                 Report(node, result, round, lastVerdict);
                 lastVerdict = result.Verdict;
@@ -112,6 +121,10 @@ public sealed class PushLoop(Attestor attestor, IVerifierClient verifier, PushSe
 
         return PushOutcome.Stopped;
     }
+
+    private static bool AnsweredTooLate(AttestationResult result) =>
+        result.Verdict == AttestationVerdicts.Fail && result.Reasons.Length > 0
+        && result.Reasons.All(r => r.Code == AttestationReasonCodes.ChallengeExpired);
 
     private void Report(NodeIdentity node, AttestationResult result, AttestationRound round, string? lastVerdict)
     {

@@ -55,6 +55,32 @@ public sealed class PushLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task A_quote_that_reached_the_verifier_after_its_challenge_expired_is_followed_by_a_new_challenge_at_once_not_an_interval_later()
+    {
+        var verifier = new ScriptedVerifier { ExpireFirstQuotes = 1 };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        PushLoop loop = Loop(verifier, interval: TimeSpan.FromHours(1));
+        loop.Attested += _ => cts.Cancel();
+        await loop.RunAsync(_node, cts.Token);
+
+        // The late answer recorded nothing: a fresh challenge and a quote over it, within the test's 20 s.
+        Assert.Equal(2, verifier.ChallengeRequests);
+        Assert.Equal(2, verifier.Quotes.Count);
+        Assert.NotEqual(verifier.Quotes[0].ChallengeId, verifier.Quotes[1].ChallengeId);
+    }
+
+    [Fact]
+    public async Task A_verifier_that_keeps_answering_challenge_expired_is_asked_with_backoff_not_in_a_busy_loop()
+    {
+        var verifier = new ScriptedVerifier { ExpireFirstQuotes = int.MaxValue };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await Loop(verifier, interval: TimeSpan.FromHours(1)).RunAsync(_node, cts.Token);
+
+        // Backoff 5 ms doubling to 20 ms over 2 s: about a hundred rounds at the most, not thousands.
+        Assert.InRange(verifier.Quotes.Count, 2, 400);
+    }
+
+    [Fact]
     public async Task A_terminated_node_stops_pushing()
     {
         var verifier = new ScriptedVerifier { TerminateAfter = 2 };
@@ -63,9 +89,9 @@ public sealed class PushLoopTests : IDisposable
         Assert.Equal(2, verifier.Quotes.Count);
     }
 
-    private PushLoop Loop(ScriptedVerifier verifier)
+    private PushLoop Loop(ScriptedVerifier verifier, TimeSpan? interval = null)
     {
-        var settings = new PushSettings(TimeSpan.FromMilliseconds(20), _log, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20));
+        var settings = new PushSettings(interval ?? TimeSpan.FromMilliseconds(20), _log, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20));
         var attestor = new Attestor(new FakeTpm(), verifier, NullLogger<Attestor>.Instance) { ResendMinDelay = TimeSpan.FromMilliseconds(5), ResendMaxDelay = TimeSpan.FromMilliseconds(20) };
         return new PushLoop(attestor, verifier, settings, NullLogger<PushLoop>.Instance);
     }
@@ -88,6 +114,8 @@ public sealed class PushLoopTests : IDisposable
 
         public int TerminateAfter { get; init; } = int.MaxValue;
 
+        public int ExpireFirstQuotes { get; init; }
+
         public int ChallengeRequests { get; private set; }
 
         public List<QuoteSubmitted> Quotes { get; } = [];
@@ -108,6 +136,12 @@ public sealed class PushLoopTests : IDisposable
             if (Quotes.Count <= FailFirstQuotes)
             {
                 throw new VerifierUnavailableException("no answer in time");
+            }
+
+            if (Quotes.Count <= ExpireFirstQuotes)
+            {
+                return Task.FromResult(new AttestationResult(quote.ChallengeId, quote.TpmHash, AttestationVerdicts.Fail,
+                    [new AttestationReason(AttestationReasonCodes.ChallengeExpired, "expired")], null, false, null, null));
             }
 
             bool wanted = WantLogOnce && quote.EventLog is null && !Quotes.Any(q => q.EventLog is not null);
