@@ -22,7 +22,8 @@ internal static class BearerTokenMiddleware
     public static Func<HttpContext, RequestDelegate, Task> For(string token)
     {
         byte[] expected = Encoding.UTF8.GetBytes(token);
-        byte[] session = Encoding.ASCII.GetBytes(SessionValue(token));
+        string sessionValue = SessionValue(token);
+        byte[] session = Encoding.ASCII.GetBytes(sessionValue);
         return async (context, next) =>
         {
             HttpRequest request = context.Request;
@@ -40,7 +41,7 @@ internal static class BearerTokenMiddleware
                 IFormCollection form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
                 if (FixedTimeEquals(form["token"].ToString().Trim(), expected))
                 {
-                    context.Response.Cookies.Append(CookieName, SessionValue(token), new CookieOptions
+                    context.Response.Cookies.Append(CookieName, sessionValue, new CookieOptions
                     {
                         HttpOnly = true,
                         SameSite = SameSiteMode.Strict,
@@ -61,7 +62,7 @@ internal static class BearerTokenMiddleware
 
     // The cookie carries a value derived from the token, not the token itself: a browser's cookie
     // store then never holds the secret that Prometheus' scrape configuration also holds.
-    internal static string SessionValue(string token) =>
+    private static string SessionValue(string token) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("kcrypt-push status session\0" + token)));
 
     private static Task Refuse(HttpContext context, string? problem)
