@@ -22,6 +22,17 @@
 #     env KCRYPT_RMQ_MTLS=1                     the broker requires a client certificate (mutual TLS)
 #     env KCRYPT_RMQ_TLS_NAMES=SAN              the server certificate's names (default
 #                                               DNS:localhost,IP:127.0.0.1)
+#   scripts/rabbitmq.sh cluster start DIR [N]   N nodes (default 3) in DIR/n1..DIR/nN, one Erlang cookie,
+#                                               n2..nN joined to n1 (a RabbitMQ cluster for quorum
+#                                               queues); prints each node's host:port (also in
+#                                               DIR/cluster.nodes), then n1's URI (last line). Again on
+#                                               the same DIR: the same nodes and ports, still clustered
+#   scripts/rabbitmq.sh cluster stop DIR        stop every node by its PID file
+#   scripts/rabbitmq.sh cluster kill DIR K      SIGKILL node K (no goodbye to its peers), by PID
+#   scripts/rabbitmq.sh cluster start-node DIR K   start node K again (after kill), same port
+#   scripts/rabbitmq.sh cluster users DIR       'users' on the cluster (users are cluster-wide);
+#                                               the URIs name n1; DIR/users, DIR/admin.uri
+#   scripts/rabbitmq.sh cluster ctl DIR K ARGS...  rabbitmqctl against node K
 #
 # DIR holds the Erlang cookie (DIR/home), config, mnesia, logs and DIR/rabbit.pid. The node name is
 # derived from the port, so several brokers can run side by side. guest/guest works from 127.0.0.1
@@ -30,7 +41,7 @@ set -euo pipefail
 
 RMQ=/usr/lib/rabbitmq/bin
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -296,7 +307,102 @@ start_tls() {
   echo "amqps://guest:guest@${host#*:}:$tlsport/" | tee "$d/amqps.uri"
 }
 
+# A cluster on one machine: each node is a 'start' node of its own (DIR/nK: own name kcpPORT@localhost,
+# AMQP and distribution ports, mnesia and logs) with the same Erlang cookie written before its first
+# boot, which is all Erlang distribution asks of peers; n2..nN then join n1 (stop_app, join_cluster,
+# start_app: RabbitMQ's documented way, https://www.rabbitmq.com/docs/clustering). DIR/nK/joined
+# records a join, so starting the cluster again only starts the nodes.
+cluster_start() {
+  local d n k port ports=() cookie
+  d=$(mkdir -p "$1" && cd "$1" && pwd)
+  n=${2:-3}
+  [[ "$n" =~ ^[1-9]$ ]] || { echo "rabbitmq.sh: cluster size must be 1..9, not '$n'" >&2; return 2; }
+  if [ ! -f "$d/cookie" ]; then
+    (umask 077; head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$d/cookie")
+  fi
+  for k in $(seq 1 "$n"); do
+    mkdir -p "$d/n$k/home"
+    if [ ! -f "$d/n$k/home/.erlang.cookie" ]; then
+      (umask 077; cp "$d/cookie" "$d/n$k/home/.erlang.cookie"); chmod 400 "$d/n$k/home/.erlang.cookie"
+    fi
+    # Ports chosen before any node starts: free_port alone could hand two nodes the same one.
+    if [ -f "$d/n$k/amqp.port" ]; then
+      port=$(cat "$d/n$k/amqp.port")
+    else
+      for _ in $(seq 1 50); do
+        port=$(free_port)
+        [[ " ${ports[*]} " == *" $port "* ]] || break
+      done
+      echo "$port" > "$d/n$k/amqp.port"
+    fi
+    ports+=("$port")
+  done
+  # One after another: three Erlang VMs booting at once on a loaded 2-core machine each take longer
+  # than the three in a row, and a node that fails stops the cluster here with its own log.
+  for k in $(seq 1 "$n"); do
+    start "$d/n$k" "${ports[$((k - 1))]}" > /dev/null || { cluster_stop "$d"; return 1; }
+  done
+  local first="kcp${ports[0]}@localhost"
+  for k in $(seq 2 "$n"); do
+    [ -f "$d/n$k/joined" ] && continue
+    if ! { ctl "$d/n$k" stop_app -q && ctl "$d/n$k" join_cluster "$first" -q && ctl "$d/n$k" start_app -q; } > "$d/n$k/log/join.out" 2>&1; then
+      cat "$d/n$k/log/join.out" >&2
+      echo "rabbitmq.sh: node n$k did not join $first" >&2
+      cluster_stop "$d"; return 1
+    fi
+    touch "$d/n$k/joined"
+  done
+  : > "$d/cluster.nodes.new"
+  for k in $(seq 1 "$n"); do echo "127.0.0.1:${ports[$((k - 1))]}" >> "$d/cluster.nodes.new"; done
+  mv "$d/cluster.nodes.new" "$d/cluster.nodes"
+  cat "$d/cluster.nodes"
+  if [ -f "$d/admin.uri" ]; then cat "$d/admin.uri"; else cat "$d/n1/amqp.uri"; fi
+}
+
+cluster_nodes() { local d=$1 k; for k in "$d"/n[1-9]; do [ -d "$k" ] && echo "$k"; done; }
+
+cluster_stop() {
+  local d=$1 k
+  for k in $(cluster_nodes "$d"); do stop "$k"; done
+}
+
+cluster_kill() {
+  local d=$1 k=$2 pid
+  [ -f "$d/n$k/rabbit.pid" ] || { echo "rabbitmq.sh: node n$k in $d is not running" >&2; return 1; }
+  pid=$(cat "$d/n$k/rabbit.pid")
+  kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$d/n$k/rabbit.pid"
+}
+
+cluster_users() {
+  local d role
+  d=$(cd "$1" && pwd)
+  users "$d/n1" > /dev/null
+  mkdir -p "$d/users"; chmod 700 "$d/users"
+  for role in registrar verifier agent operator; do
+    (umask 077; cp "$d/n1/users/$role.uri" "$d/users/$role.uri")
+    echo "$role $(cat "$d/users/$role.uri")"
+  done
+  (umask 077; cp "$d/n1/admin.uri" "$d/admin.uri")
+  echo "admin $(cat "$d/admin.uri")"
+}
+
+cluster() {
+  local sub=${1:-}; shift || true
+  case "$sub" in
+    start) [ $# -ge 1 ] || usage; cluster_start "$@" ;;
+    stop) [ $# -eq 1 ] || usage; cluster_stop "$1" ;;
+    kill) [ $# -eq 2 ] || usage; cluster_kill "$1" "$2" ;;
+    start-node) [ $# -eq 2 ] || usage; start "$1/n$2" > /dev/null ;;
+    users) [ $# -eq 1 ] || usage; cluster_users "$1" ;;
+    ctl) [ $# -ge 3 ] || usage; local d=$1 k=$2; shift 2; ctl "$d/n$k" "$@" ;;
+    *) usage ;;
+  esac
+}
+
 case "${1:-}" in
+  cluster) shift; cluster "$@" ;;
   start-tls) [ $# -ge 2 ] || usage; shift; start_tls "$@" ;;
   start) [ $# -ge 2 ] || usage; shift; start "$@" ;;
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
