@@ -19,6 +19,16 @@ public sealed class BrokerOptions
     /// </summary>
     public string Uri { get; set; } = DefaultUri;
 
+    /// <summary>
+    /// The other nodes of the broker's RabbitMQ cluster, <c>host:port,host:port</c> (a port may be left
+    /// out: the URI's; <c>KCRYPTPUSH_Broker__ClusterNodes</c>); null or empty: one node, the URI's. The
+    /// URI gives the user, password, vhost and TLS for all of them. The service connects to the URI's
+    /// host:port first, then to these in turn, and when the node it is connected to goes away it
+    /// reconnects to the next one that answers (MassTransit's UseCluster), so a service outlives the
+    /// loss of a node of a cluster whose queues are quorum queues (<see cref="QueueType"/>).
+    /// </summary>
+    public string? ClusterNodes { get; set; }
+
     /// <summary>How long a request (e.g. RegisterNode) waits for its response.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -65,6 +75,61 @@ public sealed class BrokerOptions
 
     /// <summary>Unencrypted PEM private key of <see cref="ClientCertificateFile"/> (<c>KCRYPTPUSH_Broker__ClientKeyFile</c>).</summary>
     public string? ClientKeyFile { get; set; }
+}
+
+/// <summary>The entries of <see cref="BrokerOptions.ClusterNodes"/>.</summary>
+public static class BrokerClusterNodes
+{
+    /// <summary>What a bad <see cref="BrokerOptions.ClusterNodes"/> is told.</summary>
+    public const string Expected = "Broker:ClusterNodes must be host:port[,host:port...] (the other nodes of the broker's cluster; a port 1..65535, no user, path or IPv6 literal)";
+
+    /// <summary>
+    /// The nodes of <paramref name="value"/> as <c>host:port</c>, in order, <paramref name="defaultPort"/>
+    /// where an entry has none; empty for null or blank.
+    /// </summary>
+    /// <exception cref="FormatException">An entry is not <c>host[:port]</c>.</exception>
+    public static IReadOnlyList<string> Parse(string? value, int defaultPort)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return [];
+        }
+
+        var nodes = new List<string>();
+        foreach (string raw in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            // Through System.Uri so a host is what a URI's host may be; user info, a path or a query
+            // would be silently dropped by MassTransit's own host:port split, so they are refused.
+            // IPv6 literals are refused for the same reason: MassTransit splits "[::1]:5672" at a colon.
+            if (raw.Length == 0 || raw.Contains('@', StringComparison.Ordinal) || raw.Contains('/', StringComparison.Ordinal)
+                || raw.Contains('?', StringComparison.Ordinal) || raw.Contains('[', StringComparison.Ordinal)
+                || !System.Uri.TryCreate("amqp://" + raw, UriKind.Absolute, out Uri? uri) || string.IsNullOrEmpty(uri.Host)
+                || uri.HostNameType == UriHostNameType.IPv6 || uri.AbsolutePath != "/" || (!uri.IsDefaultPort && uri.Port is < 1 or > 65535)
+                || (raw.EndsWith(':')))
+            {
+                throw new FormatException($"{Expected}: '{raw}' is not");
+            }
+
+            int port = uri.IsDefaultPort || uri.Port <= 0 ? defaultPort : uri.Port;
+            nodes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{uri.Host}:{port}"));
+        }
+
+        return nodes;
+    }
+
+    /// <summary>Whether <paramref name="value"/> parses (<see cref="Parse"/>).</summary>
+    public static bool IsValid(string? value)
+    {
+        try
+        {
+            Parse(value, 5672);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>The values of <see cref="BrokerOptions.QueueType"/>.</summary>

@@ -41,6 +41,7 @@ public static class KcryptPushBus
             .Validate(o => o.RequestTimeout > TimeSpan.Zero && o.RetryMinInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryMinInterval,
                 "Broker:RequestTimeout and the retry intervals must be positive, RetryMaxInterval >= RetryMinInterval")
             .Validate(o => QueueTypes.IsKnown(o.QueueType), "Broker:QueueType must be classic or quorum")
+            .Validate(o => BrokerClusterNodes.IsValid(o.ClusterNodes), BrokerClusterNodes.Expected)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerTlsOptionsValidation>();
         services.TryAddSingleton(sp => BrokerTls.Load(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
@@ -85,6 +86,20 @@ public static class KcryptPushBus
                     h.Username(address.Username);
                     h.Password(address.Password);
                     h.PublisherConfirmation = true;
+                    if (ClusterOf(address, broker) is { } nodes)
+                    {
+                        // The URI's node first, then the others: MassTransit hands RabbitMQ.Client the
+                        // list on each (re)connection, which takes the first node that accepts, so a
+                        // service whose node dies goes on with another member instead of waiting for it.
+                        h.UseCluster(c =>
+                        {
+                            foreach (string node in nodes)
+                            {
+                                c.Node(node);
+                            }
+                        });
+                    }
+
                     if (address.UseTls)
                     {
                         h.UseSsl(s =>
@@ -147,6 +162,24 @@ public static class KcryptPushBus
     {
         ArgumentNullException.ThrowIfNull(broker);
         return RequestTimeout.After(ms: (int)Math.Min(int.MaxValue, broker.RequestTimeout.TotalMilliseconds));
+    }
+
+    /// <summary>
+    /// The nodes to connect to, the URI's host:port first then <see cref="BrokerOptions.ClusterNodes"/>
+    /// (each once), or null for one node.
+    /// </summary>
+    public static IReadOnlyList<string>? ClusterOf(BrokerAddress address, BrokerOptions broker)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(broker);
+        IReadOnlyList<string> others = BrokerClusterNodes.Parse(broker.ClusterNodes, address.Port);
+        if (others.Count == 0)
+        {
+            return null;
+        }
+
+        string first = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{address.Host}:{address.Port}");
+        return [.. new[] { first }.Concat(others).Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
     private static bool TryParse(string uri)
