@@ -1,61 +1,68 @@
+using KcryptPush.Agent.Bus;
 using KcryptPush.Contracts.V1;
-using MassTransit;
+using KcryptPush.Messaging;
 
 namespace KcryptPush.Agent.Attestation;
 
 /// <summary>
-/// <see cref="IVerifierClient"/> over MassTransit request clients addressed to the verifier's
-/// attestation queue (<see cref="VerifierQueue"/>). The request timeout is Broker:RequestTimeout.
+/// <see cref="IVerifierClient"/> over <see cref="AmqpRequestClient"/>: requests to the exchange of
+/// the verifier's attestation queue (<see cref="KcryptPushQueues.VerifierAttestation"/>), answered
+/// by the verifier's MassTransit consumers. The request timeout is Broker:RequestTimeout.
 /// </summary>
-public sealed class BusVerifierClient(IRequestClient<RequestChallenge> challenges, IRequestClient<QuoteSubmitted> quotes) : IVerifierClient
+public sealed class BusVerifierClient(AmqpRequestClient bus) : IVerifierClient
 {
+    private static readonly string[] ChallengeAnswers = [MessageUrns.Of<Challenge>(), MessageUrns.Of<AttestationRefused>()];
+    private static readonly string[] QuoteAnswers = [MessageUrns.Of<AttestationResult>()];
+
     /// <inheritdoc/>
     public async Task<ChallengeReply> RequestChallengeAsync(string tpmHash, CancellationToken cancellationToken)
     {
-        Response<Challenge, AttestationRefused> response = await Ask(
-            () => challenges.GetResponse<Challenge, AttestationRefused>(new RequestChallenge(tpmHash), cancellationToken), "RequestChallenge", cancellationToken).ConfigureAwait(false);
-        if (response.Is(out Response<Challenge>? challenge))
-        {
-            return new ChallengeReply(challenge!.Message, null);
-        }
-
-        return response.Is(out Response<AttestationRefused>? refused)
-            ? new ChallengeReply(null, refused!.Message)
-            : throw new VerifierUnavailableException("the verifier answered RequestChallenge with an unexpected message");
+        ReceivedEnvelope answer = await Ask(new RequestChallenge(tpmHash), AgentJsonContext.Default.RequestChallenge, ChallengeAnswers, "RequestChallenge", cancellationToken).ConfigureAwait(false);
+        return answer.Is<Challenge>() ? new ChallengeReply(Read(answer, AgentJsonContext.Default.Challenge), null)
+            : answer.Is<AttestationRefused>() ? new ChallengeReply(null, Read(answer, AgentJsonContext.Default.AttestationRefused))
+            : throw new VerifierUnavailableException($"the verifier answered RequestChallenge with an unexpected message ({string.Join(", ", answer.MessageTypes)})");
     }
 
     /// <inheritdoc/>
     public async Task<AttestationResult> SubmitAsync(QuoteSubmitted quote, CancellationToken cancellationToken)
     {
-        Response<AttestationResult> response = await Ask(
-            () => quotes.GetResponse<AttestationResult>(quote, cancellationToken), "QuoteSubmitted", cancellationToken).ConfigureAwait(false);
-        return response.Message;
+        ReceivedEnvelope answer = await Ask(quote, AgentJsonContext.Default.QuoteSubmitted, QuoteAnswers, "QuoteSubmitted", cancellationToken).ConfigureAwait(false);
+        return answer.Is<AttestationResult>()
+            ? Read(answer, AgentJsonContext.Default.AttestationResult)
+            : throw new VerifierUnavailableException($"the verifier answered QuoteSubmitted with an unexpected message ({string.Join(", ", answer.MessageTypes)})");
     }
 
-    private static async Task<T> Ask<T>(Func<Task<T>> request, string what, CancellationToken cancellationToken)
+    private static T Read<T>(ReceivedEnvelope answer, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
     {
         try
         {
-            return await request().ConfigureAwait(false);
+            return answer.Get(typeInfo);
         }
-        catch (RequestFaultException e) when (e.Fault?.Exceptions.Any(x => x.ExceptionType.EndsWith(".MessageValidationException", StringComparison.Ordinal)) == true)
+        catch (System.Text.Json.JsonException e)
         {
-            string reason = e.Fault.Exceptions.First(x => x.ExceptionType.EndsWith(".MessageValidationException", StringComparison.Ordinal)).Message;
+            throw new VerifierUnavailableException($"the verifier's {typeof(T).Name} could not be read: {e.Message}", e);
+        }
+    }
+
+    private async Task<ReceivedEnvelope> Ask<T>(T message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string[] accepts, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await bus.RequestAsync(KcryptPushQueues.VerifierAttestation, message, typeInfo, accepts, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusFaultException e) when (e.MessageOf(".MessageValidationException") is { } reason)
+        {
             throw new VerifierFaultException($"the verifier refused {what} as malformed: {reason}", e);
         }
-        catch (RequestTimeoutException e)
+        catch (BusRequestTimeoutException e)
         {
             throw new VerifierUnavailableException($"no answer to {what} in time (verifier or broker away)", e);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (BusRequestException e)
         {
-            throw;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Connection failures and consumer faults surface as several MassTransit/RabbitMQ
-            // exception types; all are worth another try after a pause.
-            throw new VerifierUnavailableException($"{what} could not be delivered: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}", e);
+            // No broker, a refused login, a lost connection, a consumer fault other than validation:
+            // all are worth another try after a pause.
+            throw new VerifierUnavailableException($"{what} could not be delivered: {e.Message}", e);
         }
     }
 }

@@ -85,8 +85,7 @@ internal static class DiscoveryPasswordCommand
             host = AgentHost.Build(overrides, runService: false, logging: l => l
                 .AddFilter((string?)null, LogLevel.Warning)
                 .AddFilter("KcryptPush", LogLevel.Information)
-                .AddFilter("Microsoft", LogLevel.Warning)
-                .AddFilter("MassTransit", LogLevel.Error));
+                .AddFilter("Microsoft", LogLevel.Warning));
         }
         catch (Exception e) when (e is InvalidBrokerUriException or AgentConfigurationException)
         {

@@ -60,8 +60,7 @@ internal static class EnrollCommand
             host = AgentHost.Build(overrides, runService: false, logging: l => l
                 .AddFilter((string?)null, LogLevel.Warning)
                 .AddFilter("Microsoft", LogLevel.Warning)
-                .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
-                .AddFilter("MassTransit", LogLevel.Error));
+                .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning));
         }
         catch (Exception e) when (e is InvalidBrokerUriException or AgentConfigurationException)
         {

@@ -1,68 +1,67 @@
+using KcryptPush.Agent.Bus;
 using KcryptPush.Contracts.V1;
-using MassTransit;
+using KcryptPush.Messaging;
 
 namespace KcryptPush.Agent.Enrolment;
 
 /// <summary>
-/// <see cref="IRegistrarClient"/> over MassTransit request clients addressed to the registrar's
-/// queue (<c>kcrypt-push-registrar</c>). The request timeout is Broker:RequestTimeout.
+/// <see cref="IRegistrarClient"/> over <see cref="AmqpRequestClient"/>: requests to the exchange of
+/// the registrar's queue (<see cref="KcryptPushQueues.Registrar"/>), answered by the registrar's
+/// MassTransit consumers. The request timeout is Broker:RequestTimeout.
 /// </summary>
-public sealed class BusRegistrarClient(IRequestClient<RegisterNode> register, IRequestClient<CredentialProof> prove) : IRegistrarClient
+public sealed class BusRegistrarClient(AmqpRequestClient bus) : IRegistrarClient
 {
+    private static readonly string[] RegisterAnswers = [MessageUrns.Of<CredentialChallenge>(), MessageUrns.Of<EnrolmentRejected>()];
+    private static readonly string[] ProofAnswers = [MessageUrns.Of<NodeEnrolled>(), MessageUrns.Of<EnrolmentRejected>()];
+
     /// <inheritdoc/>
     public async Task<RegistrarReply<CredentialChallenge>> RegisterAsync(RegisterNode request, CancellationToken cancellationToken)
     {
-        Response<CredentialChallenge, EnrolmentRejected> response = await Ask(
-            () => register.GetResponse<CredentialChallenge, EnrolmentRejected>(request, cancellationToken), "RegisterNode", cancellationToken).ConfigureAwait(false);
-        if (response.Is(out Response<CredentialChallenge>? challenge))
-        {
-            return new RegistrarReply<CredentialChallenge>(challenge!.Message, null);
-        }
-
-        return response.Is(out Response<EnrolmentRejected>? rejected)
-            ? new RegistrarReply<CredentialChallenge>(null, rejected!.Message)
-            : throw new RegistrarUnavailableException("the registrar answered RegisterNode with an unexpected message");
+        ReceivedEnvelope answer = await Ask(request, AgentJsonContext.Default.RegisterNode, RegisterAnswers, "RegisterNode", cancellationToken).ConfigureAwait(false);
+        return answer.Is<CredentialChallenge>() ? new RegistrarReply<CredentialChallenge>(Read(answer, AgentJsonContext.Default.CredentialChallenge), null)
+            : answer.Is<EnrolmentRejected>() ? new RegistrarReply<CredentialChallenge>(null, Read(answer, AgentJsonContext.Default.EnrolmentRejected))
+            : throw new RegistrarUnavailableException($"the registrar answered RegisterNode with an unexpected message ({string.Join(", ", answer.MessageTypes)})");
     }
 
     /// <inheritdoc/>
     public async Task<RegistrarReply<NodeEnrolled>> ProveAsync(CredentialProof proof, CancellationToken cancellationToken)
     {
-        Response<NodeEnrolled, EnrolmentRejected> response = await Ask(
-            () => prove.GetResponse<NodeEnrolled, EnrolmentRejected>(proof, cancellationToken), "CredentialProof", cancellationToken).ConfigureAwait(false);
-        if (response.Is(out Response<NodeEnrolled>? enrolled))
-        {
-            return new RegistrarReply<NodeEnrolled>(enrolled!.Message, null);
-        }
-
-        return response.Is(out Response<EnrolmentRejected>? rejected)
-            ? new RegistrarReply<NodeEnrolled>(null, rejected!.Message)
-            : throw new RegistrarUnavailableException("the registrar answered CredentialProof with an unexpected message");
+        ReceivedEnvelope answer = await Ask(proof, AgentJsonContext.Default.CredentialProof, ProofAnswers, "CredentialProof", cancellationToken).ConfigureAwait(false);
+        return answer.Is<NodeEnrolled>() ? new RegistrarReply<NodeEnrolled>(Read(answer, AgentJsonContext.Default.NodeEnrolled), null)
+            : answer.Is<EnrolmentRejected>() ? new RegistrarReply<NodeEnrolled>(null, Read(answer, AgentJsonContext.Default.EnrolmentRejected))
+            : throw new RegistrarUnavailableException($"the registrar answered CredentialProof with an unexpected message ({string.Join(", ", answer.MessageTypes)})");
     }
 
-    private static async Task<T> Ask<T>(Func<Task<T>> request, string what, CancellationToken cancellationToken)
+    private static T Read<T>(ReceivedEnvelope answer, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
     {
         try
         {
-            return await request().ConfigureAwait(false);
+            return answer.Get(typeInfo);
         }
-        catch (RequestFaultException e) when (e.Fault?.Exceptions.Any(x => x.ExceptionType.EndsWith(".MessageValidationException", StringComparison.Ordinal)) == true)
+        catch (System.Text.Json.JsonException e)
         {
-            string reason = e.Fault.Exceptions.First(x => x.ExceptionType.EndsWith(".MessageValidationException", StringComparison.Ordinal)).Message;
+            throw new RegistrarUnavailableException($"the registrar's {typeof(T).Name} could not be read: {e.Message}", e);
+        }
+    }
+
+    private async Task<ReceivedEnvelope> Ask<T>(T message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string[] accepts, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await bus.RequestAsync(KcryptPushQueues.Registrar, message, typeInfo, accepts, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusFaultException e) when (e.MessageOf(".MessageValidationException") is { } reason)
+        {
             throw new RegistrarFaultException($"the registrar refused {what} as malformed: {reason}", e);
         }
-        catch (RequestTimeoutException e)
+        catch (BusRequestTimeoutException e)
         {
             throw new RegistrarUnavailableException($"no answer to {what} in time (registrar or broker away)", e);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (BusRequestException e)
         {
-            throw;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Connection failures surface as several MassTransit/RabbitMQ exception types; all are
-            // worth another try after a pause.
-            throw new RegistrarUnavailableException($"{what} could not be delivered: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}", e);
+            // No broker, a refused login, a lost connection: all are worth another try after a pause.
+            throw new RegistrarUnavailableException($"{what} could not be delivered: {e.Message}", e);
         }
     }
 }

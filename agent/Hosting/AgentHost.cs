@@ -1,9 +1,9 @@
 using KcryptPush.Agent.Attestation;
+using KcryptPush.Agent.Bus;
 using KcryptPush.Agent.Enrolment;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
 using KcryptPush.Tpm.Transport;
-using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 
 namespace KcryptPush.Agent.Hosting;
 
-/// <summary>Builds the agent's host for <c>run</c> (enrol, then stay alive) and <c>enroll</c> (the bus only).</summary>
+/// <summary>Builds the agent's host for <c>run</c> (enrol, then stay alive) and <c>enroll</c> / <c>discovery.password</c> (the clients only).</summary>
 public static class AgentHost
 {
     /// <summary>Creates the host: configuration layers, console/journal logging, systemd integration, bus, enrolment.</summary>
@@ -62,7 +62,7 @@ public static class AgentHost
         return builder.Build();
     }
 
-    /// <summary>Adds settings, TPM, registrar client, enrolment and the bus.</summary>
+    /// <summary>Adds settings, TPM, registrar and verifier clients over the broker, enrolment and attestation.</summary>
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -105,22 +105,7 @@ public static class AgentHost
             sp.GetRequiredService<Attestor>(), sp.GetRequiredService<IVerifierClient>(), sp.GetRequiredService<PushSettings>(),
             sp.GetRequiredService<ILogger<PushLoop>>(), sp.GetRequiredService<TimeProvider>()));
 
-        // MassTransit writes its JSON envelope indented; a steady node's QuoteSubmitted (48 PCR
-        // values) then costs ~1.5 KB of whitespace per interval. Receivers parse either form.
-        if (!MassTransit.Serialization.SystemTextJsonMessageSerializer.Options.IsReadOnly)
-        {
-            MassTransit.Serialization.SystemTextJsonMessageSerializer.Options.WriteIndented = false;
-        }
-
-        BrokerOptions broker = configuration.GetSection(BrokerOptions.Section).Get<BrokerOptions>() ?? new BrokerOptions();
-        RequestTimeout timeout = KcryptPushBus.RequestTimeoutOf(broker.RequestTimeout > TimeSpan.Zero ? broker : new BrokerOptions());
-        services.AddKcryptPushBus(configuration, x =>
-        {
-            x.AddRequestClient<RegisterNode>(KcryptPushQueues.RegistrarAddress, timeout);
-            x.AddRequestClient<CredentialProof>(KcryptPushQueues.RegistrarAddress, timeout);
-            x.AddRequestClient<RequestChallenge>(KcryptPushQueues.VerifierAttestationAddress, timeout);
-            x.AddRequestClient<QuoteSubmitted>(KcryptPushQueues.VerifierAttestationAddress, timeout);
-        });
+        services.AddAgentBus(configuration);
         return services;
     }
 
