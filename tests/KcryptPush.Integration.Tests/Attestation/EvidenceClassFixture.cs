@@ -7,6 +7,7 @@ using KcryptPush.Integration.Tests.Fixtures;
 using KcryptPush.Messaging;
 using KcryptPush.Tpm.Client;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
     private readonly TimeSpan _challengeExpiry;
     private readonly ConcurrentQueue<SealedSecret> _released = new();
     private IHost? _attacker;
+    private IHost? _operator;
     private BrokerFirehose? _firehose;
 
     /// <param name="tpmCount">Enrolled swtpms (one per test that disturbs its node).</param>
@@ -105,6 +107,14 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
             logging: l => l.ClearProviders());
         await _attacker.StartAsync();
 
+        // ShowNode goes over a MassTransit bus of the test's own (as 'nodes show' would send it): the
+        // agent's host has no MassTransit bus since the agent speaks to the services with its own client.
+        HostApplicationBuilder operatorBus = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        operatorBus.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Broker:Uri"] = Broker.Uri });
+        operatorBus.Services.AddKcryptPushBus(operatorBus.Configuration);
+        _operator = operatorBus.Build();
+        await _operator.StartAsync();
+
         Nodes = [.. Enumerable.Range(0, TpmCount).Select(i => new AttackNode(Tpms[i], i))];
         await Task.WhenAll(Nodes.Select(n => Task.Run(() => EnrolAsync(n))));
     }
@@ -149,12 +159,12 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// What <c>nodes show</c> prints, asked over the attacker's bus (ShowNode to the verifier's operator
+    /// What <c>nodes show</c> prints, asked over the test's own bus (ShowNode to the verifier's operator
     /// queue, the request the command sends) rather than by starting the command each time.
     /// </summary>
     public async Task<NodeDetails> ShowAsync(AttackNode node)
     {
-        IRequestClient<ShowNode> client = _attacker!.Services.GetRequiredService<IBus>()
+        IRequestClient<ShowNode> client = _operator!.Services.GetRequiredService<IBus>()
             .CreateRequestClient<ShowNode>(new Uri($"queue:{KcryptPushQueues.VerifierOperator}"), RequestTimeout.After(s: 60));
         Response<NodeDetails, OperatorCommandResult> r = await client.GetResponse<NodeDetails, OperatorCommandResult>(new ShowNode(node.TpmHash));
         return r.Is(out Response<NodeDetails>? details)
@@ -175,6 +185,12 @@ public abstract class EvidenceClassFixture : IAsyncLifetime
         {
             await _attacker.StopAsync();
             _attacker.Dispose();
+        }
+
+        if (_operator is not null)
+        {
+            await _operator.StopAsync();
+            _operator.Dispose();
         }
 
         if (Verdicts is not null)
