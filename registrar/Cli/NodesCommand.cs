@@ -9,8 +9,10 @@ using Microsoft.Extensions.Configuration;
 namespace KcryptPush.Registrar.Cli;
 
 /// <summary>
-/// <c>kcrypt-push-registrar nodes list|show</c>: reads the registrar's LiteDB file directly, in
-/// LiteDB shared mode and read-only, so it works while the service runs (see RegistrarStore).
+/// <c>kcrypt-push-registrar nodes list|show</c>: reads the registrar's store directly and read-only.
+/// A LiteDB file (<c>--db</c>, or <c>Registrar:Store=litedb:PATH</c>) is held by a running registrar, so
+/// these work on it only while the service is stopped, and otherwise fail with exit 1 saying so; a
+/// PostgreSQL store (<c>Registrar:Store</c>) is read at any time.
 /// </summary>
 internal static class NodesCommand
 {
@@ -34,7 +36,7 @@ internal static class NodesCommand
 
     private static int List(string? db, bool json, TextWriter stdout, TextWriter stderr)
     {
-        RegistrarStore? store = Open(db, stderr);
+        IRegistrarStore? store = Open(db, stderr);
         if (store is null)
         {
             return 1;
@@ -70,7 +72,7 @@ internal static class NodesCommand
             return 2;
         }
 
-        RegistrarStore? store = Open(db, stderr);
+        IRegistrarStore? store = Open(db, stderr);
         if (store is null)
         {
             return 1;
@@ -113,17 +115,26 @@ internal static class NodesCommand
         }
     }
 
-    private static RegistrarStore? Open(string? db, TextWriter stderr)
+    private static IRegistrarStore? Open(string? db, TextWriter stderr)
     {
-        IConfigurationRoot config = RegistrarConfiguration.Build([KeyValuePair.Create("Registrar:Db", db)]);
-        string path = config[$"{RegistrarOptions.Section}:Db"] is { Length: > 0 } p ? p : RegistrarOptions.DefaultDb;
+        // --db names the LiteDB file; without it, the store the configuration names.
+        string setting = db is { Length: > 0 }
+            ? RegistrarStores.LiteDbPrefix + db
+            : RegistrarConfiguration.Store(RegistrarConfiguration.Build([]));
         try
         {
-            return RegistrarStore.OpenReadOnly(path);
+            return RegistrarStores.Open(setting, readOnly: true);
         }
-        catch (Exception e) when (e is FileNotFoundException or IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        catch (RegistrarStoreInUseException e)
         {
-            stderr.WriteLine($"kcrypt-push-registrar: cannot open {path}: {e.Message}");
+            stderr.WriteLine($"kcrypt-push-registrar: {e.Message}");
+            return null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or IOException or UnauthorizedAccessException or LiteDB.LiteException
+            or InvalidDataException or ArgumentException or Npgsql.NpgsqlException)
+        {
+            string what = RegistrarStores.LiteDbPath(setting) ?? "the PostgreSQL store";
+            stderr.WriteLine($"kcrypt-push-registrar: cannot open {what}: {e.Message}");
             return null;
         }
     }

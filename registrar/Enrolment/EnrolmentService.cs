@@ -52,6 +52,15 @@ namespace KcryptPush.Registrar.Enrolment;
 /// line); the first few in each report interval are also logged one by one. None is audited
 /// except a proof that failed or came too late for a challenge that was issued (once per challenge,
 /// so bounded by the limits above): a flood of refused requests adds no row to the file.</para>
+/// <para><b>Store.</b> Each step's reads and writes are one unit of work of the node
+/// (<see cref="IRegistrarStore.BeginNode"/>): a registration's challenge and audit entries, a proof's
+/// use of the challenge, node record and audit entries, committed together before the answer. The store
+/// serialises units of one node (across registrars on one PostgreSQL database too) and consumes a
+/// challenge once, so a proof sent to two registrars at once enrols the node once and the other
+/// answer is the stored one (the same proof) or a refusal. The process lock that remains guards this
+/// process's own memory (rate limits, the open challenges of redelivered registrations, the enrolled
+/// set); a proof takes it only after its unit ended. With several registrars, each keeps its own rate
+/// limits (the global limit is per registrar) and learns of nodes the others enrolled within a minute.</para>
 /// </remarks>
 public sealed class EnrolmentService
 {
@@ -70,7 +79,7 @@ public sealed class EnrolmentService
     private const int CredentialSize = 32;
     private static readonly TimeSpan KeepUsedChallenges = TimeSpan.FromDays(1);
 
-    private readonly RegistrarStore _store;
+    private readonly IRegistrarStore _store;
     private readonly EkCertificateValidator _certificates;
     private readonly RegistrationRateLimiter _rateLimiter;
     private readonly RegistrationRateLimiter _enrolmentsPerHash;
@@ -81,11 +90,12 @@ public sealed class EnrolmentService
     private readonly TimeProvider _time;
     private readonly ILogger<EnrolmentService> _log;
     private readonly Lock _gate = new();
+    private readonly Lock _logGate = new();
     private readonly Dictionary<string, long> _reported = new(StringComparer.Ordinal);
 
-    // In memory, so that a refused registration costs no store read: the enrolled TPM hashes (this
-    // process is the only writer of the file) and the open challenges by registration id (at most
-    // the global limit per challenge lifetime).
+    // In memory, so that a refused registration costs no store read: the enrolled TPM hashes (read
+    // again from the store every minute, for what other registrars on the same database enrolled) and
+    // the open challenges by registration id (at most the global limit per challenge lifetime).
     private readonly HashSet<string> _enrolled;
     private readonly Dictionary<Guid, ChallengeRecord> _openByRegistration = [];
     private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
@@ -95,7 +105,7 @@ public sealed class EnrolmentService
 
     /// <summary>Creates the service.</summary>
     public EnrolmentService(
-        RegistrarStore store,
+        IRegistrarStore store,
         EkCertificateValidator certificates,
         RegistrationRateLimiter rateLimiter,
         RegistrarMetrics metrics,
@@ -235,21 +245,25 @@ public sealed class EnrolmentService
                 IssuedAt = now.UtcDateTime,
                 ExpiresAt = (now + _options.ChallengeLifetime).UtcDateTime,
             };
-            _store.SaveChallenge(challenge);
-            _openByRegistration[challenge.RegistrationId] = challenge;
-
             // Nothing of the node's record changes here: only a valid proof may (see the remarks).
-            NodeRecord? node = enrolled ? _store.FindNode(tpmHash) : null;
-            if (node is not null && !node.AkName.AsSpan().SequenceEqual(akName))
+            using (IRegistrarUnit unit = _store.BeginNode(tpmHash))
             {
-                Audit(tpmHash, AuditEvents.AkChangeRequested, $"registration with a different AK from host '{request.Hostname}'; the enrolled AK stays until the new one is proven",
-                    request.RegistrationId, challenge.Id, oldAk: node.AkName, newAk: akName);
-                _log.LogInformation("Node {Node} registers a different AK {NewAkName} (enrolled {OldAkName}); running activation again",
-                    tpmHash, Convert.ToHexStringLower(akName), Convert.ToHexStringLower(node.AkName));
+                unit.PutChallenge(challenge);
+                NodeRecord? node = unit.Node;
+                if (node is { State: NodeState.Enrolled } && !node.AkName.AsSpan().SequenceEqual(akName))
+                {
+                    unit.AddAudit(NewAudit(tpmHash, AuditEvents.AkChangeRequested, $"registration with a different AK from host '{request.Hostname}'; the enrolled AK stays until the new one is proven",
+                        request.RegistrationId, challenge.Id, oldAk: node.AkName, newAk: akName));
+                    _log.LogInformation("Node {Node} registers a different AK {NewAkName} (enrolled {OldAkName}); running activation again",
+                        tpmHash, Convert.ToHexStringLower(akName), Convert.ToHexStringLower(node.AkName));
+                }
+
+                unit.AddAudit(NewAudit(tpmHash, AuditEvents.ChallengeIssued, $"{detail}; AK {Convert.ToHexStringLower(akName)}; expires {challenge.ExpiresAt:O}",
+                    request.RegistrationId, challenge.Id, newAk: akName));
+                unit.Commit();
             }
 
-            Audit(tpmHash, AuditEvents.ChallengeIssued, $"{detail}; AK {Convert.ToHexStringLower(akName)}; expires {challenge.ExpiresAt:O}",
-                request.RegistrationId, challenge.Id, newAk: akName);
+            _openByRegistration[challenge.RegistrationId] = challenge;
             _log.LogInformation("Challenge {ChallengeId} issued to node {Node} ({Hostname}), EK trusted by {EkTrust}",
                 challenge.Id, tpmHash, request.Hostname, trust);
             return new RegistrationOutcome(ToChallenge(challenge), null);
@@ -276,83 +290,111 @@ public sealed class EnrolmentService
             throw new MessageValidationException("CredentialProof.ChallengeId is missing");
         }
 
-        lock (_gate)
+        // A challenge of another TPM hash, or none: refused before any lock or write.
+        if (_store.FindChallenge(proof.ChallengeId) is not { } seen || !string.Equals(seen.TpmHash, proof.TpmHash, StringComparison.Ordinal))
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            ChallengeRecord? challenge = _store.FindChallenge(proof.ChallengeId);
-            if (challenge is null || !string.Equals(challenge.TpmHash, proof.TpmHash, StringComparison.Ordinal))
-            {
-                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "no such challenge was issued to this TPM hash");
-            }
+            return RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "no such challenge was issued to this TPM hash");
+        }
 
-            byte[] proofHash = SHA256.HashData(proof.Proof);
-            if (challenge.UsedAt is not null)
+        byte[] proofHash = SHA256.HashData(proof.Proof);
+        ProofStep step;
+        using (IRegistrarUnit unit = _store.BeginNode(seen.TpmHash))
+        {
+            step = ProveInUnit(unit, proof, proofHash);
+        }
+
+        // This process's memory, once the unit ended (see the remarks: never the process lock inside a unit).
+        if (step.Used is { } used)
+        {
+            lock (_gate)
             {
-                // Redelivery of the proof that already succeeded: answer (and publish) the same again.
-                if (challenge.AcceptedProofHash is { } accepted && CryptographicOperations.FixedTimeEquals(accepted, proofHash)
-                    && challenge.EnrolledAt is { } enrolledAt)
+                Close(used);
+                if (step.Enrolled is { } enrolledNode)
                 {
-                    return new ProofOutcome(ToEnrolled(challenge, enrolledAt), null);
+                    _enrolled.Add(enrolledNode.TpmHash);
+                    _enrolmentsPerHash.Record(enrolledNode.TpmHash);
                 }
-
-                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "the challenge was already used");
             }
+        }
 
-            // LiteDB returns stored DateTimes in local time: compare in UTC.
-            if (now.UtcDateTime >= challenge.ExpiresAt.ToUniversalTime())
-            {
-                challenge.UsedAt = now.UtcDateTime;
-                challenge.Secret = [];
-                _store.SaveChallenge(challenge);
-                Close(challenge);
-                return RejectProof(proof, EnrolmentRejectionReasons.ChallengeExpired, $"the challenge expired at {challenge.ExpiresAt:O}", audit: true);
-            }
-
-            bool valid = CredentialProofMac.Verify(challenge.Secret, challenge.TpmHash, challenge.Id, proof.Proof);
-
-            // Single use either way: a wrong proof burns the challenge, so it cannot be guessed at.
-            challenge.UsedAt = now.UtcDateTime;
-            challenge.Secret = [];
-            Close(challenge);
-            if (!valid)
-            {
-                _store.SaveChallenge(challenge);
-                return RejectProof(proof, EnrolmentRejectionReasons.ProofInvalid,
-                    "the proof does not match: the AK is not in the TPM of this EK (credential activation failed)", audit: true);
-            }
-
-            challenge.AcceptedProofHash = proofHash;
-            challenge.EnrolledAt = now.UtcDateTime;
-            _store.SaveChallenge(challenge);
-
-            NodeRecord node = _store.FindNode(challenge.TpmHash)
-                ?? new NodeRecord { TpmHash = challenge.TpmHash, CreatedAt = now.UtcDateTime };
-            byte[] oldAk = node.AkName;
-            bool akChanged = node.State == NodeState.Enrolled && !oldAk.AsSpan().SequenceEqual(challenge.AkName);
-            node.EkPublic = challenge.EkPublic;
-            node.EkCertificate = challenge.EkCertificate;
-            node.EkTrust = challenge.EkTrust;
-            node.AkPublic = challenge.AkPublic;
-            node.AkName = challenge.AkName;
-            node.Hostname = challenge.Hostname;
-            node.State = NodeState.Enrolled;
-            node.EnrolledAt = now.UtcDateTime;
-            node.UpdatedAt = now.UtcDateTime;
-            _store.SaveNode(node);
-            _enrolled.Add(node.TpmHash);
-            _enrolmentsPerHash.Record(node.TpmHash);
-
-            if (akChanged)
-            {
-                Audit(node.TpmHash, AuditEvents.AkChanged, "a new AK was proven by credential activation and replaces the enrolled one",
-                    null, challenge.Id, oldAk: oldAk, newAk: challenge.AkName);
-            }
-
-            Audit(node.TpmHash, AuditEvents.Enrolled, $"credential activation proven; host '{challenge.Hostname}'", challenge.RegistrationId, challenge.Id, newAk: challenge.AkName);
+        if (step.Enrolled is { } node)
+        {
             _metrics.CountEnrolment();
             _log.LogInformation("Node {Node} ({Hostname}) enrolled with AK {AkName}", node.TpmHash, node.Hostname, Convert.ToHexStringLower(node.AkName));
-            return new ProofOutcome(ToEnrolled(challenge, now.UtcDateTime), null);
         }
+
+        return step.Outcome;
+    }
+
+    /// <summary>The proof's read-modify-write, in the unit of the challenge's node.</summary>
+    private ProofStep ProveInUnit(IRegistrarUnit unit, CredentialProof proof, byte[] proofHash)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+
+        // Read again under the node's lock: another proof (here or on another registrar) may have used it.
+        if (unit.FindChallenge(proof.ChallengeId) is not { } challenge)
+        {
+            return new ProofStep(RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "no such challenge was issued to this TPM hash"));
+        }
+
+        if (challenge.UsedAt is not null)
+        {
+            // Redelivery of the proof that already succeeded: answer (and publish) the same again.
+            if (challenge.AcceptedProofHash is { } accepted && CryptographicOperations.FixedTimeEquals(accepted, proofHash)
+                && challenge.EnrolledAt is { } enrolledAt)
+            {
+                return new ProofStep(new ProofOutcome(ToEnrolled(challenge, enrolledAt), null));
+            }
+
+            return new ProofStep(RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "the challenge was already used"));
+        }
+
+        // LiteDB returns stored DateTimes in local time: compare in UTC.
+        bool expired = now.UtcDateTime >= challenge.ExpiresAt.ToUniversalTime();
+        bool valid = !expired && CredentialProofMac.Verify(challenge.Secret, challenge.TpmHash, challenge.Id, proof.Proof);
+
+        // Single use either way: a wrong proof burns the challenge, so it cannot be guessed at.
+        challenge.UsedAt = now.UtcDateTime;
+        challenge.Secret = [];
+        if (!valid)
+        {
+            (string reason, string detail) = expired
+                ? (EnrolmentRejectionReasons.ChallengeExpired, $"the challenge expired at {challenge.ExpiresAt:O}")
+                : (EnrolmentRejectionReasons.ProofInvalid, "the proof does not match: the AK is not in the TPM of this EK (credential activation failed)");
+            unit.PutChallenge(challenge);
+            unit.AddAudit(NewAudit(challenge.TpmHash, AuditEvents.Rejected, detail, null, proof.ChallengeId, reasonCode: reason));
+            return TryCommit(unit, proof)
+                ? new ProofStep(RejectProof(proof, reason, detail), challenge)
+                : new ProofStep(RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "the challenge was already used"));
+        }
+
+        challenge.AcceptedProofHash = proofHash;
+        challenge.EnrolledAt = now.UtcDateTime;
+        unit.PutChallenge(challenge);
+
+        NodeRecord node = unit.Node ?? new NodeRecord { TpmHash = challenge.TpmHash, CreatedAt = now.UtcDateTime };
+        byte[] oldAk = node.AkName;
+        bool akChanged = node.State == NodeState.Enrolled && !oldAk.AsSpan().SequenceEqual(challenge.AkName);
+        node.EkPublic = challenge.EkPublic;
+        node.EkCertificate = challenge.EkCertificate;
+        node.EkTrust = challenge.EkTrust;
+        node.AkPublic = challenge.AkPublic;
+        node.AkName = challenge.AkName;
+        node.Hostname = challenge.Hostname;
+        node.State = NodeState.Enrolled;
+        node.EnrolledAt = now.UtcDateTime;
+        node.UpdatedAt = now.UtcDateTime;
+        unit.SaveNode(node);
+        if (akChanged)
+        {
+            unit.AddAudit(NewAudit(node.TpmHash, AuditEvents.AkChanged, "a new AK was proven by credential activation and replaces the enrolled one",
+                null, challenge.Id, oldAk: oldAk, newAk: challenge.AkName));
+        }
+
+        unit.AddAudit(NewAudit(node.TpmHash, AuditEvents.Enrolled, $"credential activation proven; host '{challenge.Hostname}'", challenge.RegistrationId, challenge.Id, newAk: challenge.AkName));
+        return TryCommit(unit, proof)
+            ? new ProofStep(new ProofOutcome(ToEnrolled(challenge, now.UtcDateTime), null), challenge, node)
+            : new ProofStep(RejectProof(proof, EnrolmentRejectionReasons.ChallengeUnknown, "the challenge was already used"));
     }
 
     /// <summary>
@@ -387,11 +429,17 @@ public sealed class EnrolmentService
                 }
             }
 
-            long notLogged = _rejectionsNotLogged;
-            DateTimeOffset from = _reportedAt;
-            _rejectionsLogged = 0;
-            _rejectionsNotLogged = 0;
-            _reportedAt = now;
+            long notLogged;
+            DateTimeOffset from;
+            lock (_logGate)
+            {
+                notLogged = _rejectionsNotLogged;
+                from = _reportedAt;
+                _rejectionsLogged = 0;
+                _rejectionsNotLogged = 0;
+                _reportedAt = now;
+            }
+
             if (since.Count == 0)
             {
                 return;
@@ -491,67 +539,71 @@ public sealed class EnrolmentService
 
     private RegistrationOutcome RejectRegistration(string tpmHash, string reason, string detail, RegisterNode request)
     {
-        Reject(tpmHash, reason, detail, request.RegistrationId, null, audit: false);
+        Reject(tpmHash, reason, detail);
         return new RegistrationOutcome(null, new EnrolmentRejected(tpmHash, reason, detail, null));
     }
 
-    private ProofOutcome RejectProof(CredentialProof proof, string reason, string detail, bool audit = false)
+    private ProofOutcome RejectProof(CredentialProof proof, string reason, string detail)
     {
-        Reject(proof.TpmHash, reason, detail, null, proof.ChallengeId, audit);
+        Reject(proof.TpmHash, reason, detail);
         return new ProofOutcome(null, new EnrolmentRejected(proof.TpmHash, reason, detail, proof.ChallengeId));
     }
 
     /// <summary>
     /// Counts a rejection and logs it (one by one up to <see cref="RejectionsLoggedPerInterval"/> per
-    /// report interval, then at debug level only). Audited only when <paramref name="audit"/>: the
-    /// callers audit only what happens at most once per issued challenge.
+    /// report interval, then at debug level only). Never audited here: the callers audit, in the
+    /// proof's unit, only what happens at most once per issued challenge.
     /// </summary>
-    private void Reject(string tpmHash, string reason, string detail, Guid? registrationId, Guid? challengeId, bool audit)
+    private void Reject(string tpmHash, string reason, string detail)
     {
         _metrics.CountRejection(reason);
         LogLevel level = LogLevel.Debug;
-        if (_rejectionsLogged < RejectionsLoggedPerInterval)
+        lock (_logGate)
         {
-            _rejectionsLogged++;
-            level = LogLevel.Warning;
-        }
-        else
-        {
-            _rejectionsNotLogged++;
+            if (_rejectionsLogged < RejectionsLoggedPerInterval)
+            {
+                _rejectionsLogged++;
+                level = LogLevel.Warning;
+            }
+            else
+            {
+                _rejectionsNotLogged++;
+            }
         }
 
         using (_log.BeginScope(new Dictionary<string, object?> { ["node"] = tpmHash, ["reason"] = reason }))
         {
             _log.Log(level, "Enrolment of node {Node} rejected ({ReasonCode}): {Detail}", tpmHash, reason, detail);
         }
+    }
 
-        if (audit)
+    /// <summary>Commits a proof's unit; false when another unit consumed the challenge first (nothing written).</summary>
+    private bool TryCommit(IRegistrarUnit unit, CredentialProof proof)
+    {
+        try
         {
-            _store.Audit(new AuditEntry
-            {
-                At = _time.GetUtcNow().UtcDateTime,
-                TpmHash = tpmHash,
-                Event = AuditEvents.Rejected,
-                ReasonCode = reason,
-                Detail = detail,
-                RegistrationId = registrationId,
-                ChallengeId = challengeId,
-            });
+            unit.Commit();
+            return true;
+        }
+        catch (RegistrarStoreConflictException e)
+        {
+            _log.LogWarning("Proof for challenge {ChallengeId} of node {Node} lost to another: {Conflict}", proof.ChallengeId, unit.TpmHash, e.Message);
+            return false;
         }
     }
 
-    private void Audit(string tpmHash, string evt, string detail, Guid? registrationId, Guid? challengeId, byte[]? oldAk = null, byte[]? newAk = null) =>
-        _store.Audit(new AuditEntry
-        {
-            At = _time.GetUtcNow().UtcDateTime,
-            TpmHash = tpmHash,
-            Event = evt,
-            Detail = detail,
-            RegistrationId = registrationId,
-            ChallengeId = challengeId,
-            OldAkName = oldAk is { Length: > 0 } ? Convert.ToHexStringLower(oldAk) : null,
-            NewAkName = newAk is { Length: > 0 } ? Convert.ToHexStringLower(newAk) : null,
-        });
+    private AuditEntry NewAudit(string tpmHash, string evt, string detail, Guid? registrationId, Guid? challengeId, byte[]? oldAk = null, byte[]? newAk = null, string? reasonCode = null) => new()
+    {
+        At = _time.GetUtcNow().UtcDateTime,
+        TpmHash = tpmHash,
+        Event = evt,
+        ReasonCode = reasonCode,
+        Detail = detail,
+        RegistrationId = registrationId,
+        ChallengeId = challengeId,
+        OldAkName = oldAk is { Length: > 0 } ? Convert.ToHexStringLower(oldAk) : null,
+        NewAkName = newAk is { Length: > 0 } ? Convert.ToHexStringLower(newAk) : null,
+    };
 
     private void PurgeOccasionally(DateTimeOffset now)
     {
@@ -562,6 +614,7 @@ public sealed class EnrolmentService
 
         _lastPurge = now;
         _store.PurgeChallenges(now.UtcDateTime, KeepUsedChallenges);
+        _enrolled.UnionWith(_store.ListEnrolledTpmHashes());
         foreach (Guid registration in _openByRegistration.Where(o => o.Value.ExpiresAt.ToUniversalTime() <= now.UtcDateTime).Select(o => o.Key).ToList())
         {
             _openByRegistration.Remove(registration);
@@ -582,4 +635,7 @@ public sealed class EnrolmentService
 
     private static NodeEnrolled ToEnrolled(ChallengeRecord c, DateTime enrolledAt) =>
         new(c.TpmHash, c.EkPublic, c.AkPublic, c.AkName, c.Hostname, new DateTimeOffset(DateTime.SpecifyKind(enrolledAt.ToUniversalTime(), DateTimeKind.Utc)));
+
+    /// <summary>What a proof's unit decided: the answer, the challenge it used (to close in memory) and the node it enrolled.</summary>
+    private sealed record ProofStep(ProofOutcome Outcome, ChallengeRecord? Used = null, NodeRecord? Enrolled = null);
 }

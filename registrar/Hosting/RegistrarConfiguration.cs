@@ -1,4 +1,5 @@
 using KcryptPush.Messaging;
+using KcryptPush.Registrar.Options;
 using Microsoft.Extensions.Configuration;
 
 namespace KcryptPush.Registrar.Hosting;
@@ -33,6 +34,17 @@ public static class RegistrarConfiguration
         string? appSettingsDirectory = null)
     {
         return builder.AddKcryptPushServiceSources(Aliases, commandLine, environment, appSettingsDirectory);
+    }
+
+    /// <summary>The store the configuration names: <c>Registrar:Store</c>, else <c>litedb:</c> the <c>Registrar:Db</c> file.</summary>
+    public static string Store(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return new RegistrarOptions
+        {
+            Store = configuration[$"{RegistrarOptions.Section}:Store"],
+            Db = configuration[$"{RegistrarOptions.Section}:Db"] is { Length: > 0 } db ? db : RegistrarOptions.DefaultDb,
+        }.StoreSetting;
     }
 
     /// <summary>Builds the configuration alone (for the CLI commands that do not start the service).</summary>

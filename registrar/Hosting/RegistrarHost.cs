@@ -33,7 +33,7 @@ public static class RegistrarHost
         // Type=notify readiness and journal-friendly log output when started by systemd; no-op otherwise.
         builder.Services.AddSystemd();
         builder.Services.AddRegistrar(builder.Configuration);
-        builder.AddRegistrarHttp(builder.Configuration[$"{RegistrarOptions.Section}:Db"] is { Length: > 0 } db ? db : RegistrarOptions.DefaultDb);
+        builder.AddRegistrarHttp(RegistrarConfiguration.Store(builder.Configuration));
         configure?.Invoke(builder.Services);
         return builder.Build().MapRegistrarHttp();
     }

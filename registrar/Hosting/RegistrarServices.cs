@@ -23,6 +23,7 @@ public static class RegistrarServices
         services.AddOptions<RegistrarOptions>()
             .Bind(configuration.GetSection(RegistrarOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.Db), "Registrar:Db must name a file")
+            .Validate(o => o.Store is null || o.Store.Trim().Length > 0, "Registrar:Store must be litedb:PATH or a PostgreSQL connection string when set")
             .Validate(o => o.ChallengeLifetime > TimeSpan.Zero && o.ChallengeLifetime <= TimeSpan.FromHours(1), "Registrar:ChallengeLifetime must be between 0 and 1 hour")
             .Validate(o => o.RegistrationsPerMinute > 0, "Registrar:RegistrationsPerMinute must be positive")
             .Validate(o => o.GlobalRegistrationsPerMinute > 0, "Registrar:GlobalRegistrationsPerMinute must be positive")
@@ -32,7 +33,7 @@ public static class RegistrarServices
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<RegistrarOptions>>().Value);
-        services.TryAddSingleton(sp => RegistrarStore.Open(sp.GetRequiredService<RegistrarOptions>().Db));
+        services.TryAddSingleton(sp => RegistrarStores.Open(sp.GetRequiredService<RegistrarOptions>().StoreSetting));
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<RegistrarOptions>();

@@ -39,7 +39,7 @@ internal sealed class RejectionReporter(EnrolmentService enrolment, RegistrarOpt
         {
             enrolment.ReportRejections();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException or Npgsql.NpgsqlException or InvalidOperationException)
         {
             // The counts stay in memory and are stored at the next report.
             log.LogError(e, "Could not store the rejection counters: {Error}", e.Message);

@@ -1,5 +1,6 @@
 using KcryptPush.Http;
 using KcryptPush.Registrar.Enrolment;
+using KcryptPush.Registrar.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,12 +12,12 @@ namespace KcryptPush.Registrar.Http;
 /// </summary>
 public static class RegistrarHttp
 {
-    /// <summary>Adds the listener to the registrar's builder; <paramref name="db"/> is the LiteDB file /readyz checks.</summary>
-    public static HttpListenerSettings AddRegistrarHttp(this WebApplicationBuilder builder, string db)
+    /// <summary>Adds the listener to the registrar's builder; <paramref name="store"/> is the store setting /readyz checks (<c>litedb:PATH</c> or PostgreSQL).</summary>
+    public static HttpListenerSettings AddRegistrarHttp(this WebApplicationBuilder builder, string store)
     {
         ArgumentNullException.ThrowIfNull(builder);
         HttpListenerSettings settings = builder.AddKcryptPushHttp(HttpOptions.RegistrarDefault, RegistrarMetrics.MeterName);
-        builder.Services.AddSingleton<IReadinessCheck>(new StoreReadinessCheck(db));
+        builder.Services.AddSingleton<IReadinessCheck>(sp => new RegistrarStoreReadinessCheck(sp.GetService<IRegistrarStore>(), store));
         return settings;
     }
 

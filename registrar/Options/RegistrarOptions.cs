@@ -18,8 +18,18 @@ public sealed class RegistrarOptions
     /// <summary>Default directory of trusted EK manufacturer CA certificates.</summary>
     public const string DefaultEkCaDir = "/etc/kcrypt-push/ek-ca";
 
-    /// <summary>The LiteDB file (opened in shared mode, see <c>RegistrarStore</c>).</summary>
+    /// <summary>The LiteDB file, the store when <see cref="Store"/> is unset (LiteDB direct mode: held by the service, see <c>LiteDbRegistrarStore</c>).</summary>
     public string Db { get; set; } = DefaultDb;
+
+    /// <summary>
+    /// Where the registrar keeps its records: <c>litedb:PATH</c>, or a PostgreSQL connection string
+    /// (<c>Host=...;Database=...</c>) or URI (<c>postgresql://user:pass@host:5432/db</c>) for several
+    /// registrars on one database. Unset: <c>litedb:</c> the <see cref="Db"/> file.
+    /// </summary>
+    public string? Store { get; set; }
+
+    /// <summary>The store this configuration names (<see cref="Store"/>, else <c>litedb:</c><see cref="Db"/>).</summary>
+    public string StoreSetting => Store is { Length: > 0 } store ? store : "litedb:" + Db;
 
     /// <summary>
     /// Directory of PEM or DER certificates (<c>*.pem</c>, <c>*.crt</c>, <c>*.cer</c>, <c>*.der</c>):

@@ -124,7 +124,7 @@ public sealed class EnrolmentAbuseTests
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        Assert.Equal(0, RegistrarCli.Invoke(["nodes", "list", "--json", "--db", f.Options.Db], stdout, stderr));
+        f.WhileStopped(() => Assert.Equal(0, RegistrarCli.Invoke(["nodes", "list", "--json", "--db", f.Options.Db], stdout, stderr)));
         using (JsonDocument list = JsonDocument.Parse(stdout.ToString()))
         {
             JsonElement[] rows = list.RootElement.EnumerateArray().ToArray();
@@ -135,7 +135,7 @@ public sealed class EnrolmentAbuseTests
         }
 
         stdout.GetStringBuilder().Clear();
-        Assert.Equal(0, RegistrarCli.Invoke(["nodes", "show", pending.TpmHash, "--json", "--db", f.Options.Db], stdout, stderr));
+        f.WhileStopped(() => Assert.Equal(0, RegistrarCli.Invoke(["nodes", "show", pending.TpmHash, "--json", "--db", f.Options.Db], stdout, stderr)));
         using JsonDocument show = JsonDocument.Parse(stdout.ToString());
         Assert.Equal("pending", show.RootElement.GetProperty("state").GetString());
         Assert.Contains(show.RootElement.GetProperty("audit").EnumerateArray(), a => a.GetProperty("event").GetString() == AuditEvents.ChallengeIssued);
@@ -319,7 +319,8 @@ public sealed class EnrolmentAbuseTests
             Assert.Equal((Flood / 2) - 49, answers[EnrolmentRejectionReasons.RateLimited]);
 
             // Each reason is counted, in memory and in the file (where a restart finds it).
-            using (RegistrarStore reader = RegistrarStore.OpenReadOnly(f.Options.Db))
+            using (var snapshot = new DbSnapshot(f.Options.Db))
+            using (var reader = new LiteDbRegistrarStore(snapshot.DataFile, readOnly: true))
             {
                 Dictionary<string, long> counted = reader.RejectionCounts().ToDictionary(c => c.ReasonCode, c => c.Count, StringComparer.Ordinal);
                 foreach ((string reason, int n) in answers.Where(a => a.Key != "challenge"))

@@ -63,14 +63,40 @@ public sealed class KcryptPushServices : IDisposable
         await _broker.WaitForConsumersAsync(TimeSpan.FromSeconds(60), RegistrarQueue, VerifierQueue);
     }
 
-    /// <summary><c>kcrypt-push-registrar nodes list --json</c>.</summary>
-    public JsonElement[] RegistrarNodes() => Json(Run(KcryptPushBinaries.Registrar, "nodes", "list", "--json", "--db", RegistrarDb)).EnumerateArray().ToArray();
+    /// <summary><c>kcrypt-push-registrar nodes list --json --db</c> over a copy of the registrar's files (a running
+    /// registrar holds registrar.db; empty before it stored anything).</summary>
+    public JsonElement[] RegistrarNodes() => File.Exists(RegistrarDb)
+        ? OnRegistrarCopy(db => Json(Run(KcryptPushBinaries.Registrar, "nodes", "list", "--json", "--db", db)).EnumerateArray().ToArray())
+        : [];
 
-    /// <summary><c>kcrypt-push-registrar nodes show HASH --json</c>, or null when the registrar does not know it.</summary>
-    public JsonElement? RegistrarNode(string tpmHash)
+    /// <summary><c>kcrypt-push-registrar nodes show HASH --json --db</c> over a copy of the registrar's files, or null when the registrar does not know it.</summary>
+    public JsonElement? RegistrarNode(string tpmHash) => File.Exists(RegistrarDb)
+        ? OnRegistrarCopy(db =>
+        {
+            ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Registrar, "nodes", "show", tpmHash, "--json", "--db", db]);
+            return r.ExitCode == 0 ? Json(r.StdOut) : (JsonElement?)null;
+        })
+        : null;
+
+    // The journal first, then the data file, as VerifierNodes copies the verifier's.
+    private T OnRegistrarCopy<T>(Func<string, T> read)
     {
-        ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Registrar, "nodes", "show", tpmHash, "--json", "--db", RegistrarDb]);
-        return r.ExitCode == 0 ? Json(r.StdOut) : null;
+        string snapshot = System.IO.Directory.CreateTempSubdirectory("kcp-it-registrar-db-").FullName;
+        try
+        {
+            string log = Path.Combine(Directory, "registrar-log.db");
+            if (File.Exists(log))
+            {
+                ProcessRunner.RunChecked("cp", [log, snapshot]); // cp: no advisory lock taken or honoured
+            }
+
+            ProcessRunner.RunChecked("cp", [RegistrarDb, snapshot]);
+            return read(Path.Combine(snapshot, "registrar.db"));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(snapshot, recursive: true);
+        }
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using KcryptPush.Registrar.Hosting;
 using KcryptPush.Registrar.Store;
 using KcryptPush.Registrar.Tests.Support;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace KcryptPush.Registrar.Tests.Integration;
@@ -52,7 +53,7 @@ public sealed class BrokerOutageTests(RabbitMqFixture broker) : IClassFixture<Ra
                 CredentialProofMac.Compute(secret, tpm.TpmHash, challenge.Message.ChallengeId));
             Assert.True((await agent.Prove.GetResponse<NodeEnrolled, EnrolmentRejected>(proof)).Is(out Response<NodeEnrolled>? _));
 
-            using RegistrarStore store = RegistrarStore.OpenReadOnly(Path.Combine(dir, "registrar.db"));
+            IRegistrarStore store = registrar.Services.GetRequiredService<IRegistrarStore>();
             Assert.Equal(NodeState.Enrolled, store.FindNode(tpm.TpmHash)!.State);
         }
         finally

@@ -92,9 +92,18 @@ public sealed class BusEnrolmentTests(RabbitMqFixture broker) : IClassFixture<Ra
         Assert.Equal(tpm.AkName, atVerifier!.AkName);
         Assert.Equal(tpm.Ek.ToArray(), atVerifier.EkPublic);
 
-        // nodes list reads the LiteDB file (shared mode) while the registrar runs.
+        // While the registrar runs it holds the LiteDB file: nodes list --db fails, saying why (exit 1, nothing on stdout).
         var stdout = new StringWriter();
         var stderr = new StringWriter();
+        Assert.Equal(1, RegistrarCli.Invoke(["nodes", "list", "--json", "--db", Db], stdout, stderr));
+        Assert.Equal(string.Empty, stdout.ToString());
+        Assert.Contains("in use by a running registrar", stderr.ToString(), StringComparison.Ordinal);
+
+        // Stopped, the file is the registrar's no longer, and nodes list reads it.
+        await _registrar!.StopAsync();
+        _registrar.Dispose();
+        _registrar = null;
+        stderr.GetStringBuilder().Clear();
         Assert.Equal(0, RegistrarCli.Invoke(["nodes", "list", "--json", "--db", Db], stdout, stderr));
         using JsonDocument list = JsonDocument.Parse(stdout.ToString());
         JsonElement node = Assert.Single(list.RootElement.EnumerateArray());

@@ -124,7 +124,8 @@ public sealed class BusFloodTests(RabbitMqFixture broker) : IClassFixture<Rabbit
         // 40 forged challenges with their challenge-issued and ak-change-requested entries, the
         // re-enrolment's challenge and four entries, three counters.
         Assert.True(grown <= (3 * 40) + 5 + 3, $"registrar.db grew by {grown} documents: {string.Join(", ", rows.Select(r => $"{r.Key}={r.Value}"))}");
-        using RegistrarStore store = RegistrarStore.OpenReadOnly(Db);
+        using var snapshot = new DbSnapshot(Db);
+        using var store = new LiteDbRegistrarStore(snapshot.DataFile, readOnly: true);
         Dictionary<string, long> counted = store.RejectionCounts().ToDictionary(c => c.ReasonCode, c => c.Count, StringComparer.Ordinal);
         Assert.Equal(2_000, counted[EnrolmentRejectionReasons.TpmHashMismatch]);
         Assert.Equal(2_000, counted[EnrolmentRejectionReasons.AkAttributes]);
@@ -161,9 +162,11 @@ public sealed class BusFloodTests(RabbitMqFixture broker) : IClassFixture<Rabbit
 
     private JsonElement Show(string tpmHash)
     {
+        // The running registrar holds the file: nodes show reads a copy of it.
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        Assert.Equal(0, RegistrarCli.Invoke(["nodes", "show", tpmHash, "--json", "--db", Db], stdout, stderr));
+        using var snapshot = new DbSnapshot(Db);
+        Assert.Equal(0, RegistrarCli.Invoke(["nodes", "show", tpmHash, "--json", "--db", snapshot.DataFile], stdout, stderr));
         using JsonDocument doc = JsonDocument.Parse(stdout.ToString());
         return doc.RootElement.Clone();
     }

@@ -2,13 +2,14 @@ using LiteDB;
 
 namespace KcryptPush.Registrar.Tests.Support;
 
-/// <summary>Counts the documents in a registrar LiteDB file, opened shared and read-only like the CLI does.</summary>
+/// <summary>Counts the documents in a registrar LiteDB file (a copy of it: the running store holds the file).</summary>
 internal static class DbRows
 {
     /// <summary>Documents per collection.</summary>
     public static IReadOnlyDictionary<string, int> PerCollection(string path)
     {
-        using var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Shared, ReadOnly = true });
+        using var snapshot = new DbSnapshot(path);
+        using var db = new LiteDatabase(new ConnectionString { Filename = snapshot.DataFile, Connection = ConnectionType.Direct, ReadOnly = true });
         return db.GetCollectionNames().ToDictionary(n => n, n => db.GetCollection(n).Count(), StringComparer.Ordinal);
     }
 

@@ -8,18 +8,24 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KcryptPush.Registrar.Tests.Support;
 
-/// <summary>An EnrolmentService over a temporary LiteDB file, a test PKI and a manual clock.</summary>
+/// <summary>An EnrolmentService over a temporary LiteDB file (held open, as the service holds it), a test PKI and a manual clock.</summary>
 internal sealed class EnrolmentFixture : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kcp-registrar-").FullName;
     private readonly ILogger<EnrolmentService> _log;
+    private readonly bool _ownsPki;
 
-    public EnrolmentFixture(Action<RegistrarOptions>? configure = null, TestPki? trusted = null, ILogger<EnrolmentService>? log = null)
+    /// <param name="configure">Changes to the options.</param>
+    /// <param name="trusted">The EK PKI (another fixture's, say; null: a new one, disposed with this).</param>
+    /// <param name="log">The service's logger.</param>
+    /// <param name="store">The store (disposed with this; null: a LiteDB file in a temporary directory).</param>
+    public EnrolmentFixture(Action<RegistrarOptions>? configure = null, TestPki? trusted = null, ILogger<EnrolmentService>? log = null, IRegistrarStore? store = null)
     {
+        _ownsPki = trusted is null;
         Pki = trusted ?? TestPki.Create();
         Options = new RegistrarOptions { Db = Path.Combine(_dir, "registrar.db") };
         configure?.Invoke(Options);
-        Store = RegistrarStore.Open(Options.Db);
+        Store = store ?? new LiteDbRegistrarStore(Options.Db);
         Metrics = new RegistrarMetrics();
         _log = log ?? NullLogger<EnrolmentService>.Instance;
         Service = NewService();
@@ -29,7 +35,7 @@ internal sealed class EnrolmentFixture : IDisposable
 
     public RegistrarOptions Options { get; }
 
-    public RegistrarStore Store { get; }
+    public IRegistrarStore Store { get; private set; }
 
     public RegistrarMetrics Metrics { get; }
 
@@ -39,6 +45,22 @@ internal sealed class EnrolmentFixture : IDisposable
 
     /// <summary>A new service over the same file, as after a registrar restart (its in-memory limits and caches start empty).</summary>
     public void Restart() => Service = NewService();
+
+    /// <summary>Runs <paramref name="offline"/> with the file closed, as with the service stopped, then reopens it and restarts the service.</summary>
+    public void WhileStopped(Action offline)
+    {
+        ArgumentNullException.ThrowIfNull(offline);
+        Store.Dispose();
+        try
+        {
+            offline();
+        }
+        finally
+        {
+            Store = new LiteDbRegistrarStore(Options.Db);
+            Restart();
+        }
+    }
 
     public RegisterNode RegisterFor(SoftwareTpm tpm, bool withCertificate = true, string? claimedHash = null, Guid? registrationId = null) =>
         new(
@@ -72,7 +94,11 @@ internal sealed class EnrolmentFixture : IDisposable
     {
         Store.Dispose();
         Metrics.Dispose();
-        Pki.Dispose();
+        if (_ownsPki)
+        {
+            Pki.Dispose();
+        }
+
         Directory.Delete(_dir, recursive: true);
     }
 }

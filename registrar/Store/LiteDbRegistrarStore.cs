@@ -1,0 +1,307 @@
+using LiteDB;
+
+namespace KcryptPush.Registrar.Store;
+
+/// <summary>
+/// The embedded store: one registrar.db in LiteDB DIRECT mode, opened once per process and kept open
+/// (the shared mode it replaces opened and closed the file for every operation and had no
+/// multi-statement transactions). The file belongs to one process: a lock file beside it
+/// (<c>registrar.db.lock</c>, held exclusively while the store is open) makes a second opener, such as
+/// an offline <c>nodes list --db</c> while the service runs, fail at once with
+/// <see cref="RegistrarStoreInUseException"/>. Units of one node are serialised by a lock in this
+/// process (one of <see cref="Stripes"/>, chosen by the TPM hash, so the locks do not grow with the
+/// hashes an attacker registers); commits are serialised by one write gate, each a LiteDB transaction.
+/// Collection names and document shapes are those of the files the shared-mode store wrote
+/// (<c>nodes</c>, <c>challenges</c>, <c>audit</c>, <c>rejections</c>), so existing files open as they are.
+/// </summary>
+public sealed class LiteDbRegistrarStore : IRegistrarStore
+{
+    /// <summary>How many node locks there are: units of two nodes wait for each other only when their hashes share one.</summary>
+    public const int Stripes = 64;
+
+    private readonly FileStream _lockFile;
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<NodeRecord> _nodes;
+    private readonly ILiteCollection<ChallengeRecord> _challenges;
+    private readonly ILiteCollection<AuditEntry> _audit;
+    private readonly ILiteCollection<RejectionCount> _rejections;
+    private readonly Lock[] _stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new Lock())];
+    private readonly Lock _writeGate = new();
+
+    /// <summary>Opens (creating it if needed, unless <paramref name="readOnly"/>) the file.</summary>
+    /// <exception cref="RegistrarStoreInUseException">Another process (or store) holds the file.</exception>
+    /// <exception cref="FileNotFoundException">Read-only, and there is no such file.</exception>
+    public LiteDbRegistrarStore(string path, bool readOnly = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        ReadOnly = readOnly;
+        if (readOnly && !File.Exists(Path))
+        {
+            throw new FileNotFoundException($"no registrar database at {Path}", Path);
+        }
+
+        if (!readOnly && System.IO.Path.GetDirectoryName(Path) is { Length: > 0 } dir)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        _lockFile = TakeLock(Path);
+        try
+        {
+            _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct, ReadOnly = readOnly });
+        }
+        catch
+        {
+            _lockFile.Dispose();
+            throw;
+        }
+
+        _nodes = _db.GetCollection<NodeRecord>("nodes");
+        _challenges = _db.GetCollection<ChallengeRecord>("challenges");
+        _audit = _db.GetCollection<AuditEntry>("audit");
+        _rejections = _db.GetCollection<RejectionCount>("rejections");
+        if (!readOnly)
+        {
+            _challenges.EnsureIndex(c => c.RegistrationId);
+            _challenges.EnsureIndex(c => c.ExpiresAt);
+            _challenges.EnsureIndex(c => c.TpmHash);
+            _audit.EnsureIndex(a => a.TpmHash);
+        }
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opened only to read (the offline commands).</summary>
+    public bool ReadOnly { get; }
+
+    /// <inheritdoc/>
+    public string Description => "litedb:" + Path;
+
+    /// <summary>The lock file that marks the database as held: <c>PATH.lock</c>.</summary>
+    public static string LockPathOf(string path) => System.IO.Path.GetFullPath(path) + ".lock";
+
+    /// <inheritdoc/>
+    public IRegistrarUnit BeginNode(string tpmHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tpmHash);
+        Lock gate = _stripes[StripeOf(tpmHash)];
+        gate.Enter();
+        try
+        {
+            return new Unit(this, tpmHash, gate);
+        }
+        catch
+        {
+            gate.Exit();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public NodeRecord? FindNode(string tpmHash) => _nodes.FindById(tpmHash);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NodeRecord> ListNodes() => _nodes.Query().OrderBy(n => n.TpmHash).ToList();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> ListEnrolledTpmHashes() =>
+        _nodes.Find(n => n.State == NodeState.Enrolled).Select(n => n.TpmHash).ToList();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NodeRecord> ListPendingNodes()
+    {
+        var enrolled = new HashSet<string>(_nodes.FindAll().Select(n => n.TpmHash), StringComparer.Ordinal);
+        return PendingNodes.Group(_challenges.FindAll().Where(c => !enrolled.Contains(c.TpmHash)));
+    }
+
+    /// <inheritdoc/>
+    public NodeRecord? FindPendingNode(string tpmHash)
+    {
+        if (_nodes.FindById(tpmHash) is not null)
+        {
+            return null;
+        }
+
+        List<ChallengeRecord> challenges = _challenges.Find(c => c.TpmHash == tpmHash).ToList();
+        return challenges.Count == 0 ? null : PendingNodes.From(challenges);
+    }
+
+    /// <inheritdoc/>
+    public ChallengeRecord? FindChallenge(Guid id) => _challenges.FindById(id);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ChallengeRecord> ListOpenChallenges(DateTime nowUtc) =>
+        _challenges.Find(c => c.ExpiresAt > nowUtc).Where(c => c.UsedAt == null).ToList();
+
+    /// <inheritdoc/>
+    public int PurgeChallenges(DateTime nowUtc, TimeSpan keep)
+    {
+        DateTime cutoff = nowUtc - keep;
+        lock (_writeGate)
+        {
+            _db.BeginTrans();
+            try
+            {
+                foreach (ChallengeRecord c in _challenges.Find(c => c.ExpiresAt <= nowUtc).Where(c => c.Secret.Length > 0).ToList())
+                {
+                    c.Secret = [];
+                    _challenges.Update(c);
+                }
+
+                int deleted = _challenges.DeleteMany(c => c.ExpiresAt < cutoff);
+                _db.Commit();
+                return deleted;
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<AuditEntry> AuditOf(string tpmHash) =>
+        _audit.Find(a => a.TpmHash == tpmHash).OrderBy(a => a.Id).ToList();
+
+    /// <inheritdoc/>
+    public void AddRejections(IReadOnlyDictionary<string, long> counts, DateTime nowUtc)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        lock (_writeGate)
+        {
+            _db.BeginTrans();
+            try
+            {
+                foreach ((string reason, long n) in counts)
+                {
+                    RejectionCount c = _rejections.FindById(reason) ?? new RejectionCount { ReasonCode = reason, FirstAt = nowUtc };
+                    c.Count += n;
+                    c.LastAt = nowUtc;
+                    _rejections.Upsert(c);
+                }
+
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<RejectionCount> RejectionCounts() =>
+        _rejections.FindAll().OrderBy(c => c.ReasonCode, StringComparer.Ordinal).ToList();
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _db.Dispose();
+        // The lock file stays: deleting it would race with a process opening it now.
+        _lockFile.Dispose();
+    }
+
+    /// <summary>The node lock of a TPM hash, the same in every process and run (string hash codes are not).</summary>
+    internal static int StripeOf(string tpmHash)
+    {
+        // A TPM hash is a hex SHA-256: its first byte is as uniform as any hash of it.
+        if (tpmHash.Length >= 2 && byte.TryParse(tpmHash.AsSpan(0, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out byte first))
+        {
+            return first % Stripes;
+        }
+
+        uint h = 2166136261;
+        foreach (char c in tpmHash)
+        {
+            h = (h ^ c) * 16777619;
+        }
+
+        return (int)(h % Stripes);
+    }
+
+    // .NET takes an advisory flock(LOCK_EX) for FileShare.None: a second opener, in this or another
+    // process, gets an IOException at once instead of a LiteDB file corrupted by two writers.
+    private static FileStream TakeLock(string path)
+    {
+        string lockPath = LockPathOf(path);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new RegistrarStoreInUseException(path, e);
+        }
+        catch (UnauthorizedAccessException) when (File.Exists(lockPath))
+        {
+            throw new RegistrarStoreInUseException(path, null);
+        }
+    }
+
+    private void Apply(RegistrarUnitWrites w)
+    {
+        if (w.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_writeGate)
+        {
+            _db.BeginTrans();
+            try
+            {
+                foreach (ChallengeWrite c in w.Challenges.Values)
+                {
+                    ChallengeRecord? stored = _challenges.FindById(c.Challenge.Id);
+                    if (c.Insert ? stored is not null : c.ReadUnused && stored?.UsedAt is not null)
+                    {
+                        throw new RegistrarStoreConflictException(RegistrarUnit.ConflictMessageOf(c));
+                    }
+
+                    _challenges.Upsert(c.Challenge);
+                }
+
+                if (w.Node is not null)
+                {
+                    _nodes.Upsert(w.Node);
+                }
+
+                foreach (AuditEntry a in w.Audit)
+                {
+                    _audit.Insert(a);
+                }
+
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+        }
+    }
+
+    private sealed class Unit : RegistrarUnit
+    {
+        private readonly LiteDbRegistrarStore _store;
+        private readonly Lock _gate;
+
+        public Unit(LiteDbRegistrarStore store, string tpmHash, Lock gate)
+            : base(tpmHash)
+        {
+            _store = store;
+            _gate = gate;
+            Node = store._nodes.FindById(tpmHash);
+        }
+
+        protected override void Apply(RegistrarUnitWrites writes) => _store.Apply(writes);
+
+        protected override void Release() => _gate.Exit();
+
+        protected override ChallengeRecord? ReadChallenge(Guid id) => _store._challenges.FindById(id);
+    }
+}
