@@ -1,6 +1,8 @@
 using System.CommandLine;
 using KcryptPush.Messaging;
 using KcryptPush.Registrar.Hosting;
+using KcryptPush.Registrar.Store;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -80,6 +82,9 @@ internal static class RunCommand
         {
             try
             {
+                // Opened now, so a store that cannot be opened (a LiteDB file another registrar holds, an
+                // unreachable database, a schema from a newer registrar) stops the start with its reason.
+                _ = host.Services.GetRequiredService<IRegistrarStore>();
                 await host.RunAsync(cancel).ConfigureAwait(false);
                 return 0;
             }
@@ -93,6 +98,12 @@ internal static class RunCommand
                 // Kestrel's: the HTTP port is taken or not ours to bind.
                 await Console.Error.WriteLineAsync($"kcrypt-push-registrar: HTTP listener ({KcryptPush.Http.HttpOptions.ListenKey}, --http): {e.Message}").ConfigureAwait(false);
                 return 2;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or LiteDB.LiteException
+                or Npgsql.NpgsqlException or ArgumentException)
+            {
+                await Console.Error.WriteLineAsync($"kcrypt-push-registrar: cannot open the store: {e.Message}").ConfigureAwait(false);
+                return 1;
             }
         }
     }

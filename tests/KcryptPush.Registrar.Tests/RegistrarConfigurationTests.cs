@@ -27,4 +27,21 @@ public sealed class RegistrarConfigurationTests
         Assert.Equal("false", withoutCli["Registrar:RequireEkCertificate"]);
         Assert.Equal("3", withoutCli["Registrar:RegistrationsPerMinute"]);
     }
+
+    [Fact]
+    public void The_store_is_the_db_file_unless_Registrar_Store_names_one()
+    {
+        var noStore = new Dictionary<string, string?> { ["KCRYPTPUSH_DB"] = "/var/lib/x/registrar.db" };
+        Assert.Equal("litedb:/var/lib/x/registrar.db", RegistrarConfiguration.Store(RegistrarConfiguration.Build([], noStore)));
+        Assert.Equal("litedb:/var/lib/kcrypt-push/registrar.db", RegistrarConfiguration.Store(RegistrarConfiguration.Build([], new Dictionary<string, string?>())));
+
+        var withStore = new Dictionary<string, string?>(noStore) { ["KCRYPTPUSH_Registrar__Store"] = "postgresql://registrar@db:5432/kcrypt" };
+        string store = RegistrarConfiguration.Store(RegistrarConfiguration.Build([], withStore));
+        Assert.Equal("postgresql://registrar@db:5432/kcrypt", store);
+        Assert.True(KcryptPush.Registrar.Store.RegistrarStores.IsPostgres(store));
+        Assert.Null(KcryptPush.Registrar.Store.RegistrarStores.LiteDbPath(store));
+        Assert.Equal("/srv/r.db", KcryptPush.Registrar.Store.RegistrarStores.LiteDbPath("litedb:/srv/r.db"));
+        Assert.Equal("/srv/r.db", KcryptPush.Registrar.Store.RegistrarStores.LiteDbPath("/srv/r.db"));
+        Assert.True(KcryptPush.Registrar.Store.RegistrarStores.IsPostgres("Host=db;Database=kcrypt"));
+    }
 }

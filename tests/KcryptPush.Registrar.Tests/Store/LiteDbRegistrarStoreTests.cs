@@ -65,6 +65,18 @@ public sealed class LiteDbRegistrarStoreTests : RegistrarStoreContract
     }
 
     [Fact]
+    public async Task A_second_registrar_on_a_held_file_refuses_to_start_with_exit_1()
+    {
+        IRegistrarStore held = Open();
+        Task<int> run = Task.Run(() => RegistrarCli.Invoke(
+            ["run", "--db", DbPath, "--http", "off", "--ek-ca-dir", _dir, "--broker", "amqp://guest:guest@127.0.0.1:1/"], new StringWriter(), new StringWriter()));
+
+        // A registrar that started would run until cancelled: the timeout says it did.
+        Assert.Equal(1, await run.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Empty(held.ListNodes());
+    }
+
+    [Fact]
     public void A_read_only_open_of_a_missing_file_fails_and_creates_nothing()
     {
         Assert.Throws<FileNotFoundException>(() => new LiteDbRegistrarStore(DbPath, readOnly: true));

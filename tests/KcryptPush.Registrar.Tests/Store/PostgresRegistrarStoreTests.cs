@@ -92,5 +92,46 @@ public sealed class PostgresRegistrarStoreTests(PrivatePostgres pg) : RegistrarS
         Assert.Equal("f", pg.Psql($"SELECT has_secret FROM registrar_challenges WHERE id = '{c.Id}'", Database()).Trim());
     }
 
+    [PostgresFact]
+    public void Readiness_writes_through_the_store_and_fails_on_a_read_only_database()
+    {
+        var ready = new Http.RegistrarStoreReadinessCheck(Open(), ConnectionString);
+        KcryptPush.Http.ReadinessResult result = Settled(ready);
+        Assert.True(result.Ready, result.Detail);
+        Assert.Contains("writable", result.Detail, StringComparison.Ordinal);
+
+        // A database that takes no writes any more (a standby, revoked rights) makes the registrar
+        // unready. No pooling: the probe's next connection is a new session, which reads the setting.
+        IRegistrarStore unpooled = new PostgresRegistrarStore(ConnectionString.Replace("Pooling=true", "Pooling=false", StringComparison.Ordinal));
+        pg.Psql($"ALTER DATABASE {Database()} SET default_transaction_read_only = on");
+        try
+        {
+            KcryptPush.Http.ReadinessResult refused = Settled(new Http.RegistrarStoreReadinessCheck(unpooled, ConnectionString));
+            Assert.False(refused.Ready);
+            Assert.Contains("read-only", refused.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            unpooled.Dispose();
+            pg.Psql($"ALTER DATABASE {Database()} SET default_transaction_read_only = off");
+        }
+    }
+
+    // The first probe runs in the background; a loaded machine may take longer than a request waits for it.
+    private static KcryptPush.Http.ReadinessResult Settled(Http.RegistrarStoreReadinessCheck check)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            KcryptPush.Http.ReadinessResult r = check.Check();
+            if (!r.Detail.Contains("no answer within", StringComparison.Ordinal) || clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                return r;
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+
     private string Database() => new NpgsqlConnectionStringBuilder(ConnectionString).Database!;
 }
