@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -9,11 +11,24 @@ namespace KcryptPush.Agent.Discovery;
 /// </summary>
 public static class PluginResponse
 {
-    private static readonly JsonSerializerOptions Strings = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Written with Utf8JsonWriter rather than JsonSerializer: no reflection (the packaged agent is
+    // compiled ahead of time), the same escaping.
+    private static readonly JsonWriterOptions Strings = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>{"data": "..."}</c>.</summary>
-    public static string Data(string passphrase) => "{\"data\": " + JsonSerializer.Serialize(passphrase, Strings) + "}";
+    public static string Data(string passphrase) => "{\"data\": " + Quote(passphrase) + "}";
 
     /// <summary><c>{"error": "..."}</c>.</summary>
-    public static string Error(string reason) => "{\"error\": " + JsonSerializer.Serialize(reason, Strings) + "}";
+    public static string Error(string reason) => "{\"error\": " + Quote(reason) + "}";
+
+    private static string Quote(string value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(value.Length + 16);
+        using (var writer = new Utf8JsonWriter(buffer, Strings))
+        {
+            writer.WriteStringValue(value);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }
