@@ -337,11 +337,23 @@ cluster_start() {
     fi
     ports+=("$port")
   done
-  # One after another: three Erlang VMs booting at once on a loaded 2-core machine each take longer
-  # than the three in a row, and a node that fails stops the cluster here with its own log.
-  for k in $(seq 1 "$n"); do
-    start "$d/n$k" "${ports[$((k - 1))]}" > /dev/null || { cluster_stop "$d"; return 1; }
-  done
+  if [ -f "$d/n2/joined" ]; then
+    # Started before: a clustered node waits at boot for the peers that stopped after it (RabbitMQ
+    # restarts a cluster from the last node down), so all start at once and none waits on a node
+    # that is not started yet.
+    local pids=() failed=0
+    for k in $(seq 1 "$n"); do
+      start "$d/n$k" "${ports[$((k - 1))]}" > /dev/null & pids+=($!)
+    done
+    for k in "${pids[@]}"; do wait "$k" || failed=1; done
+    [ "$failed" -eq 0 ] || { cluster_stop "$d"; return 1; }
+  else
+    # A new cluster: one after another (three Erlang VMs booting at once on a loaded 2-core machine
+    # each take longer than the three in a row), and a node that fails stops here with its own log.
+    for k in $(seq 1 "$n"); do
+      start "$d/n$k" "${ports[$((k - 1))]}" > /dev/null || { cluster_stop "$d"; return 1; }
+    done
+  fi
   local first="kcp${ports[0]}@localhost"
   for k in $(seq 2 "$n"); do
     [ -f "$d/n$k/joined" ] && continue
