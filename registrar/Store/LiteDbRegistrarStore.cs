@@ -151,7 +151,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
                 }
 
                 int deleted = _challenges.DeleteMany(c => c.ExpiresAt < cutoff);
-                _db.Commit();
+                CommitToFile();
                 return deleted;
             }
             catch
@@ -183,7 +183,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
                     _rejections.Upsert(c);
                 }
 
-                _db.Commit();
+                CommitToFile();
             }
             catch
             {
@@ -221,6 +221,17 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
         }
 
         return (int)(h % Stripes);
+    }
+
+    // LiteDB queues a commit's pages for a background writer to the -log file and returns: an answer
+    // sent after the commit could outlive a crash that loses the enrolment it reports. A checkpoint
+    // drains that queue and copies the pages into the data file before the unit returns (the
+    // registrar commits at enrolment rates; measured in the README), and a copy of the file taken
+    // after a unit committed holds it.
+    private void CommitToFile()
+    {
+        _db.Commit();
+        _db.Checkpoint();
     }
 
     // .NET takes an advisory flock(LOCK_EX) for FileShare.None: a second opener, in this or another
@@ -275,7 +286,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
                     _audit.Insert(a);
                 }
 
-                _db.Commit();
+                CommitToFile();
             }
             catch
             {

@@ -77,6 +77,32 @@ public sealed class LiteDbRegistrarStoreTests : RegistrarStoreContract
     }
 
     [Fact]
+    public void A_committed_unit_is_in_the_data_file_when_the_commit_returns()
+    {
+        // LiteDB writes its log from a background queue; the store checkpoints each commit into the
+        // data file, so the file alone (what a crash leaves, or a backup copies) holds every unit.
+        IRegistrarStore store = Open();
+        string copy = Path.Combine(_dir, "copy.db");
+        for (int i = 0; i < 50; i++)
+        {
+            string hash = i.ToString("x2", System.Globalization.CultureInfo.InvariantCulture) + new string('0', 62);
+            using (IRegistrarUnit unit = store.BeginNode(hash))
+            {
+                unit.PutChallenge(NewChallenge(hash, Now.AddMinutes(1)));
+                unit.AddAudit(new AuditEntry { At = Now, TpmHash = hash, Event = AuditEvents.ChallengeIssued });
+                unit.Commit();
+            }
+
+            store.AddRejections(new Dictionary<string, long> { ["rate-limited"] = 1 }, Now);
+            File.Copy(DbPath, copy, overwrite: true);
+            using var db = new LiteDatabase(new ConnectionString { Filename = copy, Connection = ConnectionType.Direct, ReadOnly = true });
+            Assert.Equal(i + 1, db.GetCollection("challenges").Count());
+            Assert.Equal(i + 1, db.GetCollection("audit").Count());
+            Assert.Equal(i + 1, db.GetCollection("rejections").FindById("rate-limited")["Count"].AsInt64);
+        }
+    }
+
+    [Fact]
     public void A_read_only_open_of_a_missing_file_fails_and_creates_nothing()
     {
         Assert.Throws<FileNotFoundException>(() => new LiteDbRegistrarStore(DbPath, readOnly: true));
