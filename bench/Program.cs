@@ -10,5 +10,10 @@ if (args is ["load", .. var rest])
         : 2;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args is ["store", .. var storeArgs])
+{
+    return KcryptPush.Bench.Store.StoreLoad.Run(storeArgs);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(BenchData).Assembly).Run(args);
 return 0;

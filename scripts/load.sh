@@ -47,7 +47,9 @@ trap cleanup EXIT
 scripts/rabbitmq.sh start "$dir/broker" > /dev/null
 scripts/rabbitmq.sh users "$dir/broker" > /dev/null
 rm -f "$dir/verifier.db" "$dir/verifier-log.db" "$dir/verifier.secret-key"
-KCRYPTPUSH_Verifier__QuotesPerMinute=$qpm setsid "$verifier" run --broker "$(cat "$dir/broker/users/verifier.uri")" \
+# The HTTP listener is off: the run measures the broker path, and a default port another
+# verifier on this machine holds would stop this one.
+KCRYPTPUSH_Verifier__QuotesPerMinute=$qpm KCRYPTPUSH_Http__Listen=off setsid "$verifier" run --broker "$(cat "$dir/broker/users/verifier.uri")" \
   --db "$dir/verifier.db" > "$dir/verifier.log" 2>&1 < /dev/null &
 verifier_pid=$!
 for _ in $(seq 1 120); do

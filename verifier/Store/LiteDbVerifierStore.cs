@@ -11,7 +11,8 @@ namespace KcryptPush.Verifier.Store;
 /// while the store is open) makes a second opener, such as an offline <c>nodes list --db</c> while the
 /// service runs, fail at once with <see cref="VerifierStoreInUseException"/>. Per-node serialisation is a
 /// lock in this process (direct mode is single-process by construction); commits are serialised by one
-/// write gate, so a LiteDB transaction never waits on another's collection locks.
+/// write gate, so a LiteDB transaction never waits on another's collection locks, and concurrent units
+/// are committed together (one transaction, one fsync: see <see cref="Apply"/>).
 /// Collection names and document shapes are those of the verifier.db files written before this store
 /// (<c>nodes</c>, <c>enrolment_audit</c>, <c>node_attestation</c>, <c>challenges</c>, <c>attestation_history</c>,
 /// <c>attestation_audit</c>, <c>secrets</c>, <c>event_logs</c>), so existing files keep working.
@@ -30,6 +31,13 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     private readonly ILiteCollection<EventLogRecord> _logs;
     private readonly ConcurrentDictionary<string, Lock> _gates = new(StringComparer.Ordinal);
     private readonly Lock _writeGate = new();
+    private readonly List<QueuedWrites> _queued = [];
+    private bool _leading;
+
+    // History records each node holds in the file, as far as this process knows (guarded by the write
+    // gate; forgotten when a transaction fails, so the next write of a node counts again).
+    private readonly Dictionary<string, int> _historyHeld = new(StringComparer.Ordinal);
+    private const int HistorySlack = 32;
 
     /// <summary>Opens (creating if needed, unless read-only) the file.</summary>
     /// <exception cref="VerifierStoreInUseException">Another process (or store) holds the file.</exception>
@@ -69,6 +77,13 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         _logs = _db.GetCollection<EventLogRecord>("event_logs");
         if (!Options.ReadOnly)
         {
+            // Every collection exists before the first unit: LiteDB 5 fails a read of a collection that
+            // another transaction is creating at that moment ("page type must be collection page",
+            // litedb-org/LiteDB#2792), and units read while others commit. nodes and node_attestation
+            // have no index of their own to create them, so each gets one (State changes seldom, so its
+            // index is rarely rewritten).
+            _nodes.EnsureIndex(n => n.Hostname);
+            _attestations.EnsureIndex(a => a.State);
             _enrolment.EnsureIndex(e => e.TpmHash);
             _history.EnsureIndex(h => h.TpmHash);
             _audit.EnsureIndex(a => a.TpmHash);
@@ -152,7 +167,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
 
     /// <inheritdoc/>
     public IReadOnlyList<HistoryRecord> History(string tpmHash, int limit = int.MaxValue) =>
-        _history.Query().Where(h => h.TpmHash == tpmHash).OrderByDescending(h => h.Id).Limit(limit).ToList();
+        _history.Query().Where(h => h.TpmHash == tpmHash).OrderByDescending(h => h.Id).Limit(Math.Min(limit, Options.HistoryLength)).ToList();
 
     /// <inheritdoc/>
     public IReadOnlyList<AuditRecord> Audit(string tpmHash, int limit = int.MaxValue) =>
@@ -218,6 +233,12 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         }
     }
 
+    // Group commit: each LiteDB commit ends in an fsync of the log file, and one fsync per unit
+    // bounded the store at 1/fsync-time units a second however many consumers ran. A unit queues its
+    // writes; whichever unit takes the write gate commits every queued unit in one transaction, and
+    // each returns only once the transaction holding its writes has committed (or has failed, with
+    // that unit's error). Units of one node never share a batch: the node's gate is held until its
+    // commit returns.
     private void Apply(string tpmHash, UnitWrites w)
     {
         if (w.IsEmpty)
@@ -225,96 +246,203 @@ public sealed class LiteDbVerifierStore : IVerifierStore
             return;
         }
 
-        lock (_writeGate)
+        var mine = new QueuedWrites(tpmHash, w);
+        Monitor.Enter(_queued);
+        try
         {
-            _db.BeginTrans();
-            try
+            _queued.Add(mine);
+            while (!mine.Done)
             {
-                if (w.Deleted)
+                if (_leading)
                 {
-                    _nodes.Delete(tpmHash);
-                    _attestations.Delete(tpmHash);
-                    _secrets.DeleteMany(s => s.TpmHash == tpmHash);
-                    _history.DeleteMany(h => h.TpmHash == tpmHash);
-                    _logs.DeleteMany(l => l.TpmHash == tpmHash);
-                    _challenges.DeleteMany(c => c.TpmHash == tpmHash);
+                    // A batch is being committed; the next may hold these writes, or this unit leads it.
+                    Monitor.Wait(_queued);
+                    continue;
                 }
 
-                if (w.Node is not null)
+                _leading = true;
+                List<QueuedWrites> batch = [.. _queued];
+                _queued.Clear();
+                Monitor.Exit(_queued);
+                try
                 {
-                    _nodes.Upsert(w.Node);
-                }
-
-                foreach (VerifierEnrolmentEvent e in w.EnrolmentEvents)
-                {
-                    _enrolment.Insert(e);
-                }
-
-                if (w.Attestation is not null)
-                {
-                    _attestations.Upsert(w.Attestation);
-                }
-
-                foreach (ChallengeRecord c in w.Challenges.Values)
-                {
-                    _challenges.Upsert(c);
-                }
-
-                if (w.Logs.Count > 0)
-                {
-                    foreach (EventLogRecord l in w.Logs.Values)
+                    lock (_writeGate)
                     {
-                        _logs.Upsert(l);
-                    }
-
-                    List<string> ids = _logs.Query().Where(l => l.TpmHash == tpmHash).OrderByDescending(l => l.LastUsedAt).Select(l => l.Id).ToList();
-                    foreach (string id in ids.Skip(Options.LogsPerNode))
-                    {
-                        _logs.Delete(id);
+                        CommitBatch(batch);
                     }
                 }
-
-                foreach ((string id, DateTime at) in w.TouchedLogs)
+                finally
                 {
-                    if (_logs.FindById(id) is { } l)
-                    {
-                        l.LastUsedAt = at;
-                        _logs.Update(l);
-                    }
+                    Monitor.Enter(_queued);
+                    _leading = false;
+                    Monitor.PulseAll(_queued);
                 }
-
-                foreach (SecretRecord s in w.Secrets.Values)
-                {
-                    _secrets.Upsert(s);
-                }
-
-                if (w.History.Count > 0)
-                {
-                    foreach (HistoryRecord h in w.History)
-                    {
-                        _history.Insert(h);
-                    }
-
-                    List<long> ids = _history.Query().Where(h => h.TpmHash == tpmHash).OrderByDescending(h => h.Id).Select(h => h.Id).ToList();
-                    foreach (long id in ids.Skip(Options.HistoryLength))
-                    {
-                        _history.Delete(id);
-                    }
-                }
-
-                foreach (AuditRecord a in w.Audit)
-                {
-                    _audit.Insert(a);
-                }
-
-                _db.Commit();
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
             }
         }
+        finally
+        {
+            Monitor.Exit(_queued);
+        }
+
+        if (mine.Error is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    private void CommitBatch(List<QueuedWrites> batch)
+    {
+        try
+        {
+            Transact(batch);
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            // One unit's failure must not fail the others: commit each on its own, each with its own outcome.
+            foreach (QueuedWrites one in batch)
+            {
+                try
+                {
+                    Transact([one]);
+                }
+                catch (Exception e)
+                {
+                    one.Error = e;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            batch[0].Error = e;
+        }
+        finally
+        {
+            foreach (QueuedWrites q in batch)
+            {
+                q.Done = true;
+            }
+        }
+    }
+
+    private void Transact(List<QueuedWrites> batch)
+    {
+        _db.BeginTrans();
+        try
+        {
+            foreach (QueuedWrites q in batch)
+            {
+                Write(q.TpmHash, q.Writes);
+            }
+
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            _historyHeld.Clear();
+            throw;
+        }
+    }
+
+    private void Write(string tpmHash, UnitWrites w)
+    {
+        if (w.Deleted)
+        {
+            _nodes.Delete(tpmHash);
+            _attestations.Delete(tpmHash);
+            _secrets.DeleteMany(s => s.TpmHash == tpmHash);
+            _history.DeleteMany(h => h.TpmHash == tpmHash);
+            _historyHeld.Remove(tpmHash);
+            _logs.DeleteMany(l => l.TpmHash == tpmHash);
+            _challenges.DeleteMany(c => c.TpmHash == tpmHash);
+        }
+
+        if (w.Node is not null)
+        {
+            _nodes.Upsert(w.Node);
+        }
+
+        foreach (VerifierEnrolmentEvent e in w.EnrolmentEvents)
+        {
+            _enrolment.Insert(e);
+        }
+
+        if (w.Attestation is not null)
+        {
+            _attestations.Upsert(w.Attestation);
+        }
+
+        foreach (ChallengeRecord c in w.Challenges.Values)
+        {
+            _challenges.Upsert(c);
+        }
+
+        if (w.Logs.Count > 0)
+        {
+            foreach (EventLogRecord l in w.Logs.Values)
+            {
+                _logs.Upsert(l);
+            }
+
+            List<string> ids = _logs.Query().Where(l => l.TpmHash == tpmHash).OrderByDescending(l => l.LastUsedAt).Select(l => l.Id).ToList();
+            foreach (string id in ids.Skip(Options.LogsPerNode))
+            {
+                _logs.Delete(id);
+            }
+        }
+
+        foreach ((string id, DateTime at) in w.TouchedLogs)
+        {
+            if (_logs.FindById(id) is { } l)
+            {
+                l.LastUsedAt = at;
+                _logs.Update(l);
+            }
+        }
+
+        foreach (SecretRecord s in w.Secrets.Values)
+        {
+            _secrets.Upsert(s);
+        }
+
+        if (w.History.Count > 0)
+        {
+            foreach (HistoryRecord h in w.History)
+            {
+                _history.Insert(h);
+            }
+
+            // Pruning reads every id the node holds, so it runs when the node is new to this process
+            // or HistorySlack records over the bound, not at every attestation; reads never return more
+            // than HistoryLength.
+            _historyHeld[tpmHash] = _historyHeld.TryGetValue(tpmHash, out int held) ? held + w.History.Count : int.MaxValue;
+            if (_historyHeld[tpmHash] > Options.HistoryLength + HistorySlack)
+            {
+                List<long> ids = _history.Query().Where(h => h.TpmHash == tpmHash).OrderByDescending(h => h.Id).Select(h => h.Id).ToList();
+                foreach (long id in ids.Skip(Options.HistoryLength))
+                {
+                    _history.Delete(id);
+                }
+
+                _historyHeld[tpmHash] = Math.Min(ids.Count, Options.HistoryLength);
+            }
+        }
+
+        foreach (AuditRecord a in w.Audit)
+        {
+            _audit.Insert(a);
+        }
+    }
+
+    private sealed class QueuedWrites(string tpmHash, UnitWrites writes)
+    {
+        public string TpmHash { get; } = tpmHash;
+
+        public UnitWrites Writes { get; } = writes;
+
+        public bool Done { get; set; }
+
+        public Exception? Error { get; set; }
     }
 
     private sealed class Unit : NodeUnit

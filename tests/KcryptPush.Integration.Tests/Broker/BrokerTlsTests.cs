@@ -546,6 +546,10 @@ public sealed class ServiceProcess : IDisposable
             psi.Environment.Remove(key);
         }
 
+        // A free loopback port for its HTTP listener: the default 127.0.0.1:9464 may be held by
+        // another service on this machine (a test class running beside this one).
+        psi.Environment["KCRYPTPUSH_HTTP"] = "127.0.0.1:0";
+
         psi.Environment["USER"] = "test-runner";
 
         // A free port for the HTTP listener (other classes' services run beside these).

@@ -259,6 +259,10 @@ public sealed class BootPolicyBusTests : IClassFixture<RabbitMqFixture>, IAsyncL
                 psi.Environment.Remove(key);
             }
 
+            // A free loopback port for its HTTP listener: the default 127.0.0.1:9464 may be held by
+            // another service on this machine (a test class running beside this one).
+            psi.Environment["KCRYPTPUSH_HTTP"] = "127.0.0.1:0";
+
             foreach ((string key, string value) in environment)
             {
                 psi.Environment[key] = value;
