@@ -2,7 +2,8 @@
 # Installs what the tests and the local system need, only where it is missing:
 # swtpm (+ swtpm_setup/swtpm_localca), tpm2-tools, RabbitMQ, openssl, jq, PostgreSQL, Prometheus (for promtool) and Chromium from Debian's packages.
 # --packaging adds what scripts/package.sh and the packaging tests need: dpkg-dev, debootstrap,
-# docker.io (dockerd is not started here), qemu-user-static and an arm64 C/C++ runtime for it.
+# docker.io (dockerd is not started here), qemu-user-static and an arm64 C/C++ runtime for it,
+# clang and zlib1g-dev (the agent's NativeAOT publish).
 set -euo pipefail
 
 need=()
@@ -25,6 +26,9 @@ if [ "${1:-}" = --packaging ]; then
   command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
   command -v file >/dev/null 2>&1 || need+=(file)
   [ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need+=(libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
+  # The amd64 agent is published with NativeAOT (scripts/package.sh), which links with clang.
+  command -v clang >/dev/null 2>&1 || need+=(clang)
+  [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 fi
 
 # compose/ and the tests' container broker (compose-images.sh, tests/Shared/BrokerContainer.cs):

@@ -62,15 +62,31 @@ project_of() {
 # listed in dist/logs/ROLE-ARCH.trim-warnings.txt) and LiteDB maps documents by reflection: a
 # full trim compiles but would remove what they look up at run time. Reflection-based
 # System.Text.Json stays on (PublishTrimmed turns it off by default), since MassTransit's
-# serializer and the discovery plugin's answer use it.
+# serializer uses it.
+#
+# The amd64 agent is compiled ahead of time instead (NativeAOT: one native executable, no JIT, no
+# runtime images to map): it runs on every node, and that is what brings its steady resident set
+# from ~65 MB (ReadyToRun) to ~23 MB (README "Install on a node"). It has no MassTransit (agent/Bus),
+# JSON and configuration binding are source-generated, and the project builds with the AOT
+# analyzers on (IsAotCompatible), so a publish with warnings is refused rather than shipped. NativeAOT
+# links with clang (Debian's clang; scripts/install-deps.sh --packaging installs it). The arm64
+# agent stays ReadyToRun: NativeAOT does not cross-compile without an arm64 sysroot and linker.
+aot() { [ "$1" = agent ] && [ "$2" = amd64 ] && [ "${KCRYPT_AGENT_AOT:-1}" = 1 ]; }
+
 publish() { # role arch dir
-  local role=$1 arch=$2 out=$3 log="$dist/logs/$1-$2.publish.log"
-  echo "package: publishing $role for $(rid_of "$arch")" >&2
+  local role=$1 arch=$2 out=$3 log="$dist/logs/$1-$2.publish.log" how
+  if aot "$role" "$arch"; then
+    command -v clang > /dev/null || { echo "package: NativeAOT needs clang (apt-get install clang, or scripts/install-deps.sh --packaging)" >&2; exit 1; }
+    how=(-p:PublishAot=true -p:StripSymbols=true)
+  else
+    how=(-p:PublishTrimmed=true -p:TrimMode=partial -p:TrimmerSingleWarn=false
+      -p:PublishReadyToRun=true
+      -p:JsonSerializerIsReflectionEnabledByDefault=true
+      -p:TreatWarningsAsErrors=false)
+  fi
+  echo "package: publishing $role for $(rid_of "$arch")$(aot "$role" "$arch" && echo ' (NativeAOT)')" >&2
   if ! dotnet publish "$work/src/$(project_of "$role")" -c Release -r "$(rid_of "$arch")" --self-contained \
-      -p:PublishTrimmed=true -p:TrimMode=partial -p:TrimmerSingleWarn=false \
-      -p:PublishReadyToRun=true \
-      -p:JsonSerializerIsReflectionEnabledByDefault=true \
-      -p:TreatWarningsAsErrors=false \
+      "${how[@]}" \
       -p:DebugType=none -p:GenerateDocumentationFile=false \
       -o "$out" -nologo > "$log" 2>&1; then
     tail -30 "$log" >&2
