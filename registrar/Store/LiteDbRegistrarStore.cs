@@ -63,6 +63,12 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
         _rejections = _db.GetCollection<RejectionCount>("rejections");
         if (!readOnly)
         {
+            // Every collection exists before the first unit: LiteDB 5 fails a read of a collection that
+            // another transaction is creating at that moment ("page type must be collection page",
+            // litedb-org/LiteDB#2792). nodes and rejections have no index of their own to create them,
+            // so each gets one on a field written once (never rewritten by an update).
+            _nodes.EnsureIndex(n => n.CreatedAt);
+            _rejections.EnsureIndex(r => r.FirstAt);
             _challenges.EnsureIndex(c => c.RegistrationId);
             _challenges.EnsureIndex(c => c.ExpiresAt);
             _challenges.EnsureIndex(c => c.TpmHash);
