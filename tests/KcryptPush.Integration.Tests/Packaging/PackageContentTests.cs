@@ -81,6 +81,19 @@ public sealed class PackageContentTests(DebPackages debs)
                 Assert.Contains($"kcrypt-push-{role}", help.StdOut, StringComparison.Ordinal);
                 Assert.Contains("Usage:", help.StdOut, StringComparison.Ordinal);
                 string lib = Path.Combine(x, "usr", "lib", "kcrypt-push", role);
+                if (role == "agent")
+                {
+                    // The amd64 agent is NativeAOT (scripts/package.sh): the runtime is compiled into its one
+                    // executable; no managed assembly, no runtime library, nothing for a host to resolve.
+                    Assert.Empty(Directory.GetFiles(lib, "*.dll"));
+                    Assert.False(File.Exists(Path.Combine(lib, "libcoreclr.so")), $"{role}: a JIT runtime beside the NativeAOT agent");
+                    Assert.False(File.Exists(Path.Combine(lib, $"kcrypt-push-{role}.runtimeconfig.json")), $"{role}: a runtimeconfig beside the NativeAOT agent");
+                    string needed = ProcessRunner.RunChecked("ldd", [Path.Combine(lib, $"kcrypt-push-{role}")]).StdOut;
+                    Assert.DoesNotContain("not found", needed, StringComparison.Ordinal);
+                    Assert.DoesNotContain("libcoreclr", needed, StringComparison.Ordinal);
+                    continue;
+                }
+
                 Assert.True(File.Exists(Path.Combine(lib, "libcoreclr.so")), $"{role}: the runtime is not in the package");
                 Assert.DoesNotContain("\"frameworks\"", File.ReadAllText(Path.Combine(lib, $"kcrypt-push-{role}.runtimeconfig.json")), StringComparison.Ordinal);
             }
