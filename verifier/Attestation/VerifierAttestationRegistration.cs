@@ -35,6 +35,7 @@ public static class VerifierAttestationRegistration
         services.AddSingleton<IAttestationPolicy, MeasuredBootNodePolicy>();
         services.AddSingleton<IAttestationPolicy, AttestationBudgetPolicy>();
         services.AddSingleton<AttestationPipeline>();
+        services.AddSingleton<ScanLease>();
         services.AddSingleton<SilenceDetector>();
         services.AddHostedService<SilenceDetectorService>();
         services.AddSingleton<VerdictOutbox>();

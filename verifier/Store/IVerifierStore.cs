@@ -86,6 +86,17 @@ public interface IVerifierStore : IDisposable
     /// <summary>Seals records still holding a plaintext passphrase (written before secrets were sealed
     /// at rest); returns how many.</summary>
     int SealPlaintextSecrets();
+
+    /// <summary>
+    /// Takes or renews the lease <paramref name="name"/> for <paramref name="holder"/> until
+    /// <paramref name="nowUtc"/> + <paramref name="ttl"/>: true when it was free, expired or held by
+    /// <paramref name="holder"/> already; false (and nothing changed) while another holder's lease runs.
+    /// </summary>
+    bool TryHoldLease(string name, string holder, TimeSpan ttl, DateTime nowUtc);
+
+    /// <summary>Whether other verifier processes may write this store (PostgreSQL), so that work they
+    /// staged and left, such as a killed instance's unpublished verdicts, must be looked for.</summary>
+    bool Shared { get; }
 }
 
 /// <summary>

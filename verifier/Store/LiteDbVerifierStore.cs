@@ -29,6 +29,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     private readonly ILiteCollection<AuditRecord> _audit;
     private readonly ILiteCollection<SecretRecord> _secrets;
     private readonly ILiteCollection<EventLogRecord> _logs;
+    private readonly ILiteCollection<LeaseRecord> _leases;
     private readonly ConcurrentDictionary<string, Lock> _gates = new(StringComparer.Ordinal);
     private readonly Lock _writeGate = new();
     private readonly List<QueuedWrites> _queued = [];
@@ -75,6 +76,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         _audit = _db.GetCollection<AuditRecord>("attestation_audit");
         _secrets = _db.GetCollection<SecretRecord>("secrets");
         _logs = _db.GetCollection<EventLogRecord>("event_logs");
+        _leases = _db.GetCollection<LeaseRecord>("leases");
         if (!Options.ReadOnly)
         {
             // Every collection exists before the first unit: LiteDB 5 fails a read of a collection that
@@ -207,6 +209,29 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     }
 
     /// <inheritdoc/>
+    public bool Shared => false;
+
+    /// <inheritdoc/>
+    public bool TryHoldLease(string name, string holder, TimeSpan ttl, DateTime nowUtc)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        // One process holds the file, so the lease decides only among holders in this process; it is
+        // kept in the file like PostgreSQL's so both stores keep one contract.
+        lock (_writeGate)
+        {
+            LeaseRecord? lease = _leases.FindById(name);
+            if (lease is not null && lease.Holder != holder && lease.ExpiresAt.ToUniversalTime() > nowUtc.ToUniversalTime())
+            {
+                return false;
+            }
+
+            _leases.Upsert(new LeaseRecord { Name = name, Holder = holder, ExpiresAt = nowUtc + ttl });
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         _db.Dispose();
@@ -315,6 +340,24 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         {
             batch[0].Error = e;
         }
+
+        try
+        {
+            // LiteDB's Commit hands the transaction's pages to a background writer of the -log file and
+            // returns: a process killed then loses a unit the verifier has answered for (a claimed
+            // challenge, a state change whose verdict goes out). The checkpoint waits for that writer,
+            // copies the pages into the data file and flushes it, so a returned unit is in the file; group
+            // commit pays it once per batch. If it fails, the units committed but may not be on disk: they
+            // fail (their messages are not acknowledged, and a redelivery finds what did commit).
+            _db.Checkpoint();
+        }
+        catch (Exception e)
+        {
+            foreach (QueuedWrites q in batch.Where(q => q.Error is null))
+            {
+                q.Error = e;
+            }
+        }
         finally
         {
             foreach (QueuedWrites q in batch)
@@ -342,6 +385,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
             _historyHeld.Clear();
             throw;
         }
+
     }
 
     private void Write(string tpmHash, UnitWrites w)

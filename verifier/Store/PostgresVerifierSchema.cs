@@ -12,7 +12,7 @@ namespace KcryptPush.Verifier.Store;
 public static class PostgresVerifierSchema
 {
     /// <summary>The version this build writes and understands.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     // pg_advisory_xact_lock key: "kcrypt-v" as ASCII, any fixed number would do.
     private const long MigrationLock = 0x6B63727970742D76;
@@ -40,6 +40,11 @@ public static class PostgresVerifierSchema
         CREATE TABLE secrets (tpm_hash text NOT NULL, label text NOT NULL, doc text NOT NULL, PRIMARY KEY (tpm_hash, label));
         CREATE TABLE event_logs (id text PRIMARY KEY, tpm_hash text NOT NULL, sha256 bytea NOT NULL, log bytea NOT NULL, last_used_at bigint NOT NULL);
         CREATE INDEX event_logs_node ON event_logs (tpm_hash, last_used_at);
+        """,
+
+        // 2: leases (the silence scan and the outbox's rescan run on one instance at a time)
+        """
+        CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, expires_at bigint NOT NULL);
         """,
     ];
 

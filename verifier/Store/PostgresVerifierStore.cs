@@ -148,6 +148,31 @@ public sealed class PostgresVerifierStore : IVerifierStore
     }
 
     /// <inheritdoc/>
+    public bool Shared => true;
+
+    /// <inheritdoc/>
+    public bool TryHoldLease(string name, string holder, TimeSpan ttl, DateTime nowUtc)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        // One statement, so two instances asking at once cannot both win: the row's lock orders them,
+        // and the second sees the first's holder and expiry.
+        using NpgsqlConnection conn = _source.OpenConnection();
+        using var cmd = new NpgsqlCommand(
+            """
+            INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $4)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE leases.holder = excluded.holder OR leases.expires_at <= $3
+            RETURNING holder
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = name });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = holder });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Ticks(nowUtc) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Ticks(nowUtc + ttl) });
+        return cmd.ExecuteScalar() is string;
+    }
+
+    /// <inheritdoc/>
     public void Dispose() => _source.Dispose();
 
     private const string UpsertChallengeSql =

@@ -11,11 +11,16 @@ namespace KcryptPush.Verifier.Verdicts;
 /// every node that still holds some, then each node as it is notified. An event is removed from the
 /// record only after the broker confirmed it (publisher confirms), so it is published at least once;
 /// the events of one node go out in the order they were staged. While the broker is away the
-/// service waits with capped backoff and tries again; nothing is dropped.
+/// service waits with capped backoff and tries again; nothing is dropped. When several verifiers share the
+/// store, the one holding <see cref="ScanLease"/> also looks every <see cref="RescanPeriod"/> for events
+/// another instance staged and did not publish (it was killed): they go out at least once, with their id.
 /// </summary>
 public sealed class VerdictOutboxService(
-    VerdictOutbox outbox, IVerifierStore store, IBus bus, ILogger<VerdictOutboxService> log) : BackgroundService
+    VerdictOutbox outbox, IVerifierStore store, IBus bus, ILogger<VerdictOutboxService> log, ScanLease? lease = null) : BackgroundService
 {
+    /// <summary>How often the lease holder of a shared store looks for events other instances left.</summary>
+    public TimeSpan RescanPeriod { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -47,7 +52,11 @@ public sealed class VerdictOutboxService(
 
             if (due.Count == 0)
             {
-                await outbox.Notified.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+                if (!await NotifiedWithin(store.Shared ? RescanPeriod : Timeout.InfiniteTimeSpan, stoppingToken).ConfigureAwait(false))
+                {
+                    rescan = lease?.Held ?? false;
+                }
+
                 continue;
             }
 
@@ -72,7 +81,22 @@ public sealed class VerdictOutboxService(
         }
     }
 
-    private async Task PublishPendingAsync(string tpmHash, CancellationToken stoppingToken)
+    private async Task<bool> NotifiedWithin(TimeSpan period, CancellationToken stoppingToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        wait.CancelAfter(period);
+        try
+        {
+            await outbox.Notified.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+        private async Task PublishPendingAsync(string tpmHash, CancellationToken stoppingToken)
     {
         if (store.FindAttestation(tpmHash)?.PendingVerdicts is not { Count: > 0 } pending)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Enrolment;
 using Npgsql;
 
 namespace KcryptPush.Verifier.Tests.Store;
@@ -41,10 +42,10 @@ public sealed class PostgresVerifierStoreTests(PrivatePostgres pg) : VerifierSto
         Open().Dispose();
         Open().Dispose();
         string db = Database();
-        Assert.Equal("1", pg.Psql("SELECT string_agg(version::text, ',') FROM schema_version", db).Trim());
-        Assert.Equal("8", pg.Psql(
+        Assert.Equal("2", pg.Psql("SELECT string_agg(version::text, ',') FROM schema_version", db).Trim());
+        Assert.Equal("9", pg.Psql(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN "
-            + "('nodes','enrolment_audit','node_attestation','challenges','history','audit','secrets','event_logs')", db).Trim());
+            + "('nodes','enrolment_audit','node_attestation','challenges','history','audit','secrets','event_logs','leases')", db).Trim());
     }
 
     [PostgresFact]
@@ -52,7 +53,28 @@ public sealed class PostgresVerifierStoreTests(PrivatePostgres pg) : VerifierSto
     {
         Task[] starts = Enumerable.Range(0, 4).Select(_ => Task.Run(() => new PostgresVerifierStore(ConnectionString).Dispose())).ToArray();
         Assert.True(Task.WaitAll(starts, TimeSpan.FromSeconds(60)));
-        Assert.Equal("1", pg.Psql("SELECT string_agg(version::text, ',') FROM schema_version", Database()).Trim());
+        Assert.Equal("2", pg.Psql("SELECT string_agg(version::text, ',') FROM schema_version", Database()).Trim());
+    }
+
+    [PostgresFact]
+    public void A_database_of_the_first_schema_is_migrated_with_its_data_and_gains_the_lease_table()
+    {
+        // Version 1 as verifiers before the lease left it: its tables with a node in them, no leases table.
+        string db = Database();
+        using (var before = new PostgresVerifierStore(ConnectionString))
+        using (IVerifierUnit unit = before.BeginNode(HashA))
+        {
+            unit.SaveNode(new VerifierNode { TpmHash = HashA, Hostname = "old", EnrolledAt = Now });
+            unit.Commit();
+        }
+
+        pg.Psql("DROP TABLE leases; UPDATE schema_version SET version = 1", db);
+        Assert.Equal("", pg.Psql("SELECT to_regclass('leases')", db).Trim());
+
+        IVerifierStore store = Open();
+        Assert.Equal("2", pg.Psql("SELECT string_agg(version::text, ',') FROM schema_version", db).Trim());
+        Assert.Equal("old", store.FindNode(HashA)?.Hostname);
+        Assert.True(store.TryHoldLease("scans", "a", TimeSpan.FromMinutes(1), Now));
     }
 
     [PostgresFact]

@@ -73,6 +73,44 @@ public abstract class VerifierStoreContract : IDisposable
     }
 
     [StoreFact]
+    public void A_lease_is_held_by_one_holder_until_it_lapses_and_then_by_whoever_asks()
+    {
+        IVerifierStore store = Open();
+        TimeSpan ttl = TimeSpan.FromSeconds(30);
+        Assert.True(store.TryHoldLease("scans", "a", ttl, Now));
+        Assert.False(store.TryHoldLease("scans", "b", ttl, Now.AddSeconds(10)));
+        Assert.True(store.TryHoldLease("other", "b", ttl, Now.AddSeconds(10)));
+
+        // Renewed by its holder: runs 30 s from the renewal.
+        Assert.True(store.TryHoldLease("scans", "a", ttl, Now.AddSeconds(20)));
+        Assert.False(store.TryHoldLease("scans", "b", ttl, Now.AddSeconds(49)));
+
+        // Lapsed: the next to ask takes it, and the old holder is refused.
+        Assert.True(store.TryHoldLease("scans", "b", ttl, Now.AddSeconds(50)));
+        Assert.False(store.TryHoldLease("scans", "a", ttl, Now.AddSeconds(51)));
+        Assert.Equal(SeveralInstances, store.Shared);
+    }
+
+    [StoreFact]
+    public void Of_holders_racing_for_a_free_lease_exactly_one_wins()
+    {
+        IVerifierStore[] stores = SeveralInstances ? [Open(), Open()] : [Open()];
+        for (int round = 0; round < 10; round++)
+        {
+            string name = "race-" + round;
+            int winners = 0;
+            Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            {
+                if (stores[i % stores.Length].TryHoldLease(name, "holder-" + i, TimeSpan.FromMinutes(1), Now))
+                {
+                    Interlocked.Increment(ref winners);
+                }
+            });
+            Assert.Equal(1, winners);
+        }
+    }
+
+    [StoreFact]
     public void Enrolled_nodes_and_their_enrolment_events_round_trip()
     {
         IVerifierStore store = Open();
