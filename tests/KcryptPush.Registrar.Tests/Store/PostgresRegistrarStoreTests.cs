@@ -61,7 +61,9 @@ public sealed class PostgresRegistrarStoreTests(PrivatePostgres pg) : RegistrarS
         new KcryptPush.Verifier.Store.PostgresVerifierStore(ConnectionString).Dispose();
         IRegistrarStore store = Open();
         Put(store, NewChallenge(HashA, Now.AddMinutes(1)));
-        Assert.Equal("1", pg.Psql("SELECT string_agg(version::text, ',') FROM schema_version", Database()).Trim());
+        Assert.Equal(
+            KcryptPush.Verifier.Store.PostgresVerifierSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            pg.Psql("SELECT string_agg(version::text, ',') FROM schema_version", Database()).Trim());
         Assert.Equal("1", pg.Psql("SELECT count(*) FROM registrar_challenges", Database()).Trim());
         Assert.Equal("0", pg.Psql("SELECT count(*) FROM challenges", Database()).Trim());
     }
