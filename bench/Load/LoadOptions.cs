@@ -1,4 +1,5 @@
 using System.Globalization;
+using KcryptPush.Contracts.Text;
 
 namespace KcryptPush.Bench.Load;
 
@@ -79,8 +80,8 @@ internal sealed record LoadOptions(
             {
                 case "--broker" when value is not null: broker = value; i++; break;
                 case "--nodes" when TryInt(value, 1, 10_000, out int n): nodes = n; i++; break;
-                case "--duration" when TryDuration(value, out TimeSpan d) && d > TimeSpan.Zero: duration = d; i++; break;
-                case "--warmup" when TryDuration(value, out TimeSpan w): warmup = w; i++; break;
+                case "--duration" when TryDuration(value, out TimeSpan d): duration = d; i++; break;
+                case "--warmup" when TryDuration(value, out TimeSpan w, zeroIsOff: true): warmup = w; i++; break;
                 case "--rate" when TryRate(value, out double r): rate = r; i++; break;
                 case "--ak" when value is "ecc" or "rsa": ak = value == "ecc" ? AkKind.Ecc : AkKind.Rsa; i++; break;
                 case "--verifier-pid" when TryInt(value, 1, int.MaxValue, out int p): pid = p; i++; break;
@@ -88,7 +89,7 @@ internal sealed record LoadOptions(
                 case "--flood": flood = true; break;
                 case "--flood-in-flight" when TryInt(value, 1, 1_000, out int f): floodInFlight = f; i++; break;
                 case "--flood-log-bytes" when TryInt(value, 64 * 1024, 64 << 20, out int b): floodLogBytes = b; i++; break;
-                case "--ceiling" when TryDuration(value, out TimeSpan c): ceiling = c; i++; break;
+                case "--ceiling" when TryDuration(value, out TimeSpan c, zeroIsOff: true): ceiling = c; i++; break;
                 case "--log" when value is not null: log = value; i++; break;
                 case "--help" or "-h": Console.WriteLine(Usage); return null;
                 default:
@@ -127,22 +128,16 @@ internal sealed record LoadOptions(
         return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && value is > 0 and <= 1_000_000;
     }
 
-    private static bool TryDuration(string? text, out TimeSpan value)
+    // The one grammar of every command line (Durations: 60s, 500ms, 2m, 1h, hh:mm:ss; at most 7 days).
+    // A zero is a duration here only where the usage says it switches something off (--warmup, --ceiling).
+    private static bool TryDuration(string? text, out TimeSpan value, bool zeroIsOff = false)
     {
-        value = default;
-        if (text is null || text.Length < 1)
+        if (zeroIsOff && text?.Trim() is "0" or "0s")
         {
-            return false;
+            value = TimeSpan.Zero;
+            return true;
         }
 
-        (string number, double unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
-            : text[^1] switch { 's' => (text[..^1], 1.0), 'm' => (text[..^1], 60.0), _ => (text, 1.0) };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0)
-        {
-            return false;
-        }
-
-        value = TimeSpan.FromSeconds(v * unit);
-        return true;
+        return Durations.TryParse(text, out value);
     }
 }

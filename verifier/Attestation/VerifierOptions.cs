@@ -1,4 +1,5 @@
 using System.Globalization;
+using KcryptPush.Contracts.Text;
 using KcryptPush.Tpm.Types;
 using Microsoft.Extensions.Configuration;
 
@@ -109,36 +110,15 @@ public sealed class VerifierOptions
         };
     }
 
-    /// <summary>Parses <c>60s</c>, <c>2m</c>, <c>1h</c>, <c>500ms</c>, plain seconds, or a TimeSpan (<c>00:01:00</c>).</summary>
-    /// <exception cref="FormatException">Not a positive duration.</exception>
+    /// <summary>
+    /// Parses a duration in the one grammar of every command line (<see cref="Durations"/>: <c>60s</c>, <c>2m</c>,
+    /// <c>1h</c>, <c>500ms</c>, plain seconds, or <c>hh:mm:ss</c>; positive, at most 7 days), the agent's too.
+    /// </summary>
+    /// <exception cref="FormatException">Not such a duration; the message names <paramref name="what"/>.</exception>
     public static TimeSpan ParseDuration(string text, string what)
     {
         ArgumentNullException.ThrowIfNull(text);
-        string t = text.Trim().ToLowerInvariant();
-        (string number, double scale) = t switch
-        {
-            _ when t.EndsWith("ms", StringComparison.Ordinal) => (t[..^2], 0.001),
-            _ when t.EndsWith('s') => (t[..^1], 1.0),
-            _ when t.EndsWith('m') => (t[..^1], 60.0),
-            _ when t.EndsWith('h') => (t[..^1], 3600.0),
-            _ => (t, 1.0),
-        };
-        TimeSpan result;
-        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-        {
-            result = TimeSpan.FromSeconds(value * scale);
-        }
-        else if (!TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out result))
-        {
-            throw new FormatException($"{what}: '{text}' is not a duration (e.g. 60s, 2m, 00:01:00)");
-        }
-
-        if (result <= TimeSpan.Zero)
-        {
-            throw new FormatException($"{what}: '{text}' must be positive");
-        }
-
-        return result;
+        return Durations.Parse(text, what);
     }
 
     /// <summary>Parses <c>XXXXXXXX.XXXXXXXX</c> (FIRMWARE_VERSION_1.FIRMWARE_VERSION_2 in hex) or <c>0x</c> + up to 16 hex digits.</summary>

@@ -1,5 +1,5 @@
 using System.Globalization;
-using KcryptPush.Verifier.Attestation;
+using KcryptPush.Contracts.Text;
 using KcryptPush.Verifier.Operator;
 
 namespace KcryptPush.Verifier.Cli;
@@ -40,7 +40,7 @@ internal static class NodesArguments
         return OperatorInput.PcrValueProblem(bank, hex) is { } problem ? throw new CliInputException(problem) : hex.ToLowerInvariant();
     }
 
-    /// <summary><c>--timeout</c>: 10s, 500ms, 2m or plain seconds.</summary>
+    /// <summary><c>--timeout</c>: 10s, 500ms, 2m, plain seconds or hh:mm:ss (<see cref="Durations"/>).</summary>
     public static TimeSpan Timeout(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -50,7 +50,7 @@ internal static class NodesArguments
 
         try
         {
-            return VerifierOptions.ParseDuration(text, "--timeout");
+            return Durations.Parse(text, "--timeout");
         }
         catch (FormatException e)
         {
