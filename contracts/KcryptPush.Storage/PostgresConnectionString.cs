@@ -1,10 +1,10 @@
 using System.Globalization;
 using Npgsql;
 
-namespace KcryptPush.Verifier.Store;
+namespace KcryptPush.Storage;
 
 /// <summary>
-/// PostgreSQL connection strings as <c>Verifier:Store</c> takes them: Npgsql's keyword form
+/// PostgreSQL connection strings as <c>Verifier:Store</c> and <c>Registrar:Store</c> take them: Npgsql's keyword form
 /// (<c>Host=db;Port=5432;Username=verifier;Password=...;Database=kcrypt</c>) or a libpq URI
 /// (<c>postgresql://verifier:...@db:5432/kcrypt?sslmode=require</c>), which Npgsql does not parse itself.
 /// </summary>

@@ -1,3 +1,4 @@
+using KcryptPush.Storage;
 using LiteDB;
 
 namespace KcryptPush.Registrar.Store;
@@ -86,7 +87,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     public string Description => "litedb:" + Path;
 
     /// <summary>The lock file that marks the database as held: <c>PATH.lock</c>.</summary>
-    public static string LockPathOf(string path) => System.IO.Path.GetFullPath(path) + ".lock";
+    public static string LockPathOf(string path) => StoreFileLock.PathOf(path);
 
     /// <inheritdoc/>
     public IRegistrarUnit BeginNode(string tpmHash)
@@ -240,24 +241,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
         _db.Checkpoint();
     }
 
-    // .NET takes an advisory flock(LOCK_EX) for FileShare.None: a second opener, in this or another
-    // process, gets an IOException at once instead of a LiteDB file corrupted by two writers.
-    private static FileStream TakeLock(string path)
-    {
-        string lockPath = LockPathOf(path);
-        try
-        {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-        }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
-        {
-            throw new RegistrarStoreInUseException(path, e);
-        }
-        catch (UnauthorizedAccessException) when (File.Exists(lockPath))
-        {
-            throw new RegistrarStoreInUseException(path, null);
-        }
-    }
+    private static FileStream TakeLock(string path) => StoreFileLock.Take(path, (p, e) => new RegistrarStoreInUseException(p, e));
 
     private void Apply(RegistrarUnitWrites w)
     {

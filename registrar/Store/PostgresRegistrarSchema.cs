@@ -1,3 +1,4 @@
+using KcryptPush.Storage;
 using Npgsql;
 
 namespace KcryptPush.Registrar.Store;
@@ -42,65 +43,12 @@ public static class PostgresRegistrarSchema
         """,
     ];
 
+    private static readonly PostgresMigrations Runner = new("registrar", Version, VersionTable, MigrationLock, Migrations);
+
     /// <summary>Brings the database to <see cref="Version"/> (read-only: only checks it is there).</summary>
     /// <exception cref="InvalidDataException">The schema is newer than this build, or not at this version when read-only.</exception>
-    public static void Migrate(NpgsqlConnection conn, bool readOnly)
-    {
-        ArgumentNullException.ThrowIfNull(conn);
-        if (readOnly)
-        {
-            int found = CurrentVersion(conn, null);
-            if (found != Version)
-            {
-                throw new InvalidDataException(
-                    $"the registrar schema in {conn.Database} is at version {found}, this registrar needs {Version}: start the service once to create or migrate it");
-            }
-
-            return;
-        }
-
-        using NpgsqlTransaction tx = conn.BeginTransaction();
-        Execute(conn, tx, $"SELECT pg_advisory_xact_lock({MigrationLock})");
-        Execute(conn, tx, $"CREATE TABLE IF NOT EXISTS {VersionTable} (version integer NOT NULL)");
-        int current = CurrentVersion(conn, tx);
-        if (current > Version)
-        {
-            throw new InvalidDataException(
-                $"the registrar schema in {conn.Database} is at version {current}, newer than this registrar's {Version}: run the newer registrar");
-        }
-
-        for (int v = current + 1; v <= Version; v++)
-        {
-            Execute(conn, tx, Migrations[v - 1]);
-        }
-
-        if (current != Version)
-        {
-            Execute(conn, tx, $"DELETE FROM {VersionTable}; INSERT INTO {VersionTable} (version) VALUES ({Version})");
-        }
-
-        tx.Commit();
-    }
+    public static void Migrate(NpgsqlConnection conn, bool readOnly) => Runner.Migrate(conn, readOnly);
 
     /// <summary>The version applied (0: none).</summary>
-    public static int CurrentVersion(NpgsqlConnection conn, NpgsqlTransaction? tx)
-    {
-        ArgumentNullException.ThrowIfNull(conn);
-        using (var exists = new NpgsqlCommand($"SELECT to_regclass('{VersionTable}') IS NOT NULL", conn, tx))
-        {
-            if (exists.ExecuteScalar() is not true)
-            {
-                return 0;
-            }
-        }
-
-        using var cmd = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {VersionTable}", conn, tx);
-        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static void Execute(NpgsqlConnection conn, NpgsqlTransaction tx, string sql)
-    {
-        using var cmd = new NpgsqlCommand(sql, conn, tx);
-        cmd.ExecuteNonQuery();
-    }
+    public static int CurrentVersion(NpgsqlConnection conn, NpgsqlTransaction? tx) => Runner.CurrentVersion(conn, tx);
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using KcryptPush.Verifier.Store;
+using KcryptPush.Storage;
 using Npgsql;
 
 namespace KcryptPush.Registrar.Store;

@@ -1,4 +1,4 @@
-using KcryptPush.Verifier.Store;
+using KcryptPush.Storage;
 
 namespace KcryptPush.Registrar.Store;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KcryptPush.Storage;
 using KcryptPush.Verifier.Enrolment;
 using LiteDB;
 
@@ -106,7 +107,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     public VerifierStoreOptions Options { get; }
 
     /// <summary>The lock file that marks the database as held: <c>PATH.lock</c>.</summary>
-    public static string LockPathOf(string path) => System.IO.Path.GetFullPath(path) + ".lock";
+    public static string LockPathOf(string path) => StoreFileLock.PathOf(path);
 
     /// <inheritdoc/>
     public IVerifierUnit BeginNode(string tpmHash)
@@ -239,24 +240,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         _lockFile.Dispose();
     }
 
-    // .NET takes an advisory flock(LOCK_EX) for FileShare.None: a second opener, in this or another
-    // process, gets an IOException at once instead of a LiteDB file corrupted by two writers.
-    private static FileStream TakeLock(string path)
-    {
-        string lockPath = LockPathOf(path);
-        try
-        {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-        }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
-        {
-            throw new VerifierStoreInUseException(path, e);
-        }
-        catch (UnauthorizedAccessException) when (File.Exists(lockPath))
-        {
-            throw new VerifierStoreInUseException(path, null);
-        }
-    }
+    private static FileStream TakeLock(string path) => StoreFileLock.Take(path, (p, e) => new VerifierStoreInUseException(p, e));
 
     // Group commit: each LiteDB commit ends in an fsync of the log file, and one fsync per unit
     // bounded the store at 1/fsync-time units a second however many consumers ran. A unit queues its

@@ -1,3 +1,4 @@
+using KcryptPush.Storage;
 using Npgsql;
 
 namespace KcryptPush.Verifier.Store;
@@ -48,65 +49,12 @@ public static class PostgresVerifierSchema
         """,
     ];
 
+    private static readonly PostgresMigrations Runner = new("verifier", Version, "schema_version", MigrationLock, Migrations);
+
     /// <summary>Brings the database to <see cref="Version"/> (read-only: only checks it is there).</summary>
-    /// <exception cref="InvalidDataException">The schema is newer than this build, or missing when read-only.</exception>
-    public static void Migrate(NpgsqlConnection conn, bool readOnly)
-    {
-        ArgumentNullException.ThrowIfNull(conn);
-        if (readOnly)
-        {
-            int found = CurrentVersion(conn, null);
-            if (found != Version)
-            {
-                throw new InvalidDataException(
-                    $"the verifier schema in {conn.Database} is at version {found}, this verifier needs {Version}: start the service once to create or migrate it");
-            }
-
-            return;
-        }
-
-        using NpgsqlTransaction tx = conn.BeginTransaction();
-        Execute(conn, tx, $"SELECT pg_advisory_xact_lock({MigrationLock})");
-        Execute(conn, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)");
-        int current = CurrentVersion(conn, tx);
-        if (current > Version)
-        {
-            throw new InvalidDataException(
-                $"the verifier schema in {conn.Database} is at version {current}, newer than this verifier's {Version}: run the newer verifier");
-        }
-
-        for (int v = current + 1; v <= Version; v++)
-        {
-            Execute(conn, tx, Migrations[v - 1]);
-        }
-
-        if (current != Version)
-        {
-            Execute(conn, tx, $"DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({Version})");
-        }
-
-        tx.Commit();
-    }
+    /// <exception cref="InvalidDataException">The schema is newer than this build, or not at this version when read-only.</exception>
+    public static void Migrate(NpgsqlConnection conn, bool readOnly) => Runner.Migrate(conn, readOnly);
 
     /// <summary>The version applied (0: none).</summary>
-    public static int CurrentVersion(NpgsqlConnection conn, NpgsqlTransaction? tx)
-    {
-        ArgumentNullException.ThrowIfNull(conn);
-        using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL", conn, tx))
-        {
-            if (exists.ExecuteScalar() is not true)
-            {
-                return 0;
-            }
-        }
-
-        using var cmd = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", conn, tx);
-        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static void Execute(NpgsqlConnection conn, NpgsqlTransaction tx, string sql)
-    {
-        using var cmd = new NpgsqlCommand(sql, conn, tx);
-        cmd.ExecuteNonQuery();
-    }
+    public static int CurrentVersion(NpgsqlConnection conn, NpgsqlTransaction? tx) => Runner.CurrentVersion(conn, tx);
 }

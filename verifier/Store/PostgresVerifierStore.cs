@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KcryptPush.Storage;
 using KcryptPush.Verifier.Enrolment;
 using Npgsql;
 using NpgsqlTypes;

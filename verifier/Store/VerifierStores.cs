@@ -1,3 +1,5 @@
+using KcryptPush.Storage;
+
 namespace KcryptPush.Verifier.Store;
 
 /// <summary>Opens the store <c>Verifier:Store</c> names: <c>litedb:PATH</c> (or a bare path) for the

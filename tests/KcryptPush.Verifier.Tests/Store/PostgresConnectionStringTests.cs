@@ -1,4 +1,4 @@
-using KcryptPush.Verifier.Store;
+using KcryptPush.Storage;
 using Npgsql;
 
 namespace KcryptPush.Verifier.Tests.Store;
