@@ -1,6 +1,6 @@
-using System.Text.Json;
 using KcryptPush.Storage;
 using Npgsql;
+using static KcryptPush.Storage.PostgresDocuments;
 
 namespace KcryptPush.Registrar.Store;
 
@@ -27,7 +27,6 @@ public sealed class PostgresRegistrarStore : IRegistrarStore
     private const string UpdateChallengeSql =
         "UPDATE registrar_challenges SET expires_at = $3, used = $4, has_secret = $5, doc = $6 WHERE id = $1 AND tpm_hash = $2 AND (NOT $7 OR NOT used)";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
     private readonly NpgsqlDataSource _source;
 
     /// <summary>Connects (keyword form <c>Host=...;Database=...</c> or a <c>postgresql://</c> URI) and
@@ -162,13 +161,6 @@ public sealed class PostgresRegistrarStore : IRegistrarStore
     /// <inheritdoc/>
     public void Dispose() => _source.Dispose();
 
-    private static long Ticks(DateTime at) => at.ToUniversalTime().Ticks;
-
-    private static string Write<T>(T record) => JsonSerializer.Serialize(record, Json);
-
-    private static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)
-        ?? throw new InvalidDataException($"a {typeof(T).Name} document is JSON null");
-
     private static AuditEntry WithId(AuditEntry entry, long id)
     {
         entry.Id = id;
@@ -199,35 +191,14 @@ public sealed class PostgresRegistrarStore : IRegistrarStore
         return One<T>(conn, null, sql, args);
     }
 
+    // The store's own name hides PostgresDocuments.One from the using static.
     private static T? One<T>(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, params object[] args)
-        where T : class
-    {
-        using var cmd = new NpgsqlCommand(sql, conn, tx);
-        foreach (object a in args)
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        }
-
-        return cmd.ExecuteScalar() is string json ? Read<T>(json) : null;
-    }
+        where T : class => PostgresDocuments.One<T>(conn, tx, sql, args);
 
     private List<T> Many<T>(string sql, Func<NpgsqlDataReader, T> map, params object[] args)
     {
         using NpgsqlConnection conn = _source.OpenConnection();
-        using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (object a in args)
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        }
-
-        var list = new List<T>();
-        using NpgsqlDataReader r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            list.Add(map(r));
-        }
-
-        return list;
+        return PostgresDocuments.Many(conn, sql, map, args);
     }
 
     private sealed class Unit : RegistrarUnit

@@ -1,8 +1,8 @@
-using System.Text.Json;
 using KcryptPush.Storage;
 using KcryptPush.Verifier.Enrolment;
 using Npgsql;
 using NpgsqlTypes;
+using static KcryptPush.Storage.PostgresDocuments;
 
 namespace KcryptPush.Verifier.Store;
 
@@ -17,7 +17,6 @@ namespace KcryptPush.Verifier.Store;
 /// </summary>
 public sealed class PostgresVerifierStore : IVerifierStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
     private readonly NpgsqlDataSource _source;
 
     /// <summary>Connects (keyword form <c>Host=...;Database=...</c> or a <c>postgresql://</c> URI) and
@@ -188,13 +187,6 @@ public sealed class PostgresVerifierStore : IVerifierStore
         p.Add(new NpgsqlParameter { Value = Write(c) });
     }
 
-    private static long Ticks(DateTime at) => at.ToUniversalTime().Ticks;
-
-    private static string Write<T>(T record) => JsonSerializer.Serialize(record, Json);
-
-    private static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)
-        ?? throw new InvalidDataException($"a {typeof(T).Name} document is JSON null");
-
     private static T WithId<T>(T record, long id)
     {
         switch (record)
@@ -224,35 +216,14 @@ public sealed class PostgresVerifierStore : IVerifierStore
         return One<T>(conn, null, sql, args);
     }
 
+    // The store's own name hides PostgresDocuments.One from the using static.
     private static T? One<T>(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, params object[] args)
-        where T : class
-    {
-        using var cmd = new NpgsqlCommand(sql, conn, tx);
-        foreach (object a in args)
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        }
-
-        return cmd.ExecuteScalar() is string json ? Read<T>(json) : null;
-    }
+        where T : class => PostgresDocuments.One<T>(conn, tx, sql, args);
 
     private List<T> Many<T>(string sql, Func<NpgsqlDataReader, T> map, params object[] args)
     {
         using NpgsqlConnection conn = _source.OpenConnection();
-        using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (object a in args)
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        }
-
-        var list = new List<T>();
-        using NpgsqlDataReader r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            list.Add(map(r));
-        }
-
-        return list;
+        return PostgresDocuments.Many(conn, sql, map, args);
     }
 
     private sealed class Unit : NodeUnit
