@@ -132,6 +132,11 @@ change_boot() { # index
   event=$(changed_boot_log "$log" "$dir/agent$i.eventlog.next")
   stop_pid "$(cat "$dir/agent$i.pid")" 5
   port=$(cat "$dir/tpm$i/server.port")
+  # A real reboot ends with the OS's TPM2_Shutdown(CLEAR): the TPM saves its Clock then, so the next
+  # boot's quotes go on from it (safe = YES). Stopping swtpm without it restored an older saved
+  # Clock still marked safe, which the verifier rightly refuses (clock-went-backwards).
+  TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port" tpm2_shutdown -c > /dev/null \
+    || echo "run-system: TPM2_Shutdown on $host's swtpm failed; its next boot may look like a rolled-back TPM" >&2
   scripts/swtpm.sh stop "$dir/tpm$i"
   mv "$dir/agent$i.eventlog.next" "$dir/agent$i.eventlog"
   # The same port when still free (the agent's --tpm stays as it was), else a new one.
