@@ -369,7 +369,6 @@ public sealed class LiteDbVerifierStore : IVerifierStore
             _historyHeld.Clear();
             throw;
         }
-
     }
 
     private void Write(string tpmHash, UnitWrites w)
