@@ -2,12 +2,18 @@ using BenchmarkDotNet.Running;
 using KcryptPush.Bench;
 using KcryptPush.Bench.Load;
 
-// `load ...` runs the load generator against a running verifier; anything else goes to BenchmarkDotNet.
+// `load ...` runs the load generator against a running verifier, `store ...` the verifier's store in
+// process, `plot ...` draws load reports; anything else goes to BenchmarkDotNet.
 if (args is ["load", .. var rest])
 {
     return LoadOptions.Parse(rest, BenchData.TestData("eventlogs", "gcp-ubuntu2104-nosb.bin")) is { } options
         ? await LoadGenerator.RunAsync(options)
         : 2;
+}
+
+if (args is ["plot", .. var plotArgs])
+{
+    return KcryptPush.Bench.Plot.LoadPlot.Run(plotArgs);
 }
 
 if (args is ["store", .. var storeArgs])
