@@ -10,7 +10,7 @@ namespace KcryptPush.Agent.Bus;
 /// <summary>The agent's broker client: Broker options (checked at start), TLS files, <see cref="AmqpRequestClient"/>.</summary>
 public static class AgentBusServices
 {
-    /// <summary>Adds <see cref="BrokerOptions"/> (validated on start: URI, request timeout, TLS files), <see cref="BrokerTls"/> and the client.</summary>
+    /// <summary>Adds <see cref="BrokerOptions"/> (validated on start: URI, request timeout, cluster nodes, TLS files), <see cref="BrokerTls"/> and the client.</summary>
     public static IServiceCollection AddAgentBus(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -18,8 +18,9 @@ public static class AgentBusServices
             .Bind(configuration.GetSection(BrokerOptions.Section))
             .Validate(o => IsBrokerUri(o.Uri), "Broker:Uri must be amqp://user:pass@host:port/vhost or amqps://...")
             .Validate(o => o.RequestTimeout > TimeSpan.Zero, "Broker:RequestTimeout must be positive")
+            .Validate(o => BrokerClusterNodes.IsValid(o.ClusterNodes), BrokerClusterNodes.Expected)
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerTlsValidation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerTlsOptionsValidation>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => BrokerTls.Load(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
         services.TryAddSingleton(sp => new AmqpRequestClient(
@@ -39,28 +40,6 @@ public static class AgentBusServices
         catch (InvalidBrokerUriException)
         {
             return false;
-        }
-    }
-
-    /// <summary>A missing or malformed TLS file stops the agent at start with one message naming it (as the services do).</summary>
-    private sealed class BrokerTlsValidation : IValidateOptions<BrokerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, BrokerOptions options)
-        {
-            if (!IsBrokerUri(options.Uri))
-            {
-                return ValidateOptionsResult.Skip; // reported by the Broker:Uri check
-            }
-
-            try
-            {
-                BrokerTls.Load(options).Dispose();
-                return ValidateOptionsResult.Success;
-            }
-            catch (InvalidBrokerTlsException e)
-            {
-                return ValidateOptionsResult.Fail(e.Message);
-            }
         }
     }
 }

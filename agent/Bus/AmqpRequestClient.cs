@@ -34,6 +34,7 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
 {
     private readonly BrokerOptions _options;
     private readonly BrokerAddress _address;
+    private readonly (string Host, int Port)[] _nodes;
     private readonly BrokerTls _tls;
     private readonly ILogger<AmqpRequestClient> _log;
     private readonly TimeProvider _time;
@@ -51,6 +52,7 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _address = BrokerAddress.Parse(options.Uri);
+        _nodes = NodesOf(_address, options.ClusterNodes);
         _tls = tls;
         _log = log;
         _time = time;
@@ -214,15 +216,7 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
 
     private async Task<Session> OpenAsync(CancellationToken cancellationToken)
     {
-        IConnection connection;
-        try
-        {
-            connection = await Factory().CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (BrokerUnreachableException e)
-        {
-            throw new BusRequestException(Describe(e), e);
-        }
+        IConnection connection = await ConnectToANodeAsync(cancellationToken).ConfigureAwait(false);
 
         try
         {
@@ -246,7 +240,7 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
             var session = new Session(connection, channel, reply);
             connection.ConnectionShutdownAsync += (_, e) => OnShutdownAsync(session, e);
             channel.ChannelShutdownAsync += (_, e) => OnShutdownAsync(session, e);
-            LogConnected(_log, _address.ToString(), reply);
+            LogConnected(_log, $"{connection.Endpoint.HostName}:{connection.Endpoint.Port.ToString(CultureInfo.InvariantCulture)}", reply);
             return session;
         }
         catch
@@ -256,12 +250,40 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
         }
     }
 
-    private ConnectionFactory Factory()
+    // The URI's node first, then Broker:ClusterNodes in turn, as the services connect (MassTransit's
+    // UseCluster): an agent whose node of a cluster is gone goes on with the next one that answers.
+    private async Task<IConnection> ConnectToANodeAsync(CancellationToken cancellationToken)
+    {
+        for (int i = 0; ; i++)
+        {
+            (string host, int port) = _nodes[i];
+            try
+            {
+                return await Factory(host, port).CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokerUnreachableException e) when (i + 1 < _nodes.Length)
+            {
+                LogNodeUnreachable(_log, $"{host}:{port.ToString(CultureInfo.InvariantCulture)}", Describe(e), $"{_nodes[i + 1].Host}:{_nodes[i + 1].Port.ToString(CultureInfo.InvariantCulture)}");
+            }
+            catch (BrokerUnreachableException e)
+            {
+                throw new BusRequestException(_nodes.Length == 1 ? Describe(e) : $"no node of the broker's cluster answered ({_nodes.Length} tried, Broker:Uri and Broker:ClusterNodes); the last: {Describe(e)}", e);
+            }
+        }
+    }
+
+    /// <summary>The URI's host:port, then each of <paramref name="clusterNodes"/> not already named (validated at start).</summary>
+    private static (string Host, int Port)[] NodesOf(BrokerAddress address, string? clusterNodes) =>
+        [.. new[] { (address.Host, address.Port) }
+            .Concat(BrokerClusterNodes.Parse(clusterNodes, address.Port).Select(n => (Host: n[..n.LastIndexOf(':')], Port: int.Parse(n[(n.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture))))
+            .DistinctBy(n => (n.Item1.ToUpperInvariant(), n.Item2))];
+
+    private ConnectionFactory Factory(string host, int port)
     {
         var factory = new ConnectionFactory
         {
-            HostName = _address.Host,
-            Port = _address.Port,
+            HostName = host,
+            Port = port,
             VirtualHost = _address.VirtualHost,
             UserName = _address.Username,
             Password = _address.Password,
@@ -277,7 +299,8 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
                 Enabled = true,
                 Version = SslProtocols.Tls12 | SslProtocols.Tls13,
 
-                // Checked against the certificate's SAN (and sent as SNI): the URI's host, always (BrokerTls).
+                // Checked against the certificate's SAN (and sent as SNI): the URI's host, always, also
+                // for the other nodes of a cluster (BrokerTls; the services do the same).
                 ServerName = _address.Host,
                 CertificateValidationCallback = (_, certificate, chain, errors) =>
                 {
@@ -286,7 +309,7 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
                         return true;
                     }
 
-                    LogRefusedCertificate(_log, _address.Host, _address.Port, reason!);
+                    LogRefusedCertificate(_log, host, port, reason!);
                     return false;
                 },
                 Certs = _tls.ClientCertificate is { } client ? new X509CertificateCollection { client } : null,
@@ -429,6 +452,9 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Broker TLS: refusing the certificate of {Host}:{Port}: {Reason}")]
     private static partial void LogRefusedCertificate(ILogger logger, string host, int port, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Broker node {Node} did not accept the connection: {Reason}; trying {Next}")]
+    private static partial void LogNodeUnreachable(ILogger logger, string node, string reason, string next);
 
     private sealed record Session(IConnection Connection, IChannel Channel, string ReplyQueue)
     {

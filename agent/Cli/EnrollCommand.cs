@@ -72,6 +72,7 @@ internal static class EnrollCommand
         {
             try
             {
+                host.Services.GetService<IStartupValidator>()?.Validate(); // one line, no host stack trace (RunCommand)
                 await host.StartAsync().ConfigureAwait(false);
             }
             catch (OptionsValidationException e)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KcryptPush.Agent.Hosting;
 using KcryptPush.Messaging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -55,6 +56,10 @@ internal static class RunCommand
         {
             try
             {
+                // The options checked here rather than by the host's start, which would also log the
+                // failure with its stack trace to the journal before our one line.
+                host.Services.GetService<IStartupValidator>()?.Validate();
+
                 // SIGTERM/SIGINT are handled by the host's lifetime (console or systemd).
                 await host.RunAsync().ConfigureAwait(false);
                 return ExitCodes.Success;

@@ -4,11 +4,12 @@ namespace KcryptPush.Messaging;
 
 /// <summary>
 /// Start-up check of the TLS files (ValidateOnStart, like Broker:Uri): a missing, unreadable or
-/// malformed PEM stops the service with one message naming the option and the file, instead of a
+/// malformed PEM stops the service (or agent) with one message naming the option and the file, instead of a
 /// broker connection that fails over and over later.
 /// </summary>
-internal sealed class BrokerTlsOptionsValidation : IValidateOptions<BrokerOptions>
+public sealed class BrokerTlsOptionsValidation : IValidateOptions<BrokerOptions>
 {
+    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, BrokerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -11,7 +11,8 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// The agent's own broker client (agent/Bus, no MassTransit) outlives a broker restart by itself: a
 /// running <c>kcrypt-push-agent run</c> (2 s interval) is Trusted, the broker stops for 10 s and
 /// starts again in the same directory, and the same agent process reports the lost connection,
-/// connects again and passes again, against the MassTransit verifier as it was.
+/// connects again and passes again, against the MassTransit verifier as it was. And an agent whose
+/// URI's node is down connects to the next of Broker:ClusterNodes.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class AgentBrokerRestartTests(AttestationClassFixture f, ITestOutputHelper output) : IClassFixture<AttestationClassFixture>
@@ -79,6 +80,31 @@ public sealed class AgentBrokerRestartTests(AttestationClassFixture f, ITestOutp
         // Nothing the agent sent was refused as malformed by the MassTransit services.
         IReadOnlyDictionary<string, (int Messages, int Consumers)> queues = await f.Broker.QueuesAsync();
         Assert.All(queues.Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)), q => Assert.Equal(0, q.Value.Messages));
+    }
+
+    // Broker:ClusterNodes for the agent: its URI names a node that is down (nothing listens on the
+    // port), the list names the live one; the agent connects there and the node is Trusted.
+    [Fact]
+    public async Task An_agent_whose_URI_node_is_down_goes_on_with_the_next_node_of_Broker_ClusterNodes()
+    {
+        using var node = new AgentNode(f, 1, File.ReadAllBytes(AttestationClassFixture.SharedLog));
+        string Diagnostics() => $"--- agent ---\n{node.Output}\n{f.Diagnostics()}";
+        var live = new Uri(f.AgentBrokerUri);
+        int down = PortNothingListensOn();
+        string deadUri = f.AgentBrokerUri.Replace($":{live.Port}/", $":{down}/", StringComparison.Ordinal);
+        Assert.NotEqual(f.AgentBrokerUri, deadUri);
+
+        node.Start(deadUri, new Dictionary<string, string?> { ["KCRYPTPUSH_Broker__ClusterNodes"] = $"{live.Host}:{live.Port}" });
+        await f.Verdicts.WaitForAsync(m => m.Is("NodeTrusted") && Hash(m) == node.TpmHash, Patience, "NodeTrusted", Diagnostics);
+        Assert.Contains($"Broker node {live.Host}:{down} did not accept the connection", node.Output, StringComparison.Ordinal);
+        Assert.Contains($"Connected to the broker {live.Host}:{live.Port}", node.Output, StringComparison.Ordinal);
+    }
+
+    private static int PortNothingListensOn()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static int Count(string text, string what) =>

@@ -34,9 +34,12 @@ public sealed class AgentNode : IDisposable
 
     public ServiceProcess? Agent { get; private set; }
 
-    public void Start()
+    public void Start() => Start(_f.AgentBrokerUri);
+
+    /// <summary>Starts the agent with <paramref name="brokerUri"/> and more <paramref name="environment"/>.</summary>
+    public void Start(string brokerUri, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        Agent = AgentProcess.Start($"agent{Index}", _f.AgentBrokerUri, Tpm, AttestationClassFixture.Interval, LogPath, Hostname);
+        Agent = AgentProcess.Start($"agent{Index}", brokerUri, Tpm, AttestationClassFixture.Interval, LogPath, Hostname, environment);
     }
 
     /// <summary>A reboot into <paramref name="log"/>: the agent stops, the TPM power-cycles (PCRs reset, resetCount +1) and is seeded again, the agent starts.</summary>
