@@ -38,8 +38,8 @@ internal static class StoreLoad
                 case "--store" when value is not null: setting = value; i++; break;
                 case "--nodes" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n > 0: nodes = n; i++; break;
                 case "--threads" when int.TryParse(value, CultureInfo.InvariantCulture, out int t) && t > 0: threads = t; i++; break;
-                case "--duration" when value is not null && value.EndsWith('s') && int.TryParse(value[..^1], CultureInfo.InvariantCulture, out int s) && s > 0:
-                    duration = TimeSpan.FromSeconds(s); i++; break;
+                case "--duration" when KcryptPush.Contracts.Text.Durations.TryParse(value, out TimeSpan d):
+                    duration = d; i++; break;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
                 default: Console.Error.WriteLine($"store: bad argument '{args[i]}'\n{Usage}"); return 2;
             }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Http;
 using System.Text.Json;
+using KcryptPush.Contracts.Text;
 using Microsoft.Extensions.Configuration;
 
 namespace KcryptPush.Http;
@@ -8,7 +9,7 @@ namespace KcryptPush.Http;
 /// <summary>
 /// <c>PROGRAM ready [--http HOST:PORT]</c>: asks a running service's /readyz (at its configured
 /// address, wildcards as loopback) and exits 0 when ready, 1 when not or unreachable (printing the
-/// failing checks), 2 on bad input. For container healthchecks, where the image has no curl.
+/// failing checks), 2 on bad input (address, off, a --timeout that is not a duration). For container healthchecks, where the image has no curl.
 /// </summary>
 public static class ReadyCommand
 {
@@ -18,7 +19,7 @@ public static class ReadyCommand
     /// <summary>Exit code: unready or unreachable.</summary>
     public const int NotReady = 1;
 
-    /// <summary>Exit code: bad input (address, off).</summary>
+    /// <summary>Exit code: bad input (address, off, --timeout).</summary>
     public const int BadInput = 2;
 
     /// <summary>
@@ -32,10 +33,10 @@ public static class ReadyCommand
         {
             Description = $"the service's HTTP address HOST:PORT (env KCRYPTPUSH_HTTP; default {defaultListen})",
         };
-        var timeout = new Option<int>("--timeout")
+        var timeout = new Option<string>("--timeout")
         {
-            Description = "seconds to wait for the answer (default 5)",
-            DefaultValueFactory = _ => 5,
+            Description = $"how long to wait for the answer (default 5s; {Durations.Examples}, a bare number is seconds)",
+            DefaultValueFactory = _ => "5s",
         };
         var command = new Command("ready", "ask the running service's /readyz: exit 0 when ready, 1 when not (the failing checks are printed)")
         {
@@ -43,6 +44,17 @@ public static class ReadyCommand
         };
         command.SetAction(async (parse, cancel) =>
         {
+            TimeSpan wait;
+            try
+            {
+                wait = Durations.Parse(parse.GetValue(timeout), "--timeout");
+            }
+            catch (FormatException e)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"{program}: {e.Message}").ConfigureAwait(false);
+                return BadInput;
+            }
+
             IConfiguration config = configuration(new Dictionary<string, string?> { [HttpOptions.ListenKey] = parse.GetValue(http) });
             HttpListenAddress address;
             try
@@ -61,7 +73,7 @@ public static class ReadyCommand
                 return BadInput;
             }
 
-            return await AskAsync(program, new Uri(address.ClientUrl(), HealthEndpoints.Readyz), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
+            return await AskAsync(program, new Uri(address.ClientUrl(), HealthEndpoints.Readyz), wait,
                 parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel).ConfigureAwait(false);
         });
         return command;

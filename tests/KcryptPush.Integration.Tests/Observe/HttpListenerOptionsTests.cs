@@ -148,10 +148,23 @@ public sealed class HttpListenerOptionsTests : IDisposable
         Assert.Single(r.StdErr.TrimEnd('\n').Split('\n'));
     }
 
+    [Theory]
+    [InlineData("verifier", "0")]
+    [InlineData("verifier", "5x")]
+    [InlineData("registrar", "1e3s")]
+    [InlineData("registrar", "8d")]
+    public void Ready_with_a_timeout_that_is_not_a_duration_is_a_usage_error(string service, string timeout)
+    {
+        ProcessResult r = ProcessRunner.Run("dotnet", [Binary(service), "ready", "--http", "127.0.0.1:1", "--timeout", timeout], environment: NoToken(), timeout: StartTimeout);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"kcrypt-push-{service}: --timeout: '{timeout}'", r.StdErr, StringComparison.Ordinal);
+        Assert.Single(r.StdErr.TrimEnd('\n').Split('\n'));
+    }
+
     [Fact]
     public void Ready_against_nothing_listening_is_unready()
     {
-        ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Verifier, "ready", "--http", "127.0.0.1:1"], environment: NoToken(), timeout: StartTimeout);
+        ProcessResult r = ProcessRunner.Run("dotnet", [KcryptPushBinaries.Verifier, "ready", "--http", "127.0.0.1:1", "--timeout", "1500ms"], environment: NoToken(), timeout: StartTimeout);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("unreachable", r.StdErr, StringComparison.Ordinal);
     }
