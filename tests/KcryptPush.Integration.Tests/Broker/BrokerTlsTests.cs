@@ -301,6 +301,7 @@ public sealed class BrokerTlsTests : IClassFixture<TlsBrokerFixture>, IDisposabl
 /// Mutual TLS: the broker (<c>ssl_options.fail_if_no_peer_cert = true</c>) refuses a client that
 /// presents no certificate, and accepts the one from Broker:ClientCertificateFile/ClientKeyFile.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class BrokerTlsMutualTests : IClassFixture<MutualTlsBrokerFixture>
 {
     private readonly MutualTlsBrokerFixture _broker;
