@@ -15,8 +15,10 @@ namespace KcryptPush.Verifier.Store;
 /// write gate, so a LiteDB transaction never waits on another's collection locks, and concurrent units
 /// are committed together (one transaction, one fsync: see <see cref="Apply"/>).
 /// Collection names and document shapes are those of the verifier.db files written before this store
-/// (<c>nodes</c>, <c>enrolment_audit</c>, <c>node_attestation</c>, <c>challenges</c>, <c>attestation_history</c>,
-/// <c>attestation_audit</c>, <c>secrets</c>, <c>event_logs</c>), so existing files keep working.
+/// (<c>nodes</c>, <c>enrolment_audit</c>, <c>node_attestation</c>, <c>attestation_history</c>,
+/// <c>attestation_audit</c>, <c>secrets</c>, <c>event_logs</c>), so existing files keep working, except
+/// challenges: one document per node (<c>node_challenges</c>, <see cref="LiteDbNodeChallenges"/>), into
+/// which a file's per-challenge collection <c>challenges</c> is moved when the file is opened to write.
 /// </summary>
 public sealed class LiteDbVerifierStore : IVerifierStore
 {
@@ -25,7 +27,8 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     private readonly ILiteCollection<VerifierNode> _nodes;
     private readonly ILiteCollection<VerifierEnrolmentEvent> _enrolment;
     private readonly ILiteCollection<NodeAttestation> _attestations;
-    private readonly ILiteCollection<ChallengeRecord> _challenges;
+    private readonly ILiteCollection<LiteDbNodeChallenges> _challenges;
+    private readonly ILiteCollection<ChallengeRecord>? _legacyChallenges;
     private readonly ILiteCollection<HistoryRecord> _history;
     private readonly ILiteCollection<AuditRecord> _audit;
     private readonly ILiteCollection<SecretRecord> _secrets;
@@ -40,6 +43,14 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     // gate; forgotten when a transaction fails, so the next write of a node counts again).
     private readonly Dictionary<string, int> _historyHeld = new(StringComparer.Ordinal);
     private const int HistorySlack = 32;
+
+    // No challenge in the file expires before this (guarded by the write gate; null: not known since
+    // the file was opened). A prune with an earlier cutoff has nothing to delete and reads nothing:
+    // the silence detector prunes every few seconds, and the challenges are no longer indexed by expiry.
+    private DateTime? _challengesExpireFrom;
+    private DateTime _expiryWrittenSinceScan = DateTime.MaxValue;
+    private readonly Lock _pruneGate = new();
+    private const string LegacyChallenges = "challenges";
 
     /// <summary>Opens (creating if needed, unless read-only) the file.</summary>
     /// <exception cref="VerifierStoreInUseException">Another process (or store) holds the file.</exception>
@@ -72,7 +83,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         _nodes = _db.GetCollection<VerifierNode>("nodes");
         _enrolment = _db.GetCollection<VerifierEnrolmentEvent>("enrolment_audit");
         _attestations = _db.GetCollection<NodeAttestation>("node_attestation");
-        _challenges = _db.GetCollection<ChallengeRecord>("challenges");
+        _challenges = _db.GetCollection<LiteDbNodeChallenges>("node_challenges");
         _history = _db.GetCollection<HistoryRecord>("attestation_history");
         _audit = _db.GetCollection<AuditRecord>("attestation_audit");
         _secrets = _db.GetCollection<SecretRecord>("secrets");
@@ -92,8 +103,20 @@ public sealed class LiteDbVerifierStore : IVerifierStore
             _audit.EnsureIndex(a => a.TpmHash);
             _secrets.EnsureIndex(s => s.TpmHash);
             _logs.EnsureIndex(l => l.TpmHash);
-            _challenges.EnsureIndex(c => c.ExpiresAt);
-            _challenges.EnsureIndex(c => c.TpmHash);
+            if (!_db.CollectionExists("node_challenges"))
+            {
+                // Keyed by node and indexed by nothing else (EnsureIndex of _id creates nothing): made
+                // by writing and removing a placeholder.
+                _challenges.Insert(new LiteDbNodeChallenges { TpmHash = "-" });
+                _challenges.Delete("-");
+            }
+
+            MoveLegacyChallenges();
+        }
+        else if (_db.CollectionExists(LegacyChallenges))
+        {
+            // A read-only open moves nothing: it reads the per-challenge collection as well.
+            _legacyChallenges = _db.GetCollection<ChallengeRecord>(LegacyChallenges);
         }
     }
 
@@ -147,7 +170,10 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         _attestations.FindAll().Where(n => n.PendingVerdicts is { Count: > 0 }).Select(n => n.TpmHash).ToList();
 
     /// <inheritdoc/>
-    public ChallengeRecord? FindChallenge(Guid id) => _challenges.FindById(id);
+    /// <remarks>Challenges are kept by node, so a look-up by id alone reads every node's challenges: for
+    /// tests and diagnostics; the pipeline looks a challenge up in its node's unit.</remarks>
+    public ChallengeRecord? FindChallenge(Guid id) =>
+        _challenges.FindAll().SelectMany(n => n.Challenges).FirstOrDefault(c => c.Id == id) ?? _legacyChallenges?.FindById(id);
 
     /// <inheritdoc/>
     public void AddChallenge(ChallengeRecord challenge)
@@ -155,16 +181,82 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         ArgumentNullException.ThrowIfNull(challenge);
         lock (_writeGate)
         {
-            _challenges.Insert(challenge);
+            PutChallenges(challenge.TpmHash, [challenge]);
         }
     }
 
     /// <inheritdoc/>
     public int PruneChallenges(DateTime cutoffUtc)
     {
+        lock (_pruneGate)
+        {
+            return Prune(cutoffUtc.ToUniversalTime());
+        }
+    }
+
+    private int Prune(DateTime cutoffUtc)
+    {
         lock (_writeGate)
         {
-            return _challenges.DeleteMany(c => c.ExpiresAt < cutoffUtc);
+            if (_challengesExpireFrom is { } from && cutoffUtc <= from)
+            {
+                return 0;
+            }
+
+            _expiryWrittenSinceScan = DateTime.MaxValue;
+        }
+
+        // The nodes with something to prune are found without the write gate (reading every node's
+        // document must not stall commits); each is then pruned under it, as it is then.
+        DateTime earliest = DateTime.MaxValue;
+        var stale = new List<string>();
+        foreach (LiteDbNodeChallenges node in _challenges.FindAll())
+        {
+            foreach (ChallengeRecord c in node.Challenges)
+            {
+                DateTime expires = c.ExpiresAt.ToUniversalTime();
+                if (expires < cutoffUtc)
+                {
+                    stale.Add(node.TpmHash);
+                    break;
+                }
+
+                earliest = expires < earliest ? expires : earliest;
+            }
+        }
+
+        lock (_writeGate)
+        {
+            int pruned = 0;
+            _db.BeginTrans();
+            try
+            {
+                foreach (string tpmHash in stale)
+                {
+                    if (_challenges.FindById(tpmHash) is not { } node)
+                    {
+                        continue;
+                    }
+
+                    pruned += node.Challenges.RemoveAll(c => c.ExpiresAt.ToUniversalTime() < cutoffUtc);
+                    _ = node.Challenges.Count == 0 ? _challenges.Delete(tpmHash) : _challenges.Update(node);
+                    foreach (ChallengeRecord c in node.Challenges)
+                    {
+                        earliest = c.ExpiresAt.ToUniversalTime() < earliest ? c.ExpiresAt.ToUniversalTime() : earliest;
+                    }
+                }
+
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+
+            // What units wrote while the documents were read may expire earlier than what was read.
+            _challengesExpireFrom = earliest < _expiryWrittenSinceScan ? earliest : _expiryWrittenSinceScan;
+            return pruned;
         }
     }
 
@@ -381,7 +473,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
             _history.DeleteMany(h => h.TpmHash == tpmHash);
             _historyHeld.Remove(tpmHash);
             _logs.DeleteMany(l => l.TpmHash == tpmHash);
-            _challenges.DeleteMany(c => c.TpmHash == tpmHash);
+            _challenges.Delete(tpmHash);
         }
 
         if (w.Node is not null)
@@ -399,9 +491,9 @@ public sealed class LiteDbVerifierStore : IVerifierStore
             _attestations.Upsert(w.Attestation);
         }
 
-        foreach (ChallengeRecord c in w.Challenges.Values)
+        if (w.Challenges.Count > 0)
         {
-            _challenges.Upsert(c);
+            PutChallenges(tpmHash, w.Challenges.Values);
         }
 
         if (w.Logs.Count > 0)
@@ -461,6 +553,69 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         }
     }
 
+    // One edit of the node's challenge document (caller holds the write gate).
+    private void PutChallenges(string tpmHash, IReadOnlyCollection<ChallengeRecord> written)
+    {
+        LiteDbNodeChallenges node = _challenges.FindById(tpmHash) ?? new LiteDbNodeChallenges { TpmHash = tpmHash };
+        node.Challenges = LiteDbNodeChallenges.Kept(node.Challenges, written, LiteDbNodeChallenges.PerNode);
+        _challenges.Upsert(node);
+        foreach (ChallengeRecord c in written)
+        {
+            DateTime expires = c.ExpiresAt.ToUniversalTime();
+            if (_challengesExpireFrom is { } from && expires < from)
+            {
+                _challengesExpireFrom = expires;
+            }
+
+            _expiryWrittenSinceScan = expires < _expiryWrittenSinceScan ? expires : _expiryWrittenSinceScan;
+        }
+    }
+
+    // Files written before node_challenges kept one document per challenge, indexed by id, node and
+    // expiry: they are moved into the nodes' documents (keeping what LiteDbNodeChallenges.Kept keeps)
+    // and the old collection is dropped (LiteDB drops a collection only outside a transaction: a process
+    // stopped between the two moves them again on its next open, merging with what it moved), and the
+    // file is checkpointed before the store is used.
+    private void MoveLegacyChallenges()
+    {
+        if (!_db.CollectionExists(LegacyChallenges))
+        {
+            return;
+        }
+
+        ILiteCollection<ChallengeRecord> legacy = _db.GetCollection<ChallengeRecord>(LegacyChallenges);
+        _db.BeginTrans();
+        try
+        {
+            // Node by node through the old node index: an old file holds a day of answered challenges
+            // (thousands a node), so they are not all read at once.
+            var nodes = legacy.Query().Select(c => c.TpmHash).ToEnumerable().ToHashSet(StringComparer.Ordinal);
+            foreach (string tpmHash in nodes)
+            {
+                List<ChallengeRecord> all = legacy.Find(c => c.TpmHash == tpmHash).ToList();
+                if (_challenges.FindById(tpmHash) is { } moved)
+                {
+                    all = [.. all.Where(c => !moved.Challenges.Exists(m => m.Id == c.Id)), .. moved.Challenges];
+                }
+
+                // As if the newest had just been written: what had expired by then and was answered goes.
+                ChallengeRecord newest = all.MaxBy(c => c.IssuedAt.ToUniversalTime())!;
+                _challenges.Upsert(new LiteDbNodeChallenges { TpmHash = tpmHash, Challenges = LiteDbNodeChallenges.Kept(all, [newest], LiteDbNodeChallenges.PerNode) });
+            }
+
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+
+        _db.DropCollection(LegacyChallenges);
+
+        _db.Checkpoint();
+    }
+
     private sealed class QueuedWrites(string tpmHash, UnitWrites writes)
     {
         public string TpmHash { get; } = tpmHash;
@@ -490,7 +645,8 @@ public sealed class LiteDbVerifierStore : IVerifierStore
 
         protected override void Release() => _gate.Exit();
 
-        protected override ChallengeRecord? ReadChallenge(Guid id) => _store._challenges.FindById(id);
+        protected override ChallengeRecord? ReadChallenge(Guid id) =>
+            _store._challenges.FindById(TpmHash)?.Challenges.Find(c => c.Id == id) ?? _store._legacyChallenges?.FindById(id);
 
         protected override EventLogRecord? ReadLog(string id) => _store._logs.FindById(id);
 

@@ -101,6 +101,130 @@ public sealed class LiteDbVerifierStoreTests : VerifierStoreContract
         Assert.Equal(2, store.History(HashA).Count);
     }
 
+    private static Guid OldChallenge(int n) => new(n, 0, 0, new byte[8]);
+
+    private void CopyFileWithPerChallengeDocuments()
+    {
+        string gz = Path.Combine(KcryptPush.Tests.RepoPaths.Root, "tests", "KcryptPush.Verifier.Tests", "Store", "testdata", "verifier-before-node-challenges.db.gz");
+        using FileStream input = File.OpenRead(gz);
+        using var unzip = new System.IO.Compression.GZipStream(input, System.IO.Compression.CompressionMode.Decompress);
+        using FileStream output = File.Create(DbPath);
+        unzip.CopyTo(output);
+    }
+
+    [Fact]
+    public void A_file_with_one_document_per_challenge_is_moved_to_one_document_per_node_when_opened()
+    {
+        CopyFileWithPerChallengeDocuments();
+        string a = new('a', 64);
+
+        // Opened read-only (offline commands), nothing moves and the old challenges are read.
+        using (var before = new LiteDbVerifierStore(DbPath, new VerifierStoreOptions { ReadOnly = true }))
+        {
+            Assert.NotNull(before.FindChallenge(OldChallenge(1)));
+            using IVerifierUnit unit = before.BeginNode(a);
+            Assert.Equal([(byte)11], unit.FindChallenge(OldChallenge(12))!.Nonce);
+        }
+
+        IVerifierStore store = Open();
+        Assert.Equal(["host-a", "host-b"], store.ListNodes().Select(n => n.Hostname));
+        Assert.Equal(11, store.History(a).Count);
+        Assert.NotNull(store.FindLog(a, Enumerable.Repeat((byte)'a', 32).ToArray()));
+
+        // Node a keeps its open challenge and the answered ones that had not expired when it was
+        // issued (t0 + 110 s): 9 and 10 (expiring t0 + 110 s and 120 s); 0..8 had expired.
+        DateTime t0 = new(2026, 12, 7, 10, 0, 0, DateTimeKind.Utc);
+        for (int i = 0; i < 9; i++)
+        {
+            Assert.Null(store.FindChallenge(OldChallenge(i + 1)));
+        }
+
+        ChallengeRecord answered = store.FindChallenge(OldChallenge(11))!;
+        Assert.Equal("{\"verdict\":\"pass\",\"i\":10}", answered.ResultJson);
+        Assert.Equal([(byte)10, 1], answered.SubmissionDigest);
+        Assert.Equal(t0.AddSeconds(101), answered.UsedAt!.Value.ToUniversalTime());
+        Assert.NotNull(store.FindChallenge(OldChallenge(10))!.UsedAt);
+        Assert.Null(store.FindChallenge(OldChallenge(100))!.UsedAt);
+
+        // The open one is answered through a unit, as the pipeline does, and the next one issued.
+        ChallengeRecord next = NewChallenge(a, t0.AddSeconds(140));
+        using (IVerifierUnit unit = store.BeginNode(a))
+        {
+            ChallengeRecord open = unit.FindChallenge(OldChallenge(12))!;
+            Assert.Equal(t0.AddSeconds(130), open.ExpiresAt.ToUniversalTime());
+            Assert.Equal([(byte)11], open.Nonce);
+            open.UsedAt = t0.AddSeconds(111);
+            open.ResultJson = "{}";
+            unit.PutChallenge(open);
+            unit.PutChallenge(next);
+            unit.Commit();
+        }
+
+        Assert.NotNull(store.FindChallenge(next.Id));
+        Assert.Equal(1, store.PruneChallenges(t0.AddSeconds(125)));   // 10 (expired t0 + 120 s)
+        Assert.Null(store.FindChallenge(OldChallenge(11)));
+
+        // The old collection is gone, and a second open finds nothing to move.
+        DisposeStores();
+        using (var db = new LiteDatabase(new ConnectionString { Filename = DbPath, Connection = ConnectionType.Direct }))
+        {
+            Assert.False(db.CollectionExists("challenges"));
+            Assert.Equal(2, db.GetCollection("node_challenges").Count());
+        }
+
+        IVerifierStore again = Open();
+        Assert.NotNull(again.FindChallenge(OldChallenge(100)));
+        Assert.NotNull(again.FindChallenge(next.Id));
+    }
+
+    [Fact]
+    public void A_node_keeps_at_most_sixteen_challenges_answered_ones_going_first()
+    {
+        IVerifierStore store = Open();
+        var open = new List<ChallengeRecord>();
+        for (int i = 0; i < 6; i++)
+        {
+            ChallengeRecord c = NewChallenge(HashA, Now.AddHours(1).AddSeconds(i));
+            open.Add(c);
+            store.AddChallenge(c);
+        }
+
+        // Twelve answered ones, none expired, each with the next challenge, newer than the open ones.
+        var answered = new List<ChallengeRecord>();
+        for (int i = 0; i < 12; i++)
+        {
+            ChallengeRecord c = NewChallenge(HashA, Now.AddHours(2).AddSeconds(i));
+            store.AddChallenge(c);
+            using IVerifierUnit unit = store.BeginNode(HashA);
+            ChallengeRecord claim = unit.FindChallenge(c.Id)!;
+            claim.UsedAt = claim.IssuedAt;
+            claim.ResultJson = "{}";
+            unit.PutChallenge(claim);
+            unit.Commit();
+            answered.Add(c);
+        }
+
+        // 18 were issued: the two oldest answered went, every open one stays.
+        Assert.All(open, c => Assert.NotNull(store.FindChallenge(c.Id)));
+        Assert.Null(store.FindChallenge(answered[0].Id));
+        Assert.Null(store.FindChallenge(answered[1].Id));
+        Assert.All(answered.Skip(2), c => Assert.NotNull(store.FindChallenge(c.Id)));
+
+        // Open ones beyond the bound: the oldest issued go first; what the unit writes stays.
+        var more = new List<ChallengeRecord>();
+        for (int i = 0; i < LiteDbNodeChallengesBound; i++)
+        {
+            ChallengeRecord c = NewChallenge(HashA, Now.AddHours(3).AddSeconds(i));
+            more.Add(c);
+            store.AddChallenge(c);
+        }
+
+        Assert.All(more, c => Assert.NotNull(store.FindChallenge(c.Id)));
+        Assert.All(open.Concat(answered), c => Assert.Null(store.FindChallenge(c.Id)));
+    }
+
+    private const int LiteDbNodeChallengesBound = 16;
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

@@ -585,6 +585,49 @@ public abstract class VerifierStoreContract : IDisposable
     }
 
     [StoreFact]
+    public void A_challenge_issued_by_one_instance_is_answered_on_another_and_a_redelivery_finds_the_claim()
+    {
+        // Issued inside a node's unit (as after a verdict) by one instance, and one on request.
+        IVerifierStore issuer = Open();
+        ChallengeRecord next = NewChallenge(HashA, Now.AddMinutes(2));
+        ChallengeRecord requested = NewChallenge(HashA, Now.AddMinutes(2));
+        using (IVerifierUnit unit = issuer.BeginNode(HashA))
+        {
+            unit.PutChallenge(next);
+            unit.Commit();
+        }
+
+        issuer.AddChallenge(requested);
+
+        // Another instance (PostgreSQL), or the same file reopened by the next process (LiteDB).
+        if (!SeveralInstances)
+        {
+            DisposeStores();
+        }
+
+        IVerifierStore other = Open();
+        using (IVerifierUnit unit = other.BeginNode(HashA))
+        {
+            ChallengeRecord claim = unit.FindChallenge(next.Id)!;
+            Assert.Equal(next.Nonce, claim.Nonce);
+            Assert.Null(claim.UsedAt);
+            claim.UsedAt = Now;
+            claim.SubmissionDigest = [9];
+            claim.ResultJson = "{}";
+            unit.PutChallenge(claim);
+            unit.PutChallenge(NewChallenge(HashA, Now.AddMinutes(3)));
+            unit.Commit();
+        }
+
+        IVerifierStore reader = SeveralInstances ? issuer : other;
+        using (IVerifierUnit unit = reader.BeginNode(HashA))
+        {
+            Assert.Equal([9], unit.FindChallenge(next.Id)!.SubmissionDigest);
+            Assert.Null(unit.FindChallenge(requested.Id)!.UsedAt);
+        }
+    }
+
+    [StoreFact]
     public void What_was_committed_is_there_after_reopening()
     {
         IVerifierStore store = Open();
