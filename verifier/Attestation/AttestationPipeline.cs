@@ -13,9 +13,9 @@ using KcryptPush.Tpm.Structures;
 using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Metrics;
+using KcryptPush.Verifier.Nodes;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
-using KcryptPush.Verifier.Verdicts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -44,6 +44,7 @@ public sealed class AttestationPipeline
     private readonly ParsedLogCache _parsedLogs;
     private readonly NodeRateLimiter _limits;
     private readonly VerifierMetrics? _metrics;
+    private readonly NodeStateMachine _states;
 
     /// <summary>Creates the pipeline.</summary>
     public AttestationPipeline(
@@ -65,6 +66,7 @@ public sealed class AttestationPipeline
         _parsedLogs = new ParsedLogCache(options.ParsedLogCacheBytes);
         _limits = limits ?? new NodeRateLimiter(options);
         _metrics = metrics;
+        _states = new NodeStateMachine(options.RelearnsPerDay);
     }
 
     /// <summary>The parsed event log cache (bounded in bytes).</summary>
@@ -386,35 +388,16 @@ public sealed class AttestationPipeline
         long policyStart = Stopwatch.GetTimestamp();
         var decisions = _policies.Select(p => p.Evaluate(context)).ToList();
         _metrics?.StageTook(VerificationStages.Policy, policyStart);
-        var policyFailures = decisions.SelectMany(d => d.Failures).ToList();
-        if (policyFailures.Count == 0 && decisions.SelectMany(d => d.Changes).Any(c => c.IsRelearn))
+        AttestationReason[] policyFailures = decisions.SelectMany(d => d.Failures).ToArray();
+        if (policyFailures.Length > 0)
         {
-            rec.Relearns.RemoveAll(t => t.ToUniversalTime() <= now.AddDays(-1));
-            if (rec.Relearns.Count >= _options.RelearnsPerDay)
-            {
-                policyFailures.Add(new AttestationReason(AttestationReasonCodes.RelearnRateLimited,
-                    $"re-learning is limited to {_options.RelearnsPerDay} per day per node; {rec.Relearns.Count} in the last 24 hours "
-                    + $"({string.Join(", ", decisions.SelectMany(d => d.Changes).Where(c => c.IsRelearn).Select(c => c.What))} not learned)."));
-            }
-            else
-            {
-                rec.Relearns.Add(now);
-            }
-        }
-
-        if (policyFailures.Count > 0)
-        {
-            return Fail(unit, m, node, rec, now, attest, policyFailures.ToArray(),
+            return Fail(unit, m, node, rec, now, attest, policyFailures,
                 decisions.SelectMany(d => d.FailingPcrs).ToArray(), decisions.Select(d => d.FirstBrokenEvent).FirstOrDefault(e => e is not null));
         }
 
-        foreach (PolicyChange change in decisions.SelectMany(d => d.Changes))
-        {
-            change.Apply(rec);
-            unit.AddAudit(change.Actor, change.What, change.OldValue, change.NewValue, now);
-        }
-
-        return Pass(unit, m, node, rec, now, attest, releaseKey, rebooted, decisions.Any(d => d.Terminate));
+        // What the policies learned is stored only if the pass stands (the re-learn limit can fail it).
+        return Conclude(unit, m, node, rec, now, attest,
+            new AttestationPassed(m.EventLogSha256, decisions.SelectMany(d => d.Changes).ToArray(), decisions.Any(d => d.Terminate)), releaseKey, rebooted);
     }
 
     // The quote names a log the verifier does not hold and does not carry it. The policies that need no
@@ -426,102 +409,47 @@ public sealed class AttestationPipeline
     {
         var context = new PolicyContext { Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, ReportedPcrs = reported, Now = now };
         var decisions = _policies.Where(p => !p.NeedsEventLog).Select(p => p.Evaluate(context)).ToList();
-        AttestationReason[] failures = decisions.SelectMany(d => d.Failures).ToArray();
-        if (failures.Length > 0)
-        {
-            // Quarantined on what the TPM signed, and the log is asked for all the same: the next
-            // message carries it, so the verdict can name the broken event and the node's evidence is
-            // complete (a node that keeps booting this way stays Quarantined instead of turning Silent).
-            rec.LogWanted = true;
-            return Fail(unit, m, node, rec, now, attest, failures, decisions.SelectMany(d => d.FailingPcrs).ToArray(), null, completeEvidence: false, wantLog: true);
-        }
-
-        if (rec.LogWanted)
-        {
-            rec.LogRequestsUnanswered++;
-        }
-
-        rec.LogWanted = true;
-        if (rec.LogRequestsUnanswered >= 2)
-        {
-            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogWithheld,
-                $"asked for the event log whose SHA-256 the quote signed, the node answered {rec.LogRequestsUnanswered} times without it "
-                + $"(last named {Convert.ToHexStringLower(m.EventLogSha256)}).")], [], null, completeEvidence: false);
-        }
-
-        AttestationResult retry = Result(m, AttestationVerdicts.Retry, _issuer.Issue(unit), [], eventLogWanted: true);
-        rec.LastAttestationAt = now;
-        rec.LastVerdict = AttestationVerdicts.Retry;
-        unit.Save(rec);
-        AddHistory(unit, m, now, AttestationVerdicts.Retry, [], attest.ClockInfo, rebooted);
-        return new AttestationOutcome(retry, null);
+        var missing = new EventLogMissing(m.EventLogSha256, decisions.SelectMany(d => d.Failures).ToArray(), decisions.SelectMany(d => d.FailingPcrs).ToArray());
+        return Conclude(unit, m, node, rec, now, attest, missing, null, rebooted);
     }
 
-    private AttestationOutcome Pass(IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest attest, TpmtPublic? releaseKey, bool rebooted, bool terminate)
-    {
-        rec.AttestationsPassed++;
-        rec.AcceptedLogSha256 = m.EventLogSha256;
-        string previous = rec.State;
-        string next = terminate ? NodeStates.Terminated : NodeStates.Trusted;
-        INodeVerdict? verdict = ChangeState(unit, rec, next, now) ? next == NodeStates.Terminated
-            ? new NodeTerminated(m.TpmHash, node.Hostname, rec.AttestationsPassed, previous, now)
-            : new NodeTrusted(m.TpmHash, node.Hostname, previous, now)
-            : null;
+    // A failure of evidence shown to come from the node's TPM (or of policy): quarantine.
+    private AttestationOutcome Fail(
+        IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
+        AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent) =>
+        Conclude(unit, m, node, rec, now, attest, new AttestationFailed(reasons, pcrs, firstEvent), null, false);
 
+    // The node state machine decides; its transition, the history record and the next challenge go
+    // into the node's unit together, and secrets are sealed only when the transition allows them.
+    private AttestationOutcome Conclude(IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
+        NodeEvent e, TpmtPublic? releaseKey, bool rebooted)
+    {
+        NodeTransition t = _states.Decide(rec, node.Hostname, e, now);
+        if (t.Refused)
+        {
+            // Step (1) answers a terminated node before anything is judged; this is the same answer.
+            return new AttestationOutcome(Result(m, AttestationVerdicts.Terminated, null, Reason(AttestationReasonCodes.NodeNotAttesting,
+                $"node {m.TpmHash} spent its attestation budget ({rec.AttestationsPassed} passes) and is terminated.")), null) { Rejected = true };
+        }
+
+        string verdict = t.AttestationVerdict ?? throw new InvalidOperationException($"{e.GetType().Name} is no attestation event");
+        AttestationReason[] reasons = [.. t.Reasons];
         SealedSecret[]? secrets = null;
         string[]? missing = null;
-        if (m.WantedSecrets is { Length: > 0 } wanted && releaseKey is not null && !terminate && rec.OperatorQuarantine is null)
+        if (t.ReleaseSecrets && m.WantedSecrets is { Length: > 0 } wanted && releaseKey is not null)
         {
             (secrets, missing) = Seal(node, releaseKey, wanted.Distinct(StringComparer.Ordinal));
         }
 
-        rec.LastEvidenceAt = now;
-        rec.LastAttestationAt = now;
-        rec.LastVerdict = AttestationVerdicts.Pass;
-        if (verdict is not null)
+        NodeTransitionWriter.Write(unit, rec, t, now);
+        AddHistory(unit, m, now, verdict, reasons, attest?.ClockInfo ?? default, verdict != AttestationVerdicts.Fail && rebooted);
+        if (verdict == AttestationVerdicts.Fail)
         {
-            VerdictOutbox.Stage(rec, verdict, now);
+            _log.LogWarning("Node {Node} failed attestation: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
         }
 
-        unit.Save(rec);
-        AddHistory(unit, m, now, AttestationVerdicts.Pass, [], attest.ClockInfo, rebooted);
-        Challenge? nextChallenge = terminate ? null : _issuer.Issue(unit);
-        var result = new AttestationResult(m.ChallengeId, m.TpmHash, AttestationVerdicts.Pass, [], nextChallenge, false, secrets, missing);
-        return new AttestationOutcome(result, verdict);
-    }
-
-    // A failure of evidence shown to come from the node's TPM (or of policy): quarantine.
-    // completeEvidence: false for a verdict reached without the event log the quote signed (a PCR
-    // policy violation on the signed values, a withheld log): it quarantines, but is no evidence for
-    // the silence detector, so a node that never completes its evidence is also reported silent.
-    private AttestationOutcome Fail(
-        IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, DateTime now, TpmsAttest? attest,
-        AttestationReason[] reasons, PcrMismatch[] pcrs, BrokenEvent? firstEvent, bool completeEvidence = true, bool wantLog = false)
-    {
-        string previous = rec.State;
-        if (completeEvidence)
-        {
-            rec.LastEvidenceAt = now;
-        }
-
-        // Incomplete evidence does not end a Silent state: a node that withholds the log it is asked for
-        // stays Silent (release refused all the same) instead of flipping Silent -> Quarantined -> Silent
-        // with a verdict event on each turn; the log, once sent, is judged in full.
-        bool keepSilent = !completeEvidence && rec.State == NodeStates.Silent;
-        INodeVerdict? verdict = !keepSilent && ChangeState(unit, rec, NodeStates.Quarantined, now)
-            ? new NodeQuarantined(m.TpmHash, node.Hostname, reasons.Select(r => r.Code).Distinct().ToArray(), reasons, pcrs, firstEvent, previous, now)
-            : null;
-        rec.LastAttestationAt = now;
-        rec.LastVerdict = AttestationVerdicts.Fail;
-        if (verdict is not null)
-        {
-            VerdictOutbox.Stage(rec, verdict, now);
-        }
-
-        unit.Save(rec);
-        AddHistory(unit, m, now, AttestationVerdicts.Fail, reasons, attest?.ClockInfo ?? default, false);
-        _log.LogWarning("Node {Node} failed attestation: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
-        return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, _issuer.Issue(unit), reasons, eventLogWanted: wantLog), verdict);
+        Challenge? next = t.IssueChallenge ? _issuer.Issue(unit) : null;
+        return new AttestationOutcome(new AttestationResult(m.ChallengeId, m.TpmHash, verdict, reasons, next, t.EventLogWanted, secrets, missing), t.Verdict);
     }
 
     // A message not shown to come from the node's TPM, or contradicting what it signed: answered with
@@ -531,19 +459,6 @@ public sealed class AttestationPipeline
     {
         _log.LogWarning("Quote for node {Node} rejected, nothing recorded: {Reasons}", m.TpmHash, string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")));
         return new AttestationOutcome(Result(m, AttestationVerdicts.Fail, null, reasons), null) { Rejected = true };
-    }
-
-    private static bool ChangeState(IVerifierUnit unit, NodeAttestation rec, string next, DateTime now)
-    {
-        if (rec.State == next)
-        {
-            return false;
-        }
-
-        unit.AddAudit("verifier", "state", rec.State, next, now);
-        rec.State = next;
-        rec.StateSince = now;
-        return true;
     }
 
     // Each secret's AES key is the credential of a MakeCredential to the node's EK bound to the release

@@ -3,6 +3,7 @@ using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Nodes;
 using KcryptPush.Verifier.Policies;
 using KcryptPush.Verifier.Store;
 using KcryptPush.Verifier.Verdicts;
@@ -351,31 +352,14 @@ public sealed class NodeOperations(IVerifierStore store, SecretTransportKey secr
 
             DateTime now = Now;
             NodeAttestation rec = unit.GetOrNewAttestation(now);
-            string previous = rec.State;
-            if (rec.OperatorQuarantine is not null)
+            NodeTransition t = States.Decide(rec, node?.Hostname ?? "", new OperatorQuarantined(m.Operator, m.Reason), now);
+            if (!t.WritesNothing)
             {
-                return (OperatorResults.Success($"already held in quarantine ({rec.OperatorQuarantine}): nothing changed"), null);
-            }
-
-            // The hold keeps the node Quarantined through passing quotes (OperatorQuarantinePolicy).
-            rec.OperatorQuarantine = $"{m.Operator}: {m.Reason}";
-            unit.AddAudit(m.Operator, AttestationReasonCodes.OperatorQuarantine, null, m.Reason, now);
-            if (previous == NodeStates.Quarantined)
-            {
-                unit.Save(rec);
+                NodeTransitionWriter.Write(unit, rec, t, now);
                 unit.Commit();
-                return (OperatorResults.Success("already Quarantined by its evidence; now also held until release"), null);
             }
 
-            rec.State = NodeStates.Quarantined;
-            rec.StateSince = now;
-            var reason = new AttestationReason(AttestationReasonCodes.OperatorQuarantine, $"quarantined by {m.Operator}: {m.Reason}");
-            var verdict = new NodeQuarantined(m.TpmHash, node?.Hostname ?? "", [AttestationReasonCodes.OperatorQuarantine], [reason], [], null, previous, Utc(now));
-            VerdictOutbox.Stage(rec, verdict, now);
-            unit.Save(rec);
-            unit.AddAudit(m.Operator, "state", previous, NodeStates.Quarantined, now);
-            unit.Commit();
-            return (OperatorResults.Success($"Quarantined (was {previous})"), verdict);
+            return (OperatorResults.Success(t.Note!), t.Verdict as NodeQuarantined);
         }
     }
 
@@ -402,34 +386,15 @@ public sealed class NodeOperations(IVerifierStore store, SecretTransportKey secr
                     : OperatorResults.Success($"{NodeStates.Pending}, not quarantined: nothing changed"), null);
             }
 
-            if (rec.State != NodeStates.Quarantined && rec.OperatorQuarantine is null)
-            {
-                return (OperatorResults.Success($"{rec.State}, not quarantined: nothing changed"), null);
-            }
-
             DateTime now = Now;
-            string? heldFor = rec.OperatorQuarantine;
-            if (rec.OperatorQuarantine is not null)
+            NodeTransition t = States.Decide(rec, unit.Node?.Hostname ?? "", new OperatorReleased(m.Operator), now);
+            if (!t.WritesNothing)
             {
-                unit.AddAudit(m.Operator, AttestationReasonCodes.OperatorQuarantine, rec.OperatorQuarantine, "released", now);
-                rec.OperatorQuarantine = null;
-            }
-
-            if (rec.State != NodeStates.Quarantined)
-            {
-                unit.Save(rec);
+                NodeTransitionWriter.Write(unit, rec, t, now);
                 unit.Commit();
-                return (OperatorResults.Success($"{rec.State}: quarantine hold lifted"), null);
             }
 
-            rec.State = NodeStates.Pending;
-            rec.StateSince = now;
-            var verdict = new NodeReleased(m.TpmHash, unit.Node?.Hostname ?? "", m.Operator, heldFor, NodeStates.Quarantined, Utc(now));
-            VerdictOutbox.Stage(rec, verdict, now);
-            unit.Save(rec);
-            unit.AddAudit(m.Operator, "state", NodeStates.Quarantined, NodeStates.Pending, now);
-            unit.Commit();
-            return (OperatorResults.Success($"{NodeStates.Pending} until its next attestation"), verdict);
+            return (OperatorResults.Success(t.Note!), t.Verdict as NodeReleased);
         }
     }
 
@@ -457,6 +422,9 @@ public sealed class NodeOperations(IVerifierStore store, SecretTransportKey secr
     }
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    // Operator events do not re-learn: the limit is not consulted.
+    private static NodeStateMachine States { get; } = new(relearnsPerDay: 0);
 
     private bool Known(string tpmHash) => store.FindNode(tpmHash) is not null || store.FindAttestation(tpmHash) is not null;
 

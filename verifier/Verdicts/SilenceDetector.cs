@@ -1,6 +1,7 @@
 using KcryptPush.Contracts.V1;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
+using KcryptPush.Verifier.Nodes;
 using KcryptPush.Verifier.Store;
 
 namespace KcryptPush.Verifier.Verdicts;
@@ -16,6 +17,7 @@ namespace KcryptPush.Verifier.Verdicts;
 public sealed class SilenceDetector(IVerifierStore store, VerifierOptions options, TimeProvider time, BrokerConnectionClock? connection = null)
 {
     private readonly BrokerConnectionClock _connection = connection ?? BrokerConnectionClock.AlwaysConnected;
+    private readonly NodeStateMachine _states = new(options.RelearnsPerDay);
 
     /// <summary>Marks newly silent nodes, stages their NodeSilent events in their records
     /// (<see cref="VerdictOutbox"/>) and returns them.</summary>
@@ -48,11 +50,6 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
             }
 
             NodeAttestation rec = unit.GetOrNewAttestation(now);
-            if (rec.State is NodeStates.Terminated or NodeStates.Silent)
-            {
-                continue;
-            }
-
             // Asked again inside the unit: the connection may have dropped since the scan began.
             DateTime since = (rec.LastEvidenceAt ?? node.CreatedAt).ToUniversalTime();
             if (!SilenceRule.IsSilent(now, since, _connection.CountsFrom, limit))
@@ -60,16 +57,14 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
                 continue;
             }
 
-            TimeSpan quiet = now - since;
+            int quiet = (int)Math.Min(int.MaxValue, (now - since) / options.Interval);
+            NodeTransition t = _states.Decide(rec, node.Hostname, new SilenceDetected(quiet), now);
+            if (t.Verdict is not NodeSilent silent)
+            {
+                continue; // Terminated is final, and silence is reported once
+            }
 
-            string previous = rec.State;
-            unit.AddAudit("verifier", "state", previous, NodeStates.Silent, now);
-            rec.State = NodeStates.Silent;
-            rec.StateSince = now;
-            var silent = new NodeSilent(node.TpmHash, node.Hostname, rec.LastEvidenceAt is { } seen ? new DateTimeOffset(seen.ToUniversalTime(), TimeSpan.Zero) : null,
-                (int)Math.Min(int.MaxValue, quiet / options.Interval), previous, now);
-            VerdictOutbox.Stage(rec, silent, now);
-            unit.Save(rec);
+            NodeTransitionWriter.Write(unit, rec, t, now);
             unit.Commit();
             events.Add(silent);
         }
