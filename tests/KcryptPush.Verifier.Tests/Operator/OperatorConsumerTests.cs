@@ -143,7 +143,6 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Null(_h.Store.Find(hash));
         Assert.Empty(_h.Store.SecretLabels(hash));
         Assert.Empty(_h.Store.Audit(hash));
-        Assert.False(await _h.Harness.Published.Any<NodeQuarantined>());
     }
 
     [Fact]
@@ -319,6 +318,29 @@ public sealed class OperatorConsumerTests : IAsyncLifetime
         Assert.Equal(NodeStates.Trusted, _h.Store.Find(hash)!.State);
         Assert.Single(_h.Harness.Published.Select<NodeReleased>());
         Assert.Empty(_h.Store.Find(hash)!.PendingVerdicts);
+    }
+
+    [Fact]
+    public async Task A_terminated_node_is_neither_quarantined_nor_released_by_an_operator()
+    {
+        // Terminated is final (NodeStateMachine): a release after a quarantine would otherwise make a
+        // node that spent its attestation budget Pending, and able to attest again.
+        string hash = _h.Enrol();
+        NodeAttestation rec = _h.Store.GetOrNew(hash, _h.Now);
+        rec.State = NodeStates.Terminated;
+        _h.Store.Save(rec);
+        int audits = _h.Store.Audit(hash).Count;
+
+        OperatorCommandResult quarantine = await _h.Command(new QuarantineNode(hash, "check", Alice));
+        OperatorCommandResult release = await _h.Command(new ReleaseNode(hash, Alice));
+
+        Assert.True(quarantine.Succeeded, quarantine.Message);
+        Assert.Contains("nothing changed", quarantine.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing changed", release.Message, StringComparison.Ordinal);
+        NodeAttestation after = _h.Store.Find(hash)!;
+        Assert.Equal((NodeStates.Terminated, (string?)null), (after.State, after.OperatorQuarantine));
+        Assert.Empty(after.PendingVerdicts);
+        Assert.Equal(audits, _h.Store.Audit(hash).Count);
     }
 
     [Fact]
