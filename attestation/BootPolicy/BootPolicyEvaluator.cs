@@ -1,21 +1,22 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
 
 /// <summary>
-/// Evaluates a <see cref="MeasuredBootPolicy"/> against a parsed event log. Pure: no I/O, no
-/// state, never throws for a parsed log. Every rule gives at least one <see cref="RuleResult"/>;
-/// a rule that fails in several places gives one failed result per place, each naming the event.
-/// The log is untrusted: a pass means something only after the log replayed to a verified quote's
-/// PCRs in the banks the policy checks, which the verifier requires before it applies the rules
-/// (<c>KcryptPush.Verifier.Policies.MeasuredBootNodePolicy</c>).
+/// Evaluates a <see cref="MeasuredBootPolicy"/> against the events of a log that replayed to quoted PCR
+/// values (<see cref="VerifiedEventLog"/>, made only by <see cref="EvidenceVerifier"/>): an event that did
+/// not replay never reaches a rule. Pure: no I/O, no state, never throws. Every rule gives at least one
+/// <see cref="RuleResult"/>; a rule that fails in several places gives one failed result per place, each
+/// naming the event. The verifier also requires every PCR the rules read, in every bank of the policy,
+/// to have replayed (<c>KcryptPush.Verifier.Policies.MeasuredBootNodePolicy</c>).
 /// </summary>
 public static class BootPolicyEvaluator
 {
     /// <summary>Applies every rule of <paramref name="policy"/> to <paramref name="log"/>.</summary>
-    public static BootPolicyEvaluation Evaluate(MeasuredBootPolicy policy, ParsedEventLog log)
+    public static BootPolicyEvaluation Evaluate(MeasuredBootPolicy policy, VerifiedEventLog log)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(log);
@@ -58,7 +59,7 @@ public static class BootPolicyEvaluator
     /// EV_IPL PCRs, and every PCR with an expected or a logged separator. The rules prove something only when each
     /// of these replayed to a quoted value in every bank of the policy (or, without events, was quoted at its reset value).
     /// </summary>
-    public static IReadOnlySet<int> PcrsRead(MeasuredBootPolicy policy, ParsedEventLog log)
+    public static IReadOnlySet<int> PcrsRead(MeasuredBootPolicy policy, VerifiedEventLog log)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(log);
@@ -86,7 +87,7 @@ public static class BootPolicyEvaluator
         if (policy.Separators is { } separators)
         {
             pcrs.UnionWith(separators.Where(s => s.Pcr < 24).Select(s => (int)s.Pcr));
-            pcrs.UnionWith(log.UntrustedEvents.Where(e => e.EventType == TcgEventType.EV_SEPARATOR && e.PcrIndex < 24).Select(e => (int)e.PcrIndex));
+            pcrs.UnionWith(log.Events.Where(e => e.EventType == TcgEventType.EV_SEPARATOR && e.PcrIndex < 24).Select(e => (int)e.PcrIndex));
         }
         return pcrs;
     }

@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
@@ -35,7 +36,10 @@ public static class BootPolicyFactory
             }
         }
 
-        MeasuredBootEvents events = MeasuredBootEvents.Find(log);
+        // The events a verifier could ever see of this boot: those that replay (here against the log's own
+        // replay: the operator vouches for a known-good log). An event the verifier's replay leaves out (on a
+        // PCR no quote covers, without a digest in any bank) must not become an expectation it can never meet.
+        MeasuredBootEvents events = MeasuredBootEvents.Find(EvidenceVerifier.SelfReplay(log).Log);
         var variables = new Dictionary<SecureBootVariable, VariableExpectation>();
         foreach (SecureBootVariable v in MeasuredBootPolicy.PinnableVariables)
         {

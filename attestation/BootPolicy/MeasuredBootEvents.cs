@@ -1,5 +1,6 @@
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Tpm.Types;
 
 namespace KcryptPush.Attestation.BootPolicy;
@@ -83,15 +84,28 @@ public sealed class MeasuredBootEvents
             && !except.Contains(e.Index)).ToList();
     }
 
-    /// <summary>Finds the events in <paramref name="log"/>.</summary>
+    /// <summary>Finds the events in a parsed, untrusted <paramref name="log"/>: to make a policy from a
+    /// known-good log, never to decide on evidence (that is <see cref="Find(VerifiedEventLog)"/>).</summary>
     public static MeasuredBootEvents Find(ParsedEventLog log)
     {
         ArgumentNullException.ThrowIfNull(log);
+        return Find(log.UntrustedEvents);
+    }
+
+    /// <summary>Finds the events among those of <paramref name="log"/> that replayed to quoted values.</summary>
+    public static MeasuredBootEvents Find(VerifiedEventLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return Find(log.Events);
+    }
+
+    private static MeasuredBootEvents Find(IReadOnlyList<UntrustedEvent> all)
+    {
         var variables = new List<VariableMeasurement>();
         var apps = new List<UntrustedEvent>();
         var ipl = new List<UntrustedEvent>();
         var separators = new List<UntrustedEvent>();
-        foreach (UntrustedEvent e in log.UntrustedEvents)
+        foreach (UntrustedEvent e in all)
         {
             switch (e.EventType)
             {
@@ -116,7 +130,7 @@ public sealed class MeasuredBootEvents
                     break;
             }
         }
-        return new MeasuredBootEvents(log.UntrustedEvents, variables, apps, ipl, separators);
+        return new MeasuredBootEvents(all, variables, apps, ipl, separators);
     }
 
     /// <summary>The Secure Boot state one SecureBoot measurement shows: the single byte 01 is

@@ -2,6 +2,7 @@ using System.Text.Json;
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
 using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Attestation.Quotes;
 using KcryptPush.Attestation.Replay;
 using KcryptPush.Contracts.V1;
@@ -84,8 +85,9 @@ internal static class Targets
         // Default options: the bank is PolicyBanks.Preferred(log), always one the log carries, so
         // the documented ArgumentException (a requested bank is not in the log) cannot apply.
         MeasuredBootPolicy policy = BootPolicyFactory.Create(log);
-        _ = BootPolicyEvaluator.PcrsRead(policy, log);
-        BootPolicyEvaluation evaluation = BootPolicyEvaluator.Evaluate(policy, log);
+        VerifiedEventLog self = EvidenceVerifier.SelfReplay(log).Log;
+        _ = BootPolicyEvaluator.PcrsRead(policy, self);
+        BootPolicyEvaluation evaluation = BootPolicyEvaluator.Evaluate(policy, self);
         if (evaluation.Failures.FirstOrDefault() is { } failure && edited.Count == 0 && EveryEventHasEveryBank(log))
         {
             // BootPolicyFactory: "Evaluating the policy against the same log passes." Asserted only for

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Attestation.Replay;
 using KcryptPush.Tpm.Types;
 
@@ -82,12 +83,12 @@ internal static class BootLogEdits
         return quoted;
     }
 
-    /// <summary>The replay check the pipeline makes of <paramref name="log"/> against <paramref name="quoted"/>.</summary>
-    public static ReplayVerification Verify(byte[] log, IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>> quoted)
+    /// <summary>The verified log the pipeline gets for <paramref name="log"/> quoted as <paramref name="quoted"/>.</summary>
+    public static VerifiedEventLog Verify(byte[] log, IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>> quoted)
     {
         ParsedEventLog parsed = EventLogParser.Parse(log);
         var actual = quoted.ToDictionary(kv => (TpmAlgId)PolicyBankId(kv.Key), kv => kv.Value);
-        return ReplayVerifier.Verify(parsed, EventLogReplayer.Replay(parsed, actual.Keys.ToArray()), actual);
+        return EvidenceVerifier.Replay(parsed, actual).Log;
     }
 
     private static ushort PolicyBankId(string name) =>

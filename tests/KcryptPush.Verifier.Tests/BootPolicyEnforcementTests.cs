@@ -33,8 +33,7 @@ public sealed class BootPolicyEnforcementTests
         Node = new NodeAttestation { TpmHash = new string('a', 64), BootPolicyJson = nodePolicy },
         EnrolledAkName = new byte[34],
         QuotedPcrs = quoted,
-        Log = EventLogParser.Parse(log),
-        Replay = BootLogEdits.Verify(log, quoted),
+        Log = BootLogEdits.Verify(log, quoted),
         Now = new DateTime(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc),
     };
 
@@ -99,9 +98,9 @@ public sealed class BootPolicyEnforcementTests
         byte[] genuine = Bytes(Fedora);
         byte[] partial = BootLogEdits.Remove(genuine, e => e.PcrIndex == pcr);
         PolicyContext context = Context(partial, BootLogEdits.QuoteOf(genuine, "sha256"), BootPolicyJson.Write(PolicyOf(Fedora)));
-        Assert.True(context.Replay!.Succeeded);
+        Assert.True(context.Log!.Replay.Succeeded);
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(PolicyOf(Fedora), context.Log, context.Replay, context.QuotedPcrs, out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(PolicyOf(Fedora), context.Log, context.QuotedPcrs, out BootPolicyEvaluation? evaluation);
         Finding f = Assert.Single(findings);
         Assert.Equal(MeasuredBootNodePolicy.PcrNotReplayed, f.Code);
         Assert.StartsWith($"PCR sha256:{pcr}: the log has no sha256 events for it, but the TPM quoted ", f.Message, StringComparison.Ordinal);
@@ -132,7 +131,7 @@ public sealed class BootPolicyEnforcementTests
         int index = IndexOf(log, 8, "grub_cmd: ", Encoding.ASCII);
         byte[] forged = BootLogEdits.DropDigest(log, index, (ushort)TpmAlgId.Sha1);
         PolicyContext context = Booted(forged, BootPolicyJson.Write(PolicyOf(Grub)), "sha1", "sha256");
-        Assert.True(context.Replay!.Succeeded);
+        Assert.True(context.Log!.Replay.Succeeded);
 
         PolicyDecision d = new MeasuredBootNodePolicy().Evaluate(context);
         AttestationReason r = Assert.Single(d.Failures);
@@ -141,7 +140,7 @@ public sealed class BootPolicyEnforcementTests
         Assert.Contains("no sha1 digest although that bank was quoted and replayed", r.Message, StringComparison.Ordinal);
         Assert.Equal(index, d.FirstBrokenEvent!.Index);
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(PolicyOf(Grub), context.Log, context.Replay, context.QuotedPcrs, out _);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(PolicyOf(Grub), context.Log, context.QuotedPcrs, out _);
         Assert.Equal(MeasuredBootNodePolicy.EventMissingDigest, Assert.Single(findings).Code);
     }
 
@@ -151,7 +150,7 @@ public sealed class BootPolicyEnforcementTests
         byte[] log = Bytes(Fedora);
         Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted = BootLogEdits.QuoteOf(log, "sha256");
         quoted["sha256"] = quoted["sha256"].Where(kv => kv.Key != 11).ToDictionary(kv => kv.Key, kv => kv.Value);
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(PolicyOf(Fedora), EventLogParser.Parse(log), BootLogEdits.Verify(log, quoted), quoted, out _);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(PolicyOf(Fedora), BootLogEdits.Verify(log, quoted), quoted, out _);
         Finding f = Assert.Single(findings);
         Assert.Equal(MeasuredBootNodePolicy.PcrNotQuoted, f.Code);
         Assert.StartsWith("PCR sha256:11: ", f.Message, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Attestation.Findings;
 using KcryptPush.Attestation.Replay;
 using KcryptPush.Contracts.V1;
@@ -22,16 +23,15 @@ public sealed class MeasuredBootNodePolicyTests
 
     private static readonly ParsedEventLog Log = EventLogParser.Parse(File.ReadAllBytes(Path.Combine(RepoPaths.EventLogs, Name + ".bin")));
 
-    private static ReplayVerification Replay(ParsedEventLog log, IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual) =>
-        ReplayVerifier.Verify(log, EventLogReplayer.Replay(log), actual);
+    private static VerifiedEventLog Replay(ParsedEventLog log, IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual) =>
+        EvidenceVerifier.Replay(log, actual).Log;
 
     private static PolicyContext Context(MeasuredBootPolicy policy, ParsedEventLog log, IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> actual, int passed = 0) => new()
     {
         Node = new NodeAttestation { TpmHash = new string('a', 64), BootPolicyJson = BootPolicyJson.Write(policy), AttestationsPassed = passed },
         EnrolledAkName = new byte[34],
         QuotedPcrs = Quoted(actual),
-        Log = log,
-        Replay = Replay(log, actual),
+        Log = Replay(log, actual),
         Now = new DateTime(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc),
     };
 
@@ -94,7 +94,7 @@ public sealed class MeasuredBootNodePolicyTests
         var policy = new MeasuredBootNodePolicy();
 
         var actual = Actual(TpmAlgId.Sha1, TpmAlgId.Sha256);
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, Log, Replay(Log, actual), Quoted(actual), out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, Replay(Log, actual), Quoted(actual), out BootPolicyEvaluation? evaluation);
         Assert.DoesNotContain(findings, f => f.IsFailure);
         Assert.NotEmpty(findings);
         Assert.True(evaluation!.Passed);
@@ -113,7 +113,7 @@ public sealed class MeasuredBootNodePolicyTests
         MeasuredBootPolicy p = BootPolicyFactory.Create(Log);
         var strict = new MeasuredBootPolicy { Banks = p.Banks, SecureBoot = SecureBootState.Disabled, BootApplications = p.BootApplications };
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(strict, Log, Replay(Log, Actual(TpmAlgId.Sha256)), out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(strict, Replay(Log, Actual(TpmAlgId.Sha256)), out BootPolicyEvaluation? evaluation);
         Finding f = Assert.Single(findings, x => x.IsFailure);
         Assert.Equal("BootPolicy.secure-boot-state", f.Code);
 
@@ -134,7 +134,7 @@ public sealed class MeasuredBootNodePolicyTests
     public void No_log_fails()
     {
         var p = new MeasuredBootPolicy { Banks = [(ushort)TpmAlgId.Sha256] };
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, null, null, out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(p, null, out BootPolicyEvaluation? evaluation);
         Assert.Equal(MeasuredBootNodePolicy.NoEventLog, Assert.Single(findings, f => f.IsFailure).Code);
         Assert.Null(evaluation);
     }
@@ -146,7 +146,7 @@ public sealed class MeasuredBootNodePolicyTests
             kv => (IReadOnlyDictionary<int, byte[]>)kv.Value.ToDictionary(p => p.Key, p => p.Key == 4 ? new byte[32] : p.Value));
         MeasuredBootPolicy policy = BootPolicyFactory.Create(Log);
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(policy, Log, Replay(Log, wrong), out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(policy, Replay(Log, wrong), out BootPolicyEvaluation? evaluation);
         Finding f = Assert.Single(findings, x => x.IsFailure);
         Assert.Equal(MeasuredBootNodePolicy.LogNotReplayed, f.Code);
         Assert.Null(evaluation);
@@ -161,7 +161,7 @@ public sealed class MeasuredBootNodePolicyTests
     {
         MeasuredBootPolicy policy = BootPolicyFactory.Create(Log);
 
-        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(policy, Log, Replay(Log, Actual(TpmAlgId.Sha1)), out BootPolicyEvaluation? evaluation);
+        IReadOnlyList<Finding> findings = MeasuredBootNodePolicy.Check(policy, Replay(Log, Actual(TpmAlgId.Sha1)), out BootPolicyEvaluation? evaluation);
         Finding f = Assert.Single(findings, x => x.IsFailure);
         Assert.Equal(MeasuredBootNodePolicy.BankNotQuoted, f.Code);
         Assert.Contains("sha256", f.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Store;
@@ -246,11 +247,11 @@ public sealed class PipelineTests : IDisposable
     [Fact]
     public void Clock_rule_allows_a_lower_clock_after_a_disorderly_reset_only()
     {
-        var floor = new ClockFloor { Clock = 1000, ResetCount = 5, RestartCount = 2 };
-        Assert.Null(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(500, 6, 0, false)));
-        Assert.NotNull(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(500, 6, 0, true)));
-        Assert.NotNull(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(2000, 5, 1, true)));
-        Assert.Null(AttestationPipeline.ClockProblem(floor, new Tpm.Structures.TpmsClockInfo(2000, 5, 3, true)));
+        var floor = new Tpm.Structures.TpmsClockInfo(1000, 5, 2, Safe: false); // a challenge's floor (Safe is not read)
+        Assert.Null(ClockCheck.Problem(floor, new Tpm.Structures.TpmsClockInfo(500, 6, 0, false)));
+        Assert.NotNull(ClockCheck.Problem(floor, new Tpm.Structures.TpmsClockInfo(500, 6, 0, true)));
+        Assert.NotNull(ClockCheck.Problem(floor, new Tpm.Structures.TpmsClockInfo(2000, 5, 1, true)));
+        Assert.Null(ClockCheck.Problem(floor, new Tpm.Structures.TpmsClockInfo(2000, 5, 3, true)));
     }
 
     [Fact]

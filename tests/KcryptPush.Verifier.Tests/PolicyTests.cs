@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Types;
 using KcryptPush.Verifier.Attestation;
@@ -83,7 +84,7 @@ public sealed class PolicyTests : IDisposable
             Node = new NodeAttestation(),
             EnrolledAkName = _h.AkName,
             QuotedPcrs = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(),
-            Log = EventLogParser.Parse(RealEvidence.EventLog),
+            Log = EvidenceVerifier.SelfReplay(EventLogParser.Parse(RealEvidence.EventLog)).Log,
             ReferenceLog = EventLogParser.Parse(edited),
             Now = _h.Now,
         };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Attestation.Findings;
 using KcryptPush.Attestation.Quotes;
 using KcryptPush.Attestation.Replay;
@@ -144,11 +145,13 @@ public sealed class AttestationPipeline
             // (3)-(5) The quote and everything it signed. A message that contradicts its signature is
             // answered but changes nothing: the challenge stays unclaimed for the genuine message.
             long quoteStart = Stopwatch.GetTimestamp();
-            (QuoteVerificationResult? quote, AttestationOutcome? rejected) = Authenticate(m, node, rec, challenge, releaseKey);
+            PcrValues reported = ReportedPcrs(m);
+            var evidence = new NodeEvidence(m.Attest, m.Signature, reported, m.EventLogSha256) { EventLog = m.EventLog, ReleaseKey = releaseKey };
+            EvidenceVerification quote = EvidenceVerifier.VerifyQuote(new EnrolledAk(node.AkPublic, node.AkName), TermsOf(challenge, rec), evidence);
             _metrics?.StageTook(VerificationStages.Quote, quoteStart);
-            if (quote is null)
+            if (!quote.Authenticated)
             {
-                return rejected!;
+                return Reject(m, quote.Findings.Select(EvidenceReasons.Of).ToArray());
             }
 
             // A node's own flood (authenticated: a forger cannot spend the node's quota) is refused unjudged.
@@ -162,7 +165,7 @@ public sealed class AttestationPipeline
             challenge.UsedAt ??= now;
             _metrics?.Challenges.Answered(challenge.Id);
             challenge.SubmissionDigest = submission;
-            AttestationOutcome outcome = Judge(unit, m, node, rec, challenge, quote, releaseKey, now);
+            AttestationOutcome outcome = Judge(unit, m, node, rec, quote, reported, releaseKey, now);
 
             // No sealed secret is stored: a redelivery gets the verdict, and secrets sealed afresh.
             challenge.ResultJson = JsonSerializer.Serialize(outcome.Result with { Secrets = null }, Json);
@@ -172,81 +175,6 @@ public sealed class AttestationPipeline
             _metrics?.StageTook(VerificationStages.Store, storeStart);
             return outcome;
         }
-    }
-
-    // (3)-(5): the quote verifies with the enrolled AK over the evidence binding of this message
-    // (nonce ‖ log digest ‖ release key Name), and the reported PCR values and log are the signed ones.
-    // Returns the verified quote, or the rejection when the message is not consistent with what the
-    // TPM signed (forged, or signed for another challenge).
-    private (QuoteVerificationResult? Quote, AttestationOutcome? Rejected) Authenticate(QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, TpmtPublic? releaseKey)
-    {
-        if (m.EventLog is not null && !CryptographicOperations.FixedTimeEquals(SHA256.HashData(m.EventLog), m.EventLogSha256))
-        {
-            return (null, Reject(m, Reason(AttestationReasonCodes.EventLogDigestMismatch,
-                $"the event log's SHA-256 is {Convert.ToHexStringLower(SHA256.HashData(m.EventLog))}, the message names {Convert.ToHexStringLower(m.EventLogSha256)}: the log was changed in the message.")));
-        }
-
-        byte[] releaseKeyName = releaseKey?.ComputeName() ?? [];
-        byte[] binding = EvidenceBinding.Compute(challenge.Nonce, m.EventLogSha256, releaseKeyName);
-        TpmlPcrSelection selection = SelectionOf(challenge);
-        PcrValues reported = ReportedPcrs(m);
-        QuoteVerificationResult quote;
-        try
-        {
-            TpmtPublic ak = TpmtPublic.Parse(node.AkPublic);
-            using var verifier = new QuoteVerifier(ak);
-            quote = verifier.Verify(m.Attest, m.Signature, binding, selection, reported, QualifiedName(ak, node.AkName));
-        }
-        catch (KcryptPush.Tpm.Marshalling.TpmFormatException e)
-        {
-            return (null, Reject(m, Reason(AttestationReasonCodes.SignatureInvalid, $"the enrolled AK does not parse: {e.Message}")));
-        }
-
-        if (quote.Passed)
-        {
-            return (quote, null);
-        }
-
-        List<Finding> failures = quote.Failures.ToList();
-        if (quote.Attest is not null && !failures.Any(QuoteReasons.Unauthenticated))
-        {
-            return (quote, null); // signed and consistent, but not what was asked (e.g. another PCR selection): the node's own failure
-        }
-
-        // Only what makes the message unauthenticated is its reason: findings about the signed content
-        // (selection, qualifiedSigner) mean nothing when the content is not shown to be signed.
-        AttestationReason[] reasons = failures.Where(QuoteReasons.Unauthenticated).Select(f => f.Code == QuoteFindingCodes.NonceMismatch && quote.Attest is { } a
-                ? BindingMismatch(m, rec, challenge, a.ExtraData, releaseKeyName)
-                : new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message))
-            .ToArray();
-        return (null, Reject(m, reasons));
-    }
-
-    // The AK is a primary key of the endorsement hierarchy (DESIGN.md "Identities"), so its qualified
-    // name is nameAlg ‖ H(QN(TPM_RH_ENDORSEMENT) ‖ Name) with QN(hierarchy) = its handle (Part 1 §16).
-    private static byte[] QualifiedName(TpmtPublic ak, byte[] akName) =>
-        TpmName.Qualify(ak.NameAlg, TpmName.OfHandle(TpmHandle.RhEndorsement), akName);
-
-    // Names what of nonce ‖ log digest ‖ release key differs from what was signed, where that can be
-    // known: the signed digest may be the node's last accepted log, the signed key may be none.
-    private static AttestationReason BindingMismatch(QuoteSubmitted m, NodeAttestation rec, ChallengeRecord challenge, ReadOnlySpan<byte> signed, byte[] releaseKeyName)
-    {
-        if (releaseKeyName.Length > 0 && signed.SequenceEqual(EvidenceBinding.Compute(challenge.Nonce, m.EventLogSha256, [])))
-        {
-            return new AttestationReason(AttestationReasonCodes.ReleaseKeyMismatch,
-                "the quote signed no release key but the message carries one: a release key was added to a copy of the message.");
-        }
-
-        if (rec.AcceptedLogSha256 is { Length: 32 } accepted && !accepted.AsSpan().SequenceEqual(m.EventLogSha256)
-            && signed.SequenceEqual(EvidenceBinding.Compute(challenge.Nonce, accepted, releaseKeyName)))
-        {
-            return new AttestationReason(AttestationReasonCodes.EventLogDigestMismatch,
-                $"the quote signed event log {Convert.ToHexStringLower(accepted)}, the message names {Convert.ToHexStringLower(m.EventLogSha256)}: the log was changed in the message.");
-        }
-
-        return new AttestationReason(AttestationReasonCodes.NonceMismatch,
-            $"extraData is not SHA-256(nonce of challenge {m.ChallengeId} ‖ the message's event log digest ‖ its release key's Name): "
-            + "the quote answers another challenge, or the log digest or release key in the message is not the one the TPM signed.");
     }
 
     // An identical redelivery within the challenge's validity: the stored verdict; secrets are sealed
@@ -266,25 +194,24 @@ public sealed class AttestationPipeline
     }
 
     // Steps 6-8 over an authenticated quote and a claimed challenge.
-    private AttestationOutcome Judge(IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, ChallengeRecord challenge, QuoteVerificationResult quote,
-        TpmtPublic? releaseKey, DateTime now)
+    private AttestationOutcome Judge(IVerifierUnit unit, QuoteSubmitted m, VerifierNode node, NodeAttestation rec, EvidenceVerification quote,
+        PcrValues reported, TpmtPublic? releaseKey, DateTime now)
     {
-        if (!quote.Passed)
+        TpmsAttest attest = quote.Attest!;
+        if (quote.Findings.Any(f => f.Code is not (EvidenceCode.ClockWentBackwards or EvidenceCode.ReleaseKeyInvalid)))
         {
-            AttestationReason[] reasons = quote.Failures.Select(f => new AttestationReason(QuoteReasons.CodeOf(f.Code), f.Message)).ToArray();
-            return Fail(unit, m, node, rec, now, quote.Attest, reasons, [], null);
+            // Signed and consistent, but not what was asked (another PCR selection, qualifiedSigner).
+            return Fail(unit, m, node, rec, now, attest, quote.Findings.Select(EvidenceReasons.Of).ToArray(), [], null);
         }
 
-        TpmsAttest attest = quote.Attest!;
         TpmsClockInfo clock = attest.ClockInfo;
-        PcrValues reported = ReportedPcrs(m);
 
         // (6) Clock info never goes backwards for the node: not below what was accepted before the
-        // challenge was issued (its floor); a new resetCount is a reboot.
+        // challenge was issued (its floor, checked by EvidenceVerifier); a new resetCount is a reboot.
         bool rebooted = rec.HasClock && clock.ResetCount > (ulong)rec.LastResetCount;
-        if (ClockProblem(challenge.ClockFloor, clock) is { } clockProblem)
+        if (quote.Findings.FirstOrDefault(f => f.Code == EvidenceCode.ClockWentBackwards) is { } clockProblem)
         {
-            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ClockWentBackwards, clockProblem)], [], null);
+            return Fail(unit, m, node, rec, now, attest, [EvidenceReasons.Of(clockProblem)], [], null);
         }
 
         if (!rec.HasClock || IsLater(clock, rec))
@@ -314,13 +241,13 @@ public sealed class AttestationPipeline
         }
 
         // The release key the AK signed must bind a secret to these PCR values and this boot.
-        if (releaseKey is not null && ReleaseKeyCheck.Problem(releaseKey, attest, reported) is { } keyProblem)
+        if (quote.Findings.FirstOrDefault(f => f.Code == EvidenceCode.ReleaseKeyInvalid) is { } keyProblem)
         {
-            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.ReleaseKeyInvalid,
-                $"the release key {Convert.ToHexStringLower(releaseKey.ComputeName())} is refused: {keyProblem}.")], [], null);
+            return Fail(unit, m, node, rec, now, attest, [EvidenceReasons.Of(keyProblem)], [], null);
         }
 
-        Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted = QuotedPcrs(challenge, reported);
+        Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted = quote.QuotedPcrs.ToDictionary(
+            b => TpmAlgorithms.BankName(b.Key), b => b.Value, StringComparer.Ordinal);
 
         // (7) The event log: the full log (its digest was checked against the signed one), or one
         // already held for the node.
@@ -341,29 +268,24 @@ public sealed class AttestationPipeline
 
         rec.LogWanted = false;
         rec.LogRequestsUnanswered = 0;
-        ParsedEventLog log;
         long replayStart = Stopwatch.GetTimestamp();
-        try
+        EvidenceVerification verified = EvidenceVerifier.VerifyLog(quote, () => _parsedLogs.GetOrParse(m.EventLogSha256, logBytes));
+        _metrics?.StageTook(VerificationStages.Replay, replayStart);
+        if (verified.LogCheck is not { } replay)
         {
-            log = ParseCached(m.EventLogSha256, logBytes);
-        }
-        catch (EventLogFormatException e)
-        {
-            return Fail(unit, m, node, rec, now, attest, [new AttestationReason(AttestationReasonCodes.EventLogMalformed, e.Message)], [], null);
+            return Fail(unit, m, node, rec, now, attest, verified.Findings.Select(EvidenceReasons.Of).ToArray(), [], null);
         }
 
-        TimeSpan parsing = Stopwatch.GetElapsedTime(replayStart);
         if (m.EventLog is not null)
         {
             unit.StoreLog(m.EventLogSha256, m.EventLog, now);
         }
 
-        replayStart = Stopwatch.GetTimestamp();
-        ReplayFailure? replay = ReplayProblems(log, quoted, out ReplayVerification replayCheck);
-        _metrics?.StageTook(VerificationStages.Replay, parsing + Stopwatch.GetElapsedTime(replayStart));
-        if (replay is not null)
+        if (!replay.Passed)
         {
-            return Fail(unit, m, node, rec, now, attest, replay.Reasons, replay.Pcrs, replay.FirstEvent);
+            return Fail(unit, m, node, rec, now, attest, replay.Findings.Select(EvidenceReasons.Of).ToArray(),
+                replay.Mismatches.Select(c => new PcrMismatch(c.Bank, c.Pcr, Convert.ToHexStringLower(c.Replayed), Convert.ToHexStringLower(c.Actual ?? []))).ToArray(),
+                replay.FirstBrokenEvent is { } first ? EventDescriptions.ToContract(first) : null);
         }
 
         // (8) Policies over the validated evidence.
@@ -372,7 +294,7 @@ public sealed class AttestationPipeline
         {
             try
             {
-                reference = ParseCached(accepted, refRecord.Log);
+                reference = _parsedLogs.GetOrParse(accepted, refRecord.Log);
             }
             catch (EventLogFormatException)
             {
@@ -382,8 +304,8 @@ public sealed class AttestationPipeline
 
         var context = new PolicyContext
         {
-            Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, Log = log, ReferenceLog = reference, Now = now,
-            Replay = replayCheck, ReportedPcrs = reported,
+            Node = rec, EnrolledAkName = node.AkName, QuotedPcrs = quoted, Log = replay.Log, ReferenceLog = reference, Now = now,
+            ReportedPcrs = reported,
         };
         long policyStart = Stopwatch.GetTimestamp();
         var decisions = _policies.Select(p => p.Evaluate(context)).ToList();
@@ -502,113 +424,20 @@ public sealed class AttestationPipeline
         return (sealedSecrets.ToArray(), missing.ToArray());
     }
 
-    /// <summary>
-    /// Clock, resetCount and restartCount never go backwards (TPM 2.0 Part 1 §36.4–36.6). One spec
-    /// exception: after a reset that followed a disorderly shutdown, Clock restarts from its last NV
-    /// copy and may be lower; the TPM then reports safe = NO.
-    /// </summary>
-    public static string? ClockProblem(ClockFloor? floor, TpmsClockInfo c)
-    {
-        if (floor is null)
-        {
-            return null;
-        }
-
-        ulong lastClock = (ulong)floor.Clock;
-        if (c.ResetCount < (ulong)floor.ResetCount)
-        {
-            return $"resetCount went backwards: {c.ResetCount} after {floor.ResetCount}.";
-        }
-
-        if (c.ResetCount == (ulong)floor.ResetCount)
-        {
-            if (c.RestartCount < (ulong)floor.RestartCount)
-            {
-                return $"restartCount went backwards: {c.RestartCount} after {floor.RestartCount} (resetCount {c.ResetCount}).";
-            }
-
-            if (c.Clock < lastClock)
-            {
-                return $"clock went backwards: {c.Clock} after {lastClock} (resetCount {c.ResetCount}, restartCount {c.RestartCount}).";
-            }
-
-            return null;
-        }
-
-        return c.Clock < lastClock && c.Safe
-            ? $"clock went backwards across a reboot with safe = YES: {c.Clock} after {lastClock}."
-            : null;
-    }
-
     /// <summary>Whether <paramref name="c"/> is later than the node's latest accepted clock info
     /// (ordered by resetCount, then restartCount, then clock).</summary>
     private static bool IsLater(TpmsClockInfo c, NodeAttestation rec) =>
         ((ulong)c.ResetCount, (ulong)c.RestartCount, c.Clock).CompareTo(((ulong)rec.LastResetCount, (ulong)rec.LastRestartCount, (ulong)rec.LastClock)) > 0;
 
-    private sealed record ReplayFailure(AttestationReason[] Reasons, PcrMismatch[] Pcrs, BrokenEvent? FirstEvent);
-
-    private static ReplayFailure? ReplayProblems(ParsedEventLog log, Dictionary<string, IReadOnlyDictionary<int, byte[]>> quoted, out ReplayVerification check)
-    {
-        var actual = new Dictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>>();
-        foreach ((string bank, IReadOnlyDictionary<int, byte[]> values) in quoted)
-        {
-            if (TpmAlgorithms.TryParsePcrBank(bank, out TpmAlgId alg))
-            {
-                actual[alg] = values;
-            }
-        }
-
-        ReplayResult replayed = EventLogReplayer.Replay(log, actual.Keys.ToArray());
-        check = ReplayVerifier.Verify(log, replayed, actual);
-        if (check.Checks.Count == 0)
-        {
-            return new ReplayFailure([new AttestationReason(AttestationReasonCodes.EventLogReplayMismatch,
-                $"the event log has no bank the quote covers (log banks: {string.Join(", ", log.Banks.Select(b => TpmAlgorithms.BankName(b.AlgorithmId)))}; quoted: {string.Join(", ", quoted.Keys)}): it proves nothing.")], [], null);
-        }
-
-        var mismatches = check.Mismatches.ToList();
-        if (mismatches.Count == 0)
-        {
-            return null;
-        }
-
-        IReadOnlyList<DigestMismatch> edited = EventDigestChecker.Check(log);
-        var reasons = new List<AttestationReason>();
-        var pcrs = new List<PcrMismatch>();
-        BrokenEvent? first = null;
-        foreach (PcrCheck c in mismatches)
-        {
-            string expected = Convert.ToHexStringLower(c.Replayed);
-            string actualHex = Convert.ToHexStringLower(c.Actual ?? []);
-            pcrs.Add(new PcrMismatch(c.Bank, c.Pcr, expected, actualHex));
-            BrokenEvent? e = FirstBrokenOfPcr(log, c, edited);
-            first ??= e;
-            reasons.Add(new AttestationReason(AttestationReasonCodes.EventLogReplayMismatch,
-                $"PCR {c.Bank}:{c.Pcr}: the event log replays to {expected} but the TPM quoted {actualHex} ({c.EventIndices.Count} events)"
-                + (e is null ? "." : $"; first event: #{e.Index} {e.EventType} ({e.Description})")));
-        }
-
-        return new ReplayFailure(reasons.ToArray(), pcrs.ToArray(), first);
-    }
-
-    // The event of the failing PCR whose digest does not match its data, else the PCR's first event.
-    private static BrokenEvent? FirstBrokenOfPcr(ParsedEventLog log, PcrCheck c, IReadOnlyList<DigestMismatch> edited)
-    {
-        DigestMismatch? d = edited.FirstOrDefault(x => x.PcrIndex == (uint)c.Pcr && x.Bank == c.Bank);
-        if (d is not null)
-        {
-            return EventDescriptions.Broken(log.UntrustedEvents[d.EventIndex],
-                $"logged {d.Bank} digest {Convert.ToHexStringLower(d.Logged)} is not {d.Rule} ({Convert.ToHexStringLower(d.Computed)})");
-        }
-
-        return c.EventIndices.Count == 0 ? null : EventDescriptions.Broken(log.UntrustedEvents[c.EventIndices[0]],
-            $"the {c.EventIndices.Count} events of PCR {c.Pcr} (from this one) do not replay to the quoted value: tampered or truncated log");
-    }
-
     /// <summary>A firmwareVersion as <c>tpm info</c> prints it: FIRMWARE_VERSION_1.FIRMWARE_VERSION_2 in hex.</summary>
     public static string FirmwareText(ulong version) => $"{version >> 32:x8}.{version & 0xFFFF_FFFF:x8}";
 
-    private ParsedEventLog ParseCached(byte[] sha256, byte[] bytes) => _parsedLogs.GetOrParse(sha256, bytes);
+    // What the challenge asked for, and the node's last accepted log (to name a binding that signed it).
+    private static ChallengeTerms TermsOf(ChallengeRecord c, NodeAttestation rec) =>
+        new(c.Id, c.Nonce, SelectionOf(c), c.ClockFloor is { } f ? new TpmsClockInfo((ulong)f.Clock, (uint)f.ResetCount, (uint)f.RestartCount, false) : null)
+        {
+            AcceptedLogSha256 = rec.AcceptedLogSha256,
+        };
 
     private static TpmlPcrSelection SelectionOf(ChallengeRecord c) => TpmlPcrSelection.Create(
         c.Selection.Select(s => TpmAlgorithms.TryParsePcrBank(s.Bank, out TpmAlgId alg)
@@ -635,28 +464,6 @@ public sealed class AttestationPipeline
         }
 
         return values;
-    }
-
-    // The reported values of exactly the PCRs the challenge selected (verified by the quote's digest).
-    private static Dictionary<string, IReadOnlyDictionary<int, byte[]>> QuotedPcrs(ChallengeRecord c, PcrValues reported)
-    {
-        var result = new Dictionary<string, IReadOnlyDictionary<int, byte[]>>(StringComparer.Ordinal);
-        foreach (BankSelectionRecord s in c.Selection)
-        {
-            TpmAlgorithms.TryParsePcrBank(s.Bank, out TpmAlgId alg);
-            var bank = new SortedDictionary<int, byte[]>();
-            foreach (int pcr in s.Pcrs)
-            {
-                if (reported.TryGet(alg, pcr, out byte[] v))
-                {
-                    bank[pcr] = v;
-                }
-            }
-
-            result[s.Bank] = bank;
-        }
-
-        return result;
     }
 
     private static void AddHistory(IVerifierUnit unit, QuoteSubmitted m, DateTime now, string verdict, IReadOnlyList<AttestationReason> reasons, TpmsClockInfo clock, bool rebooted) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Evidence;
 
 namespace KcryptPush.Verifier.Cli;
 
@@ -107,7 +108,8 @@ internal static class PolicyCommand
             {
                 MeasuredBootPolicy loaded = PolicyFile.Load(parseResult.GetValue(policy)!);
                 ParsedEventLog parsed = EventLogFile.Load(parseResult.GetValue(log)!);
-                evaluation = BootPolicyEvaluator.Evaluate(loaded, parsed);
+                // Offline there is no quote: the log is judged against its own replay (it says so in --help).
+                evaluation = BootPolicyEvaluator.Evaluate(loaded, EvidenceVerifier.SelfReplay(parsed).Log);
             }
             catch (Exception e) when (e is CliInputException or EventLogFormatException)
             {

@@ -1,5 +1,5 @@
 using KcryptPush.Attestation.EventLog;
-using KcryptPush.Attestation.EventLog.Decoding;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Contracts.V1;
 
 namespace KcryptPush.Verifier.Policies;
@@ -8,15 +8,12 @@ namespace KcryptPush.Verifier.Policies;
 public static class EventDescriptions
 {
     /// <summary>The broken-event form of <paramref name="e"/>.</summary>
-    public static BrokenEvent Broken(UntrustedEvent e, string problem)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        string summary = EventDecoder.Decode(e).Summary;
-        if (summary.Length > 200)
-        {
-            summary = summary[..197] + "...";
-        }
+    public static BrokenEvent Broken(UntrustedEvent e, string problem) => ToContract(EventProblem.Of(e, problem));
 
-        return new BrokenEvent(e.Index, e.PcrIndex, e.TypeName, $"{summary}: {problem}");
+    /// <summary>The contracts' form of an <see cref="EventProblem"/>.</summary>
+    public static BrokenEvent ToContract(EventProblem p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new BrokenEvent(p.Index, p.Pcr, p.EventType, p.Description);
     }
 }

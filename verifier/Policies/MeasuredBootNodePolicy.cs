@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KcryptPush.Attestation.BootPolicy;
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Attestation.Findings;
 using KcryptPush.Attestation.Replay;
 using KcryptPush.Contracts.V1;
@@ -23,8 +24,8 @@ public sealed record DefaultBootPolicy(MeasuredBootPolicy Policy, string Source,
 /// event log, when the log did not replay to the quoted PCRs, when a bank the policy checks was not quoted,
 /// and, PCR by PCR, when a PCR a rule reads (<see cref="BootPolicyEvaluator.PcrsRead"/>) was not quoted, did
 /// not replay (a log without that PCR's events, while the TPM quoted a value other than its reset value), or
-/// carries an event without a digest in a quoted bank: only events that replayed to quoted values are
-/// evidence. Otherwise fails for each rule <see cref="BootPolicyEvaluator"/> finds broken. Every failure is a
+/// carries an event without a digest in a quoted bank. It reads only a <see cref="VerifiedEventLog"/>: the
+/// events that replayed to quoted values, the only ones that are evidence. Otherwise fails for each rule <see cref="BootPolicyEvaluator"/> finds broken. Every failure is a
 /// <see cref="AttestationReasonCodes.BootPolicyViolation"/>; the first failing rule that names an event gives
 /// the verdict's first broken event.
 /// </summary>
@@ -105,26 +106,26 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
         }
 
         var d = new PolicyDecision();
-        Outcome outcome = Run(policy, context.Log, context.Replay, context.QuotedPcrs);
+        Outcome outcome = Run(policy, context.Log, context.QuotedPcrs);
         foreach (Finding f in outcome.Findings.Where(f => f.IsFailure))
         {
             d.Failures.Add(new AttestationReason(AttestationReasonCodes.BootPolicyViolation, f.Message + suffix));
         }
 
-        if (outcome.Broken is { } broken && context.Log is not null && broken.Index < context.Log.UntrustedEvents.Count)
+        if (outcome.Broken is { } broken && context.Log is not null && context.Log.TryGet(broken.Index, out UntrustedEvent? at))
         {
-            d.FirstBrokenEvent = EventDescriptions.Broken(context.Log.UntrustedEvents[broken.Index], broken.Problem);
+            d.FirstBrokenEvent = EventDescriptions.Broken(at, broken.Problem);
         }
 
         return d;
     }
 
     /// <summary>
-    /// As <see cref="Check(MeasuredBootPolicy, ParsedEventLog?, ReplayVerification?, IReadOnlyDictionary{string, IReadOnlyDictionary{int, byte[]}}?, out BootPolicyEvaluation?)"/>
-    /// with the quoted values known only from <paramref name="replay"/> (the PCRs the log extends).
+    /// As <see cref="Check(MeasuredBootPolicy, VerifiedEventLog?, IReadOnlyDictionary{string, IReadOnlyDictionary{int, byte[]}}?, out BootPolicyEvaluation?)"/>
+    /// with the quoted values known only from the log's replay (the PCRs the log extends).
     /// </summary>
-    public static IReadOnlyList<Finding> Check(MeasuredBootPolicy policy, ParsedEventLog? log, ReplayVerification? replay, out BootPolicyEvaluation? evaluation) =>
-        Check(policy, log, replay, null, out evaluation);
+    public static IReadOnlyList<Finding> Check(MeasuredBootPolicy policy, VerifiedEventLog? log, out BootPolicyEvaluation? evaluation) =>
+        Check(policy, log, null, out evaluation);
 
     /// <summary>
     /// The checks, in order, stopping at the first step that fails: a log; a successful replay; every policy
@@ -134,15 +135,14 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
     /// (failures, and info for passed rules); skipped rules give none.
     /// </summary>
     /// <param name="policy">The measured-boot policy.</param>
-    /// <param name="log">The parsed event log; null when there is none.</param>
-    /// <param name="replay">The replay of <paramref name="log"/> against the quoted PCRs; null when not replayed.</param>
-    /// <param name="quoted">The quoted PCR values (bank name → index → value); null: only those in <paramref name="replay"/>.</param>
+    /// <param name="log">The verified event log (with its replay against the quoted PCRs); null when there is none.</param>
+    /// <param name="quoted">The quoted PCR values (bank name → index → value); null: only those in the log's replay.</param>
     /// <param name="evaluation">The rules' evaluation; null when a precondition failed and no rule ran.</param>
     public static IReadOnlyList<Finding> Check(
-        MeasuredBootPolicy policy, ParsedEventLog? log, ReplayVerification? replay,
+        MeasuredBootPolicy policy, VerifiedEventLog? log,
         IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>>? quoted, out BootPolicyEvaluation? evaluation)
     {
-        Outcome outcome = Run(policy, log, replay, quoted);
+        Outcome outcome = Run(policy, log, quoted);
         evaluation = outcome.Evaluation;
         return outcome.Findings;
     }
@@ -152,7 +152,7 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
     private sealed record Outcome(IReadOnlyList<Finding> Findings, BootPolicyEvaluation? Evaluation, Broken? Broken);
 
     private static Outcome Run(
-        MeasuredBootPolicy policy, ParsedEventLog? log, ReplayVerification? replay, IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>>? quoted)
+        MeasuredBootPolicy policy, VerifiedEventLog? log, IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>>? quoted)
     {
         ArgumentNullException.ThrowIfNull(policy);
         if (log is null)
@@ -160,7 +160,9 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
             return Stop(Finding.Failure(NoEventLog, "the node has a measured-boot policy but sent no event log"));
         }
 
-        if (replay is not { Succeeded: true })
+        // A verified log holds only the PCRs that replayed; the rules judge a whole boot, so every PCR must have.
+        ReplayVerification replay = log.Replay;
+        if (!replay.Succeeded)
         {
             return Stop(Finding.Failure(LogNotReplayed, "the event log did not replay to the quoted PCR values, so its events prove nothing"));
         }
@@ -197,11 +199,11 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
     // events in that bank) quoted at its reset value. A log that leaves out the events of a PCR the TPM extended
     // fails here with its own code, instead of the rules finding nothing to object to.
     private static List<Finding> Unproven(
-        MeasuredBootPolicy policy, ParsedEventLog log, ReplayVerification replay,
+        MeasuredBootPolicy policy, VerifiedEventLog log, ReplayVerification replay,
         IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>>? quoted, IReadOnlySet<int> read)
     {
         var findings = new List<Finding>();
-        byte locality = EventLogReplayer.FindPcr0Locality(log.UntrustedEvents);
+        byte locality = log.Pcr0StartLocality;
         foreach (ushort bank in policy.Banks)
         {
             string name = TpmAlgorithms.BankName(bank);
@@ -243,12 +245,12 @@ public sealed class MeasuredBootNodePolicy : IAttestationPolicy
     }
 
     // Replay skips an event without a digest for a bank, so in that bank nothing binds it to the quote.
-    private static List<Finding> MissingDigests(ParsedEventLog log, ReplayVerification replay, IReadOnlySet<int> read, out Broken? broken)
+    private static List<Finding> MissingDigests(VerifiedEventLog log, ReplayVerification replay, IReadOnlySet<int> read, out Broken? broken)
     {
         broken = null;
         var findings = new List<Finding>();
         ushort[] replayed = replay.Checks.Select(c => c.AlgorithmId).Distinct().ToArray();
-        foreach (UntrustedEvent e in log.UntrustedEvents)
+        foreach (UntrustedEvent e in log.Events)
         {
             if (e.EventType == TcgEventType.EV_NO_ACTION || e.PcrIndex >= PcrInitialValues.PcrCount || !read.Contains((int)e.PcrIndex))
             {

@@ -120,8 +120,8 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
             return null;
         }
 
-        List<UntrustedEvent> now = EventsOf(context.Log, pcr);
-        List<UntrustedEvent> before = EventsOf(context.ReferenceLog, pcr);
+        List<UntrustedEvent> now = EventsOf(context.Log.Events, pcr);
+        List<UntrustedEvent> before = EventsOf(context.ReferenceLog.UntrustedEvents, pcr);
         for (int i = 0; i < now.Count; i++)
         {
             UntrustedEvent e = now[i];
@@ -143,6 +143,6 @@ public sealed class PcrSelectiveEnrollmentPolicy : IAttestationPolicy
             : null;
     }
 
-    private static List<UntrustedEvent> EventsOf(ParsedEventLog log, int pcr) =>
-        log.UntrustedEvents.Where(e => e.PcrIndex == (uint)pcr && e.EventType != TcgEventType.EV_NO_ACTION).ToList();
+    private static List<UntrustedEvent> EventsOf(IReadOnlyList<UntrustedEvent> events, int pcr) =>
+        events.Where(e => e.PcrIndex == (uint)pcr && e.EventType != TcgEventType.EV_NO_ACTION).ToList();
 }

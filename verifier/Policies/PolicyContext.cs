@@ -1,6 +1,6 @@
 using KcryptPush.Attestation.EventLog;
+using KcryptPush.Attestation.Evidence;
 using KcryptPush.Attestation.Quotes;
-using KcryptPush.Attestation.Replay;
 using KcryptPush.Verifier.Store;
 
 namespace KcryptPush.Verifier.Policies;
@@ -18,18 +18,17 @@ public sealed class PolicyContext
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<int, byte[]>> QuotedPcrs { get; init; }
 
     /// <summary>
-    /// The event log, replayed to the quoted PCRs; null when policies that need no log are judged on
-    /// the signed PCR values alone, before the log is asked for (DESIGN.md "withheld evidence").
+    /// The events that replayed to the quoted PCRs (all of the log's: the pipeline stops on a replay failure),
+    /// with the replay; null when policies that need no log are judged on the signed PCR values alone, before
+    /// the log is asked for (DESIGN.md "withheld evidence").
     /// </summary>
-    public ParsedEventLog? Log { get; init; }
-
-    /// <summary>The replay of <see cref="Log"/> against the quoted PCRs (succeeded: the pipeline stops otherwise).</summary>
-    public ReplayVerification? Replay { get; init; }
+    public VerifiedEventLog? Log { get; init; }
 
     /// <summary>The reported PCR values the quote's digest covers.</summary>
     public PcrValues? ReportedPcrs { get; init; }
 
-    /// <summary>The log the node's last pass was judged with (to name the first differing event), if kept.</summary>
+    /// <summary>The log the node's last pass was judged with, as parsed and untrusted: only to name the first
+    /// differing event of a PCR that already failed, never for a decision.</summary>
     public ParsedEventLog? ReferenceLog { get; init; }
 
     /// <summary>Now (UTC).</summary>

@@ -25,7 +25,7 @@ public sealed class BootPolicyEvaluatorTests
     public void Policy_from_a_log_passes_that_log_with_every_rule_passed_or_skipped_for_ipl()
     {
         ParsedEventLog log = BootLogBuilder.Typical().Parse();
-        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(BootPolicyFactory.Create(log), log);
+        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(BootPolicyFactory.Create(log), log.SelfReplayed());
         Assert.True(e.Passed);
         Assert.Equal(RuleStatus.Skipped, e.Results.Single(r => r.Rule == BootPolicyRules.Ipl).Status);
         Assert.All(e.Results.Where(r => r.Rule != BootPolicyRules.Ipl), r => Assert.Equal(RuleStatus.Passed, r.Status));
@@ -59,7 +59,7 @@ public sealed class BootPolicyEvaluatorTests
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical(secureBoot: 1));
         ParsedEventLog off = BootLogBuilder.Typical(secureBoot: value).Parse();
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, off));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, off.SelfReplayed()));
         Assert.Equal(BootPolicyRules.SecureBootState, r.Rule);
         Assert.StartsWith(found, r.Found, StringComparison.Ordinal);
         Assert.Equal(EventOf(off, x => x.Index == 1).Offset, r.Event!.Offset);
@@ -80,7 +80,7 @@ public sealed class BootPolicyEvaluatorTests
         byte[] disabled = BootLogBuilder.VariableData(KnownGuids.EfiGlobalVariable, "SecureBoot", [0]);
         ParsedEventLog forged = new BootLogBuilder().Variable(KnownGuids.EfiGlobalVariable, "SecureBoot", [1], measured: disabled).Parse();
         var policy = new MeasuredBootPolicy { Banks = [Sha256], SecureBoot = SecureBootState.Enabled };
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, forged));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, forged.SelfReplayed()));
         Assert.Equal(BootPolicyRules.SecureBootState, r.Rule);
         Assert.Contains("neither", r.Found, StringComparison.Ordinal);
         Assert.Equal(1, r.Event!.Index);
@@ -91,19 +91,19 @@ public sealed class BootPolicyEvaluatorTests
     {
         ParsedEventLog log = new BootLogBuilder().Variable(KnownGuids.EfiGlobalVariable, "SecureBoot", [1], measured: [1]).Parse();
         var policy = new MeasuredBootPolicy { Banks = [Sha1, Sha256], SecureBoot = SecureBootState.Enabled };
-        Assert.True(BootPolicyEvaluator.Evaluate(policy, log).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(policy, log.SelfReplayed()).Passed);
     }
 
     [Fact]
     public void Secure_boot_expected_but_not_measured_fails_without_an_event_and_the_reverse_names_the_event()
     {
         ParsedEventLog none = new BootLogBuilder().Separator(7).Parse();
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(new MeasuredBootPolicy { Banks = [Sha256], SecureBoot = SecureBootState.Enabled }, none));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(new MeasuredBootPolicy { Banks = [Sha256], SecureBoot = SecureBootState.Enabled }, none.SelfReplayed()));
         Assert.Contains("no SecureBoot measurement", r.Found, StringComparison.Ordinal);
         Assert.Null(r.Event);
 
         ParsedEventLog some = new BootLogBuilder().SecureBoot(0).Parse();
-        r = SingleFailure(BootPolicyEvaluator.Evaluate(new MeasuredBootPolicy { Banks = [Sha256], SecureBoot = SecureBootState.NotMeasured }, some));
+        r = SingleFailure(BootPolicyEvaluator.Evaluate(new MeasuredBootPolicy { Banks = [Sha256], SecureBoot = SecureBootState.NotMeasured }, some.SelfReplayed()));
         Assert.Equal(1, r.Event!.Index);
     }
 
@@ -119,7 +119,7 @@ public sealed class BootPolicyEvaluatorTests
             .Pk(variable == "PK" ? "other" : "pk-cert").Kek(variable == "KEK" ? "other" : "kek-cert")
             .Db(variable == "db" ? "other" : "db-certs").Dbx(variable == "dbx" ? "other" : "dbx-hashes");
         ParsedEventLog log = b.Parse();
-        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, log);
+        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, log.SelfReplayed());
         RuleResult r = Assert.Single(e.Failures, f => f.Rule == rule);
         UntrustedEvent changed = log.UntrustedEvents.Single(x => x.Offset == r.Event!.Offset);
         Assert.Equal(7u, changed.PcrIndex);
@@ -132,11 +132,11 @@ public sealed class BootPolicyEvaluatorTests
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
         ParsedEventLog updated = new BootLogBuilder().SecureBoot(1).Pk("pk-cert").Kek("kek-cert").Db("db-certs").Dbx("dbx-2024").Parse();
-        Assert.Contains(BootPolicyEvaluator.Evaluate(policy, updated).Failures, f => f.Rule == BootPolicyRules.Dbx);
+        Assert.Contains(BootPolicyEvaluator.Evaluate(policy, updated.SelfReplayed()).Failures, f => f.Rule == BootPolicyRules.Dbx);
 
         byte[] newDbx = updated.UntrustedEvents[5].Digests[1].Digest.ToArray();
         policy.Variables[SecureBootVariable.Dbx].Allowed!.Add(Sha256, newDbx);
-        Assert.DoesNotContain(BootPolicyEvaluator.Evaluate(policy, updated).Failures, f => f.Rule == BootPolicyRules.Dbx);
+        Assert.DoesNotContain(BootPolicyEvaluator.Evaluate(policy, updated.SelfReplayed()).Failures, f => f.Rule == BootPolicyRules.Dbx);
     }
 
     [Fact]
@@ -144,10 +144,10 @@ public sealed class BootPolicyEvaluatorTests
     {
         MeasuredBootPolicy policy = PolicyOf(new BootLogBuilder().SecureBoot(1).Pk("pk").Kek("kek").Db("db"));
         Assert.True(policy.Variables[SecureBootVariable.Dbx].IsAbsent);
-        Assert.True(BootPolicyEvaluator.Evaluate(policy, new BootLogBuilder().SecureBoot(1).Pk("pk").Kek("kek").Db("db").Parse()).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(policy, new BootLogBuilder().SecureBoot(1).Pk("pk").Kek("kek").Db("db").Parse().SelfReplayed()).Passed);
 
         ParsedEventLog withDbx = new BootLogBuilder().SecureBoot(1).Pk("pk").Kek("kek").Db("db").Dbx("x").Parse();
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, withDbx));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, withDbx.SelfReplayed()));
         Assert.Equal(BootPolicyRules.Dbx, r.Rule);
         Assert.Equal(5, r.Event!.Index);
     }
@@ -156,7 +156,7 @@ public sealed class BootPolicyEvaluatorTests
     public void Variable_pinned_but_missing_from_the_log_fails_without_an_event()
     {
         MeasuredBootPolicy policy = PolicyOf(new BootLogBuilder().SecureBoot(1).Pk("pk").Kek("kek").Db("db").Dbx("x"));
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, new BootLogBuilder().SecureBoot(1).Pk("pk").Kek("kek").Db("db").Parse()));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, new BootLogBuilder().SecureBoot(1).Pk("pk").Kek("kek").Db("db").Parse().SelfReplayed()));
         Assert.Equal(BootPolicyRules.Dbx, r.Rule);
         Assert.Contains("no dbx measurement", r.Found, StringComparison.Ordinal);
         Assert.Null(r.Event);
@@ -170,7 +170,7 @@ public sealed class BootPolicyEvaluatorTests
         var b = BootLogBuilder.Typical();
         b.Event(7, TcgEventType.EV_EFI_VARIABLE_AUTHORITY,
             BootLogBuilder.VariableData(KnownGuids.EfiImageSecurityDatabase, "db", Encoding.ASCII.GetBytes("one cert")));
-        Assert.True(BootPolicyEvaluator.Evaluate(policy, b.Parse()).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(policy, b.Parse().SelfReplayed()).Passed);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class BootPolicyEvaluatorTests
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
         ParsedEventLog log = BootLogBuilder.Typical(kernel: "vmlinuz-evil").Parse();
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, log));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, log.SelfReplayed()));
         Assert.Equal(BootPolicyRules.BootApplication, r.Rule);
         Assert.StartsWith("stage 2", r.Expected, StringComparison.Ordinal);
         UntrustedEvent kernel = log.UntrustedEvents.Where(e => e.EventType == TcgEventType.EV_EFI_BOOT_SERVICES_APPLICATION).Last();
@@ -191,7 +191,7 @@ public sealed class BootPolicyEvaluatorTests
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
         policy.BootApplications![2].Allowed.Add(Sha256, SHA256.HashData("vmlinuz-6.2"u8));
-        Assert.True(BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical(kernel: "vmlinuz-6.2").Parse()).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical(kernel: "vmlinuz-6.2").Parse().SelfReplayed()).Passed);
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public sealed class BootPolicyEvaluatorTests
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
         ParsedEventLog log = BootLogBuilder.Typical().BootApp("chainloaded.efi").Parse();
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, log));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, log.SelfReplayed()));
         Assert.Equal(BootPolicyRules.BootApplicationExtraStage, r.Rule);
         Assert.Equal(log.UntrustedEvents.Count - 1, r.Event!.Index);
         Assert.StartsWith("stage 3", r.Found, StringComparison.Ordinal);
@@ -215,7 +215,7 @@ public sealed class BootPolicyEvaluatorTests
             b.Separator(pcr);
         }
         b.BootApp("shimx64.efi").BootApp("grubx64.efi").Grub("grub_cmd: ", "linux /vmlinuz").Grub("kernel_cmdline: ", "root=/dev/sda1");
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, b.Parse()));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, b.Parse().SelfReplayed()));
         Assert.Equal(BootPolicyRules.BootApplicationMissingStage, r.Rule);
         Assert.StartsWith("stage 2", r.Expected, StringComparison.Ordinal);
         Assert.Null(r.Event);
@@ -227,7 +227,7 @@ public sealed class BootPolicyEvaluatorTests
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
         var b = BootLogBuilder.Typical();
         b.Event(2, TcgEventType.EV_EFI_BOOT_SERVICES_APPLICATION, [1, 2, 3]);
-        Assert.True(BootPolicyEvaluator.Evaluate(policy, b.Parse()).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(policy, b.Parse().SelfReplayed()).Passed);
     }
 
     [Fact]
@@ -235,7 +235,7 @@ public sealed class BootPolicyEvaluatorTests
     {
         // Issue 9 item 2: this used to pass with the default policy (EV_IPL was off unless --include-ipl).
         ParsedEventLog changed = BootLogBuilder.Typical(cmdline: "root=/dev/sda1 init=/bin/sh").Parse();
-        RuleResult byDefault = SingleFailure(BootPolicyEvaluator.Evaluate(PolicyOf(BootLogBuilder.Typical()), changed));
+        RuleResult byDefault = SingleFailure(BootPolicyEvaluator.Evaluate(PolicyOf(BootLogBuilder.Typical()), changed.SelfReplayed()));
         Assert.Equal(BootPolicyRules.KernelCommandLine, byDefault.Rule);
         Assert.Equal(8u, byDefault.Event!.Pcr);
         Assert.Contains("init=/bin/sh", byDefault.Found, StringComparison.Ordinal);
@@ -244,7 +244,7 @@ public sealed class BootPolicyEvaluatorTests
         Assert.Null(strict.KernelCommandLine);
         Assert.Null(strict.BootConfig);
         Assert.Equal(2, strict.Ipl!.Allowed.For(Sha256).Count);
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(strict, changed));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(strict, changed.SelfReplayed()));
         Assert.Equal(BootPolicyRules.Ipl, r.Rule);
         Assert.Equal(8u, r.Event!.Pcr);
         Assert.Contains("init=/bin/sh", r.Found, StringComparison.Ordinal);
@@ -255,8 +255,8 @@ public sealed class BootPolicyEvaluatorTests
     {
         // The older single EV_IPL set alone (no per-PCR boot configuration, which pins PCR 14 too).
         MeasuredBootPolicy strict = PolicyOf(BootLogBuilder.Typical(), new BootPolicyOptions { IncludeIpl = true, BootConfigPcrs = [] });
-        Assert.True(BootPolicyEvaluator.Evaluate(strict, BootLogBuilder.Typical().Ipl(14, "MokList").Parse()).Passed);
-        Assert.False(BootPolicyEvaluator.Evaluate(strict, BootLogBuilder.Typical().Ipl(9, "/boot/initrd").Parse()).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(strict, BootLogBuilder.Typical().Ipl(14, "MokList").Parse().SelfReplayed()).Passed);
+        Assert.False(BootPolicyEvaluator.Evaluate(strict, BootLogBuilder.Typical().Ipl(9, "/boot/initrd").Parse().SelfReplayed()).Passed);
     }
 
     [Fact]
@@ -269,7 +269,7 @@ public sealed class BootPolicyEvaluatorTests
             b.Separator(pcr, pcr == 4 ? 1u : 0u);
         }
         b.BootApp("shimx64.efi").BootApp("grubx64.efi").BootApp("vmlinuz-6.1").Grub("grub_cmd: ", "linux /vmlinuz").Grub("kernel_cmdline: ", "root=/dev/sda1");
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, b.Parse()));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, b.Parse().SelfReplayed()));
         Assert.Equal(BootPolicyRules.Separator, r.Rule);
         Assert.Equal(4u, r.Event!.Pcr);
         Assert.Contains("separator 01000000", r.Found, StringComparison.Ordinal);
@@ -279,13 +279,13 @@ public sealed class BootPolicyEvaluatorTests
     public void Extra_and_missing_separators_fail()
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
-        RuleResult extra = SingleFailure(BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical().Separator(12).Parse()));
+        RuleResult extra = SingleFailure(BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical().Separator(12).Parse().SelfReplayed()));
         Assert.Equal(12u, extra.Event!.Pcr);
         Assert.Contains("an extra separator", extra.Found, StringComparison.Ordinal);
 
         var b = new BootLogBuilder().SecureBoot(1).Pk("pk-cert").Kek("kek-cert").Db("db-certs").Dbx("dbx-hashes").Separator(7);
         b.BootApp("shimx64.efi").BootApp("grubx64.efi").BootApp("vmlinuz-6.1");
-        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, b.Parse());
+        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, b.Parse().SelfReplayed());
         Assert.Equal(7, e.Failures.Count(f => f.Rule == BootPolicyRules.Separator && f.Event is null));
     }
 
@@ -294,7 +294,7 @@ public sealed class BootPolicyEvaluatorTests
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
         ParsedEventLog sha1Only = EventLogParser.Parse(SharedLogs.Bytes("gcp-debian10-sb-sha1log"));
-        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, sha1Only);
+        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, sha1Only.SelfReplayed());
         RuleResult r = SingleFailure(e);
         Assert.Equal(BootPolicyRules.Banks, r.Rule);
         Assert.Contains("sha1", r.Found, StringComparison.Ordinal);
@@ -309,7 +309,7 @@ public sealed class BootPolicyEvaluatorTests
         ParsedEventLog parsed = EventLogParser.Parse(log);
         UntrustedEvent shim = parsed.UntrustedEvents.First(e => e.EventType == TcgEventType.EV_EFI_BOOT_SERVICES_APPLICATION);
         log[shim.Offset + 4 + 4 + 4 + 2] ^= 0xFF; // first byte of the SHA-1 TPMT_HA.digest
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, EventLogParser.Parse(log)));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, EventLogParser.Parse(log).SelfReplayed()));
         Assert.Equal(BootPolicyRules.BootApplication, r.Rule);
         Assert.StartsWith("sha1 ", r.Found, StringComparison.Ordinal);
         Assert.Equal(shim.Index, r.Event!.Index);
@@ -336,7 +336,7 @@ public sealed class BootPolicyEvaluatorTests
                 b.Bytes(bytes.AsSpan(e.Offset, e.Length));
             }
         }
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, EventLogParser.Parse(b.ToArray())));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, EventLogParser.Parse(b.ToArray()).SelfReplayed()));
         Assert.Equal(BootPolicyRules.BootApplication, r.Rule);
         Assert.StartsWith("no sha256 digest", r.Found, StringComparison.Ordinal);
     }
@@ -345,7 +345,7 @@ public sealed class BootPolicyEvaluatorTests
     public void Rules_left_out_of_the_policy_are_skipped_and_pass_anything()
     {
         var policy = new MeasuredBootPolicy { Banks = [Sha256] };
-        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical(secureBoot: 0, kernel: "anything").Parse());
+        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical(secureBoot: 0, kernel: "anything").Parse().SelfReplayed());
         Assert.True(e.Passed);
         Assert.Equal(RuleStatus.Passed, e.Results.Single(r => r.Rule == BootPolicyRules.Banks).Status);
         Assert.All(e.Results.Where(r => r.Rule != BootPolicyRules.Banks), r => Assert.Equal(RuleStatus.Skipped, r.Status));
@@ -355,7 +355,7 @@ public sealed class BootPolicyEvaluatorTests
     public void Empty_stage_list_allows_no_boot_application()
     {
         var policy = new MeasuredBootPolicy { Banks = [Sha256], BootApplications = [] };
-        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical().Parse());
+        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical().Parse().SelfReplayed());
         Assert.Equal(3, e.Failures.Count(f => f.Rule == BootPolicyRules.BootApplicationExtraStage));
     }
 
@@ -363,7 +363,7 @@ public sealed class BootPolicyEvaluatorTests
     public void Failures_become_findings_named_after_the_rule()
     {
         MeasuredBootPolicy policy = PolicyOf(BootLogBuilder.Typical());
-        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical(kernel: "k2").Parse()));
+        RuleResult r = SingleFailure(BootPolicyEvaluator.Evaluate(policy, BootLogBuilder.Typical(kernel: "k2").Parse().SelfReplayed()));
         Findings.Finding f = r.ToFinding();
         Assert.True(f.IsFailure);
         Assert.Equal("BootPolicy.boot-application", f.Code);

@@ -50,7 +50,7 @@ public sealed class KernelCommandLinePolicyTests
         Assert.False(pcr12.Required); // both PCR 12 events are the command line, judged by its own rule
         Assert.Empty(pcr12.Allowed.For(Sha256));
 
-        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(p, log);
+        BootPolicyEvaluation e = BootPolicyEvaluator.Evaluate(p, log.SelfReplayed());
         Assert.True(e.Passed);
         Assert.Equal(RuleStatus.Passed, e.Results.Single(r => r.Rule == BootPolicyRules.KernelCommandLine).Status);
         Assert.Equal(RuleStatus.Passed, e.Results.Single(r => r.Rule == BootPolicyRules.BootConfig).Status);
@@ -69,7 +69,7 @@ public sealed class KernelCommandLinePolicyTests
         Assert.Equal(" console=ttyS1 console=tty0 efi=debug ", line.Text);
         Assert.Equal(SHA256.HashData(edited.Data.Span), edited.Digests.Single().Digest.ToArray());
 
-        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), log).Failures);
+        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), log.SelfReplayed()).Failures);
         Assert.Equal(BootPolicyRules.KernelCommandLine, r.Rule);
         Assert.Equal((index, 12u, "EV_IPL", edited.Offset), (r.Event!.Index, r.Event.Pcr, r.Event.Type, r.Event.Offset));
         Assert.Contains($"\"{FedoraCommandLine}\"", r.Expected, StringComparison.Ordinal);
@@ -88,11 +88,11 @@ public sealed class KernelCommandLinePolicyTests
         Assert.True(KernelCommandLine.TryRead(log.UntrustedEvents[index], [(ushort)TpmAlgId.Sha1, Sha256, (ushort)TpmAlgId.Sha384], out KernelCommandLine? line));
         Assert.Equal("grub", line.Form);
 
-        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Grub), log).Failures);
+        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Grub), log.SelfReplayed()).Failures);
         Assert.Equal(BootPolicyRules.KernelCommandLine, r.Rule);
         Assert.Equal((index, 8u), (r.Event!.Index, r.Event.Pcr));
         Assert.Contains("init=/bin/sh", r.Found, StringComparison.Ordinal);
-        Assert.True(BootPolicyEvaluator.Evaluate(PolicyOf(Grub), Parse(SharedLogs.Bytes(Grub))).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(PolicyOf(Grub), Parse(SharedLogs.Bytes(Grub)).SelfReplayed()).Passed);
     }
 
     [Fact]
@@ -100,14 +100,14 @@ public sealed class KernelCommandLinePolicyTests
     {
         // systemd-boot: both PCR 12 events gone (a command line no longer measured, or left out of the log).
         ParsedEventLog fedora = Parse(LogEdits.Remove(SharedLogs.Bytes(Fedora), e => e.PcrIndex == 12));
-        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), fedora).Failures);
+        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), fedora.SelfReplayed()).Failures);
         Assert.Equal(BootPolicyRules.KernelCommandLine, r.Rule);
         Assert.Null(r.Event);
         Assert.Contains(FedoraCommandLine, r.Expected, StringComparison.Ordinal);
 
         // GRUB: every PCR 8 event gone.
         ParsedEventLog grub = Parse(LogEdits.Remove(SharedLogs.Bytes(Grub), e => e.PcrIndex == 8));
-        List<RuleResult> failures = BootPolicyEvaluator.Evaluate(PolicyOf(Grub), grub).Failures.ToList();
+        List<RuleResult> failures = BootPolicyEvaluator.Evaluate(PolicyOf(Grub), grub.SelfReplayed()).Failures.ToList();
         Assert.Equal([BootPolicyRules.KernelCommandLine, BootPolicyRules.BootConfigMissing], failures.Select(f => f.Rule));
         Assert.All(failures, f => Assert.Null(f.Event));
         Assert.Equal("none on PCR 8", failures[1].Found);
@@ -122,7 +122,7 @@ public sealed class KernelCommandLinePolicyTests
         Assert.False(KernelCommandLine.TryRead(log.UntrustedEvents[index], [Sha256], out _));
 
         // Its digest is judged among PCR 12's other events, where nothing is allowed.
-        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), log).Failures);
+        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), log.SelfReplayed()).Failures);
         Assert.Equal((BootPolicyRules.BootConfig, index, 12u), (r.Rule, r.Event!.Index, r.Event.Pcr));
         Assert.Equal("no event on PCR 12", r.Expected);
     }
@@ -136,7 +136,7 @@ public sealed class KernelCommandLinePolicyTests
         bytes = LogEdits.Append(bytes, 13, TcgEventType.EV_IPL, Encoding.Unicode.GetBytes("System extension initrd\0"), "sysext"u8.ToArray());
         ParsedEventLog log = Parse(bytes);
 
-        List<RuleResult> failures = BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), log).Failures.ToList();
+        List<RuleResult> failures = BootPolicyEvaluator.Evaluate(PolicyOf(Fedora), log.SelfReplayed()).Failures.ToList();
         Assert.Equal([11u, 12u, 13u], failures.Select(f => f.Event!.Pcr));
         Assert.All(failures, f => Assert.Equal(BootPolicyRules.BootConfig, f.Rule));
         Assert.Equal(Enumerable.Range(log.UntrustedEvents.Count - 3, 3), failures.Select(f => f.Event!.Index));
@@ -153,19 +153,19 @@ public sealed class KernelCommandLinePolicyTests
         // A different grub.cfg (PCR 9: the files GRUB reads).
         int cfg = log.UntrustedEvents.First(e => e.PcrIndex == 9 && e.EventType == TcgEventType.EV_IPL).Index;
         RuleResult file = Assert.Single(BootPolicyEvaluator.Evaluate(policy,
-            Parse(LogEdits.ReplaceData(original, cfg, log.UntrustedEvents[cfg].Data.ToArray(), "another grub.cfg"u8.ToArray()))).Failures);
+            Parse(LogEdits.ReplaceData(original, cfg, log.UntrustedEvents[cfg].Data.ToArray(), "another grub.cfg"u8.ToArray())).SelfReplayed()).Failures);
         Assert.Equal((BootPolicyRules.BootConfig, cfg, 9u), (file.Rule, file.Event!.Index, file.Event.Pcr));
 
         // Another MokList (PCR 14: shim's machine owner keys).
         int mok = log.UntrustedEvents.First(e => e.PcrIndex == 14).Index;
         RuleResult keys = Assert.Single(BootPolicyEvaluator.Evaluate(policy,
-            Parse(LogEdits.ReplaceData(original, mok, log.UntrustedEvents[mok].Data.ToArray(), "another MOK"u8.ToArray()))).Failures);
+            Parse(LogEdits.ReplaceData(original, mok, log.UntrustedEvents[mok].Data.ToArray(), "another MOK"u8.ToArray())).SelfReplayed()).Failures);
         Assert.Equal((BootPolicyRules.BootConfig, mok, 14u), (keys.Rule, keys.Event!.Index, keys.Event.Pcr));
 
         // A digest allowed on PCR 9 is not allowed on PCR 8: the sets are per PCR.
         UntrustedEvent pcr9 = log.UntrustedEvents[cfg];
         byte[] copied = LogEdits.Append(original, 8, TcgEventType.EV_IPL, pcr9.Data.ToArray(), digestsOf: pcr9);
-        RuleResult wrongPcr = Assert.Single(BootPolicyEvaluator.Evaluate(policy, Parse(copied)).Failures);
+        RuleResult wrongPcr = Assert.Single(BootPolicyEvaluator.Evaluate(policy, Parse(copied).SelfReplayed()).Failures);
         Assert.Equal((BootPolicyRules.BootConfig, log.UntrustedEvents.Count, 8u), (wrongPcr.Rule, wrongPcr.Event!.Index, wrongPcr.Event.Pcr));
     }
 
@@ -184,7 +184,7 @@ public sealed class KernelCommandLinePolicyTests
         int at = data.AsSpan().IndexOf(Encoding.Unicode.GetBytes(" rw "));
         Encoding.Unicode.GetBytes(" ro ").CopyTo(data, at);
         byte[] altered = LogEdits.ReplaceData(original, index, data, measured: [.. data, 0]);
-        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(policy, Parse(altered)).Failures);
+        RuleResult r = Assert.Single(BootPolicyEvaluator.Evaluate(policy, Parse(altered).SelfReplayed()).Failures);
         Assert.Equal((BootPolicyRules.KernelCommandLine, index, 8u), (r.Rule, r.Event!.Index, r.Event.Pcr));
     }
 
@@ -192,10 +192,10 @@ public sealed class KernelCommandLinePolicyTests
     public void Pcrs_read_are_those_of_the_rules_in_the_policy()
     {
         ParsedEventLog log = Parse(SharedLogs.Bytes(Fedora));
-        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14], BootPolicyEvaluator.PcrsRead(BootPolicyFactory.Create(log), log));
-        Assert.Equal([7], BootPolicyEvaluator.PcrsRead(new MeasuredBootPolicy { Banks = [Sha256], SecureBoot = SecureBootState.Disabled }, log));
-        Assert.Equal([8, 12], BootPolicyEvaluator.PcrsRead(new MeasuredBootPolicy { Banks = [Sha256], KernelCommandLine = KernelCommandLineExpectation.Absent() }, log));
-        Assert.Empty(BootPolicyEvaluator.PcrsRead(new MeasuredBootPolicy { Banks = [Sha256] }, log));
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14], BootPolicyEvaluator.PcrsRead(BootPolicyFactory.Create(log), log.SelfReplayed()));
+        Assert.Equal([7], BootPolicyEvaluator.PcrsRead(new MeasuredBootPolicy { Banks = [Sha256], SecureBoot = SecureBootState.Disabled }, log.SelfReplayed()));
+        Assert.Equal([8, 12], BootPolicyEvaluator.PcrsRead(new MeasuredBootPolicy { Banks = [Sha256], KernelCommandLine = KernelCommandLineExpectation.Absent() }, log.SelfReplayed()));
+        Assert.Empty(BootPolicyEvaluator.PcrsRead(new MeasuredBootPolicy { Banks = [Sha256] }, log.SelfReplayed()));
     }
 
     [Fact]
@@ -203,9 +203,9 @@ public sealed class KernelCommandLinePolicyTests
     {
         var policy = new MeasuredBootPolicy { Banks = [Sha256], KernelCommandLine = KernelCommandLineExpectation.Absent() };
         ParsedEventLog log = Parse(SharedLogs.Bytes(Fedora));
-        List<RuleResult> failures = BootPolicyEvaluator.Evaluate(policy, log).Failures.ToList();
+        List<RuleResult> failures = BootPolicyEvaluator.Evaluate(policy, log.SelfReplayed()).Failures.ToList();
         Assert.Equal(2, failures.Count);
         Assert.All(failures, f => Assert.Equal((BootPolicyRules.KernelCommandLine, 12u), (f.Rule, f.Event!.Pcr)));
-        Assert.True(BootPolicyEvaluator.Evaluate(policy, Parse(SharedLogs.Bytes("shim-sb-certs"))).Passed);
+        Assert.True(BootPolicyEvaluator.Evaluate(policy, Parse(SharedLogs.Bytes("shim-sb-certs")).SelfReplayed()).Passed);
     }
 }
