@@ -145,19 +145,23 @@ ctl() {
 # right on the services' queues beyond the exchange of the same name (configure lets them declare
 # it, and would let them delete it: a denial of service that the verifier reports as silence).
 bus='[^:]+_bus_[a-z0-9]+'
+# A service's own QUEUE_error and QUEUE_skipped (exchange and queue): MassTransit declares them at the
+# first fault and moves the message there. Without them the broker closed the consumer's channel (403)
+# and the message came back, to fail again.
+faults='(_error|_skipped)?'
 c='KcryptPush\.Contracts\.V1:'
 verdicts='NodeTrusted|NodeQuarantined|NodeSilent|NodeTerminated|NodeReleased'
 operator_msgs='ListNodes|ShowNode|SetPcrPolicy|SetAkPolicy|SetBootPolicy|SetSecret|GetSecretKey|QuarantineNode|ReleaseNode|DeleteNode'
 role_permissions() { # role -> "configure write read"
   case $1 in
     registrar)
-      echo "^(kcrypt-push-registrar|${c}(RegisterNode|CredentialProof|NodeEnrolled)|$bus)\$" \
-           "^(kcrypt-push-registrar|${c}NodeEnrolled|$bus)\$" \
-           "^(kcrypt-push-registrar|${c}(RegisterNode|CredentialProof)|$bus)\$" ;;
+      echo "^(kcrypt-push-registrar$faults|${c}(RegisterNode|CredentialProof|NodeEnrolled)|$bus)\$" \
+           "^(kcrypt-push-registrar$faults|${c}NodeEnrolled|$bus)\$" \
+           "^(kcrypt-push-registrar$faults|${c}(RegisterNode|CredentialProof)|$bus)\$" ;;
     verifier)
-      echo "^(kcrypt-push-verifier-(attestation|enrolment|operator)|${c}(RequestChallenge|QuoteSubmitted|NodeEnrolled|$operator_msgs|$verdicts|INodeVerdict)|$bus)\$" \
-           "^(kcrypt-push-verifier-(attestation|enrolment|operator)|${c}($verdicts|INodeVerdict)|$bus)\$" \
-           "^(kcrypt-push-verifier-(attestation|enrolment|operator)|${c}(RequestChallenge|QuoteSubmitted|NodeEnrolled|$operator_msgs|$verdicts)|$bus)\$" ;;
+      echo "^(kcrypt-push-verifier-(attestation|enrolment|operator)$faults|${c}(RequestChallenge|QuoteSubmitted|NodeEnrolled|$operator_msgs|$verdicts|INodeVerdict)|$bus)\$" \
+           "^(kcrypt-push-verifier-(attestation|enrolment|operator)$faults|${c}($verdicts|INodeVerdict)|$bus)\$" \
+           "^(kcrypt-push-verifier-(attestation|enrolment|operator)$faults|${c}(RequestChallenge|QuoteSubmitted|NodeEnrolled|$operator_msgs|$verdicts)|$bus)\$" ;;
     agent)
       echo "^(kcrypt-push-verifier-attestation|kcrypt-push-registrar|$bus)\$" \
            "^(kcrypt-push-verifier-attestation|kcrypt-push-registrar|$bus)\$" \

@@ -113,6 +113,35 @@ public sealed class BrokerRoleTests : IClassFixture<RabbitMqFixture>, IAsyncLife
         }
     }
 
+    // MassTransit moves a message whose consumer failed to QUEUE_error (and an expired one to
+    // QUEUE_skipped), declaring that exchange and queue at the first fault. Without the right the broker
+    // closed the consumer's channel (403), the message came back and failed again, and each time the
+    // verifier took it for a lost broker connection (FullStoreTests found it).
+    [Theory]
+    [InlineData("verifier", KcryptPushQueues.VerifierAttestation + "_error")]
+    [InlineData("verifier", KcryptPushQueues.VerifierEnrolment + "_error")]
+    [InlineData("verifier", KcryptPushQueues.VerifierOperator + "_skipped")]
+    [InlineData("registrar", KcryptPushQueues.Registrar + "_error")]
+    public async Task Each_service_can_move_a_faulted_message_to_its_own_error_queue(string role, string queue)
+    {
+        Assert.Null(await ReplyCodeAsync(role, async ch =>
+        {
+            await ch.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true);
+            await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+            await ch.QueueBindAsync(queue, queue, "");
+            await Publish(ch, queue);
+        }));
+    }
+
+    [Theory]
+    [InlineData("agent", KcryptPushQueues.VerifierAttestation + "_error")]
+    [InlineData("registrar", KcryptPushQueues.VerifierAttestation + "_error")]
+    [InlineData("verifier", KcryptPushQueues.Registrar + "_error")]
+    public async Task No_role_can_declare_another_services_error_queue(string role, string queue)
+    {
+        Assert.Equal(403, await ReplyCodeAsync(role, ch => ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false)));
+    }
+
     [Fact]
     public async Task The_broker_refuses_a_message_over_its_max_message_size_before_any_service_reads_it()
     {
