@@ -1,0 +1,110 @@
+using KcryptPush.Integration.Tests.Fixtures;
+using KcryptPush.Messaging;
+using KcryptPush.Tests;
+using Xunit.Abstractions;
+
+namespace KcryptPush.Integration.Tests.Attestation;
+
+/// <summary>
+/// The verifier's LiteDB store on a file system that turned read-only (issue 10, item 4; an ext4 that
+/// remounts itself read-only after an error, an operator's mistake): verifier.db on a private tmpfs, a
+/// simulated node passing, the verifier stopped, the file system remounted read-only and the verifier
+/// started on it. It must refuse to run, with the system's reason (the message itself is not yet right:
+/// see the test), instead of serving without a store, the node get no pass meanwhile, and once the
+/// file system is writable again a started verifier must pass the node on what it had stored. A running
+/// verifier's file system cannot be remounted read-only (its open database: EBUSY), so the change is
+/// made while it is stopped. Mounting needs root (tests run as root in CI); elsewhere the test says why
+/// it did nothing.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class ReadOnlyStoreTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(60);
+    private readonly RabbitMqFixture _broker = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("kcp-it-ro-store-").FullName;
+    private ServiceProcess? _verifier;
+    private bool _mounted;
+
+    private string Mount => Path.Combine(_dir, "fs");
+
+    public Task InitializeAsync() => _broker.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        _verifier?.Dispose();
+        await _broker.DisposeAsync();
+        if (_mounted)
+        {
+            ProcessRunner.Run("umount", [Mount]);
+        }
+
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task A_verifier_on_a_read_only_store_refuses_to_run_with_the_reason_and_the_node_passes_once_it_is_writable()
+    {
+        Directory.CreateDirectory(Mount);
+        ProcessResult mount = ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", Mount]);
+        if (mount.ExitCode != 0)
+        {
+            Log($"SKIPPED: cannot mount a tmpfs for the store ({mount.ExitCode}: {mount.StdErr.Trim()}); run as root to test a read-only store");
+            return;
+        }
+
+        _mounted = true;
+        IReadOnlyDictionary<string, string> roles = await _broker.CreateRoleUsersAsync();
+        _verifier = StartVerifier(roles["verifier"]);
+        await _broker.WaitForConsumersAsync(Slow, KcryptPushQueues.VerifierEnrolment, KcryptPushQueues.VerifierAttestation);
+        await using SimulatedFleet fleet = await SimulatedFleet.StartAsync(_broker.Uri, AttestationClassFixture.SharedLog, Period, TimeSpan.FromSeconds(10));
+        fleet.Add("ro-store", 1);
+        string node = fleet.Nodes[0].TpmHash;
+        await SimulatedFleet.WaitUntilAsync(() => fleet.PassesOf(node).Count >= 2, Slow, () => $"no steady pass:\n{fleet.ProblemText()}\n{_verifier.Output}");
+
+        Assert.Equal(0, _verifier.Terminate());
+        _verifier.Dispose();
+        ProcessResult ro = ProcessRunner.Run("mount", ["-o", "remount,ro", Mount]);
+        Assert.True(ro.ExitCode == 0, $"remount,ro: {ro.StdErr}");
+        DateTimeOffset readOnly = DateTimeOffset.UtcNow;
+
+        _verifier = StartVerifier(roles["verifier"]);
+        int code = await _verifier.WaitForExitAsync(Slow);
+        Log($"verifier on the read-only store exited {code}: {string.Join(" / ", _verifier.Output.Trim().Split('\n').Where(l => !l.TrimStart().StartsWith("at ", StringComparison.Ordinal)).Take(4))}");
+        // It refuses to run and the system's reason is in its output. Not yet as it should (seen here, left
+        // to the store's owner): StoreFileLock reports any IOException on the lock file as the database
+        // being "in use by a running verifier", the real reason only as the inner exception, and the
+        // exception escapes as an unhandled stack trace instead of the one line "cannot open the database".
+        Assert.NotEqual(0, code);
+        Assert.Contains("Read-only file system", _verifier.Output, StringComparison.Ordinal);
+        _verifier.Dispose();
+
+        ProcessResult rw = ProcessRunner.Run("mount", ["-o", "remount,rw", Mount]);
+        Assert.True(rw.ExitCode == 0, $"remount,rw: {rw.StdErr}");
+        DateTimeOffset writable = DateTimeOffset.UtcNow;
+        Assert.DoesNotContain(fleet.PassesOf(node), p => p > readOnly && p < writable);
+
+        _verifier = StartVerifier(roles["verifier"]);
+        await SimulatedFleet.WaitUntilAsync(() => fleet.PassesOf(node).Any(p => p > writable), Slow, () => $"no pass once writable:\n{fleet.ProblemText()}\n{_verifier.Output}");
+        Log($"the node passed {(fleet.PassesOf(node).First(p => p > writable) - writable).TotalSeconds:0.0}s after the file system was writable again and the verifier started");
+        Assert.DoesNotContain("NodeQuarantined", _verifier.Output, StringComparison.Ordinal);
+        Assert.True(await fleet.StopAsync(Slow));
+    }
+
+    private ServiceProcess StartVerifier(string broker) => ServiceProcess.Start("verifier", "dotnet",
+        [KcryptPushBinaries.Verifier, "run", "--broker", broker, "--db", Path.Combine(Mount, "verifier.db"), "--interval", "2s", "--http", "off"],
+        new Dictionary<string, string?> { ["KCRYPTPUSH_Verifier__SilentIntervals"] = "30", ["KCRYPTPUSH_INTERVAL"] = null });
+
+    private void Log(string line)
+    {
+        string stamped = $"[{DateTimeOffset.UtcNow:HH:mm:ss.f}] {line}";
+        output.WriteLine(stamped);
+        Console.WriteLine(stamped);
+    }
+}
