@@ -18,6 +18,9 @@ internal static class StoreLoad
     public const string Usage = """
         usage: dotnet run -c Release --project bench -- store [--store litedb:PATH|POSTGRES] [--nodes 1000]
                  [--threads 16] [--duration 20s]
+               dotnet run -c Release --project bench -- store --populate N --store litedb:PATH|POSTGRES [--threads 16]
+          --populate  only enrol N nodes into the store, as NodeEnrolled does, and keep it (for a verifier
+                      started on it: scripts/load.sh -b FILE)
           --store     Verifier:Store syntax (default litedb: a new file in a temporary directory)
           --nodes     enrolled nodes (default 1000)
           --threads   concurrent units, as the verifier's consumers run them (default 16)
@@ -28,7 +31,7 @@ internal static class StoreLoad
     public static int Run(string[] args)
     {
         string? setting = null;
-        int nodes = 1000, threads = 16;
+        int nodes = 1000, threads = 16, populate = 0;
         TimeSpan duration = TimeSpan.FromSeconds(20);
         for (int i = 0; i < args.Length; i++)
         {
@@ -37,12 +40,24 @@ internal static class StoreLoad
             {
                 case "--store" when value is not null: setting = value; i++; break;
                 case "--nodes" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n > 0: nodes = n; i++; break;
+                case "--populate" when int.TryParse(value, CultureInfo.InvariantCulture, out int p) && p > 0: populate = p; i++; break;
                 case "--threads" when int.TryParse(value, CultureInfo.InvariantCulture, out int t) && t > 0: threads = t; i++; break;
                 case "--duration" when KcryptPush.Contracts.Text.Durations.TryParse(value, out TimeSpan d):
                     duration = d; i++; break;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
                 default: Console.Error.WriteLine($"store: bad argument '{args[i]}'\n{Usage}"); return 2;
             }
+        }
+
+        if (populate > 0)
+        {
+            if (setting is null)
+            {
+                Console.Error.WriteLine($"store: --populate needs --store\n{Usage}");
+                return 2;
+            }
+
+            return StorePopulate.Run(setting, populate, threads);
         }
 
         string? tempDir = null;
