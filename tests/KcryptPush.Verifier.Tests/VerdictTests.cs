@@ -121,6 +121,28 @@ public sealed class VerdictTests : IDisposable
     }
 
     [Fact]
+    public void A_scan_leaves_an_enrolled_node_that_never_attested_alone_until_it_is_silent()
+    {
+        // Enrolled, no record yet: before its silence the scan must not take the node's unit (it did,
+        // for every such node on every scan: 100,000 units a scan on a fleet loaded from the registrar).
+        // Another thread holds the unit, so a scan that takes it cannot finish.
+        var detector = new SilenceDetector(_h.Store, _h.Options, _h.Time);
+        _h.Time.Advance(TimeSpan.FromSeconds(49));
+        using (_h.Store.BeginNode(_h.TpmHash))
+        {
+            IReadOnlyList<NodeSilent>? found = null;
+            var scan = new Thread(() => found = detector.Scan()) { IsBackground = true };
+            scan.Start();
+            Assert.True(scan.Join(TimeSpan.FromSeconds(30)), "the scan waited for the unit of a node that is not silent");
+            Assert.Empty(found!);
+        }
+
+        _h.Time.Advance(TimeSpan.FromSeconds(2));
+        NodeSilent silent = Assert.Single(detector.Scan());
+        Assert.Equal((NodeStates.Pending, 5), (silent.PreviousState, silent.Intervals));
+    }
+
+    [Fact]
     public void Issued_challenges_survive_a_restart_and_answer_quotes()
     {
         Challenge c = _h.Issuer.Issue(_h.TpmHash);
