@@ -15,7 +15,7 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// endpoint's <c>_error</c> queue, and the node is told of a fault), the verifier logs why, and its
 /// /readyz says not ready. Once the file is removed and the verifier restarted (LiteDB does not recover
 /// in the running process: see the test) it is ready and the node passes. Mounting needs root (tests
-/// run as root in CI); elsewhere the test says why it did nothing.
+/// run as root in CI); elsewhere the test is reported skipped with the reason (<see cref="TmpfsFactAttribute"/>).
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class FullStoreTests(ITestOutputHelper output) : IAsyncLifetime
@@ -49,17 +49,12 @@ public sealed class FullStoreTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [TmpfsFact]
     public async Task A_full_file_system_stops_passes_and_readiness_and_loses_nothing_and_the_node_passes_once_space_returns()
     {
         Directory.CreateDirectory(Mount);
         ProcessResult mount = ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", Mount]);
-        if (mount.ExitCode != 0)
-        {
-            // Not root (or no mount in this container): nothing to show here.
-            Log($"SKIPPED: cannot mount a tmpfs for the store ({mount.ExitCode}: {mount.StdErr.Trim()}); run as root to test a full store");
-            return;
-        }
+        Assert.True(mount.ExitCode == 0, $"mount tmpfs: {mount.StdErr}");
 
         _mounted = true;
         IReadOnlyDictionary<string, string> roles = await _broker.CreateRoleUsersAsync();
