@@ -14,7 +14,8 @@ namespace KcryptPush.Bench;
 /// <see cref="EvidenceVerifier"/> over one steady attestation: a quote over the real GCE COS 85 sha256 PCR
 /// 0-23 values, bound to a nonce and the SHA-256 of its 38 KB event log, signed by a software restricted
 /// RSASSA-2048 AK (a recorded quote cannot sign our evidence binding). <c>VerifyQuote</c> is what the verifier
-/// does before the rate limit (AK import, quote, clock, no log); <c>VerifyWithParsedLog</c> the whole call with
+/// does before the rate limit (AK import, quote, clock, no log), <c>VerifyQuoteImported</c> the same with the AK
+/// imported once (the verifier's AkVerifierCache); <c>VerifyWithParsedLog</c> the whole call with
 /// the log from the parse cache (the steady state); <c>VerifyWithLogBytes</c> with the log parsed in the call.
 /// </summary>
 [MemoryDiagnoser]
@@ -26,6 +27,7 @@ public class EvidenceVerificationBenchmarks
     private NodeEvidence _withBytes = null!;
     private NodeEvidence _withParsed = null!;
     private NodeEvidence _noLog = null!;
+    private QuoteVerifier _imported = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -37,6 +39,7 @@ public class EvidenceVerificationBenchmarks
             Scheme = new TpmtScheme(TpmAlgId.RsaSsa, TpmAlgId.Sha256), KeyBits = 2048, Unique = key.ExportParameters(false).Modulus!,
         }.ToArray();
         _ak = new EnrolledAk(akPublic, TpmtPublic.Parse(akPublic).ComputeName());
+        _imported = new QuoteVerifier(TpmtPublic.Parse(akPublic));
 
         using JsonDocument sidecar = JsonDocument.Parse(File.ReadAllBytes(BenchData.TestData("quotes", "gce-cos85-nonce9009.quote.json")));
         JsonElement quote = sidecar.RootElement.GetProperty("quotes").EnumerateArray().Single(q => q.GetProperty("bank").GetString() == "sha256");
@@ -67,7 +70,7 @@ public class EvidenceVerificationBenchmarks
         _noLog = new NodeEvidence(attest, signature, pcrs, logDigest);
         _withBytes = _noLog with { EventLog = log };
         _withParsed = _noLog with { ParsedLog = EventLogParser.Parse(log) };
-        if (!VerifyWithParsedLog().Passed || !VerifyWithLogBytes().Passed || !VerifyQuote().NeedsLog)
+        if (!VerifyWithParsedLog().Passed || !VerifyWithLogBytes().Passed || !VerifyQuote().NeedsLog || !VerifyQuoteImported().NeedsLog)
         {
             throw new InvalidOperationException("benchmark input does not verify: the numbers would measure a failure path");
         }
@@ -75,6 +78,9 @@ public class EvidenceVerificationBenchmarks
 
     [Benchmark]
     public EvidenceVerification VerifyQuote() => EvidenceVerifier.VerifyQuote(_ak, _terms, _noLog);
+
+    [Benchmark]
+    public EvidenceVerification VerifyQuoteImported() => EvidenceVerifier.VerifyQuote(_imported, _ak.Name, _terms, _noLog);
 
     [Benchmark(Baseline = true)]
     public EvidenceVerification VerifyWithParsedLog() => EvidenceVerifier.Verify(_ak, _terms, _withParsed);

@@ -52,17 +52,9 @@ public static class EvidenceVerifier
         ArgumentNullException.ThrowIfNull(ak);
         ArgumentNullException.ThrowIfNull(challenge);
         ArgumentNullException.ThrowIfNull(evidence);
-        var none = new Dictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>>();
-
-        // The log carried in the message must be the one it names: the binding covers only the digest.
-        if (evidence.EventLog is { } bytes)
+        if (LogDigestProblem(evidence) is { } changed)
         {
-            byte[] actual = SHA256.HashData(bytes);
-            if (!CryptographicOperations.FixedTimeEquals(actual, evidence.EventLogSha256))
-            {
-                return Rejected(null, none, new EvidenceFinding(EvidenceCode.EventLogDigestMismatch,
-                    $"the event log's SHA-256 is {Convert.ToHexStringLower(actual)}, the message names {Convert.ToHexStringLower(evidence.EventLogSha256)}: the log was changed in the message."));
-            }
+            return changed;
         }
 
         TpmtPublic akPublic;
@@ -72,18 +64,51 @@ public static class EvidenceVerifier
         }
         catch (TpmFormatException e)
         {
-            return Rejected(null, none, new EvidenceFinding(EvidenceCode.AkMalformed, $"the enrolled AK does not parse: {e.Message}"));
+            return Rejected(null, NoPcrs, new EvidenceFinding(EvidenceCode.AkMalformed, $"the enrolled AK does not parse: {e.Message}"));
         }
 
+        using var verifier = new QuoteVerifier(akPublic);
+        return Quote(verifier, ak.Name, challenge, evidence);
+    }
+
+    /// <summary>
+    /// As <see cref="VerifyQuote(EnrolledAk, ChallengeTerms, NodeEvidence)"/> with the enrolled AK already imported:
+    /// <paramref name="ak"/> made from its TPMT_PUBLIC, <paramref name="akName"/> its Name. Importing an RSA key costs
+    /// several times the signature check, so a caller that sees the same AK often keeps its <see cref="QuoteVerifier"/>.
+    /// </summary>
+    public static EvidenceVerification VerifyQuote(QuoteVerifier ak, byte[] akName, ChallengeTerms challenge, NodeEvidence evidence)
+    {
+        ArgumentNullException.ThrowIfNull(ak);
+        ArgumentNullException.ThrowIfNull(akName);
+        ArgumentNullException.ThrowIfNull(challenge);
+        ArgumentNullException.ThrowIfNull(evidence);
+        return LogDigestProblem(evidence) ?? Quote(ak, akName, challenge, evidence);
+    }
+
+    private static readonly IReadOnlyDictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>> NoPcrs = new Dictionary<TpmAlgId, IReadOnlyDictionary<int, byte[]>>();
+
+    // The log carried in the message must be the one it names: the binding covers only the digest.
+    private static EvidenceVerification? LogDigestProblem(NodeEvidence evidence)
+    {
+        if (evidence.EventLog is not { } bytes)
+        {
+            return null;
+        }
+
+        byte[] actual = SHA256.HashData(bytes);
+        return CryptographicOperations.FixedTimeEquals(actual, evidence.EventLogSha256) ? null : Rejected(null, NoPcrs, new EvidenceFinding(EvidenceCode.EventLogDigestMismatch,
+            $"the event log's SHA-256 is {Convert.ToHexStringLower(actual)}, the message names {Convert.ToHexStringLower(evidence.EventLogSha256)}: the log was changed in the message."));
+    }
+
+    private static EvidenceVerification Quote(QuoteVerifier verifier, byte[] akName, ChallengeTerms challenge, NodeEvidence evidence)
+    {
+        var none = NoPcrs;
         // (3)-(5) The quote signs SHA-256(nonce ‖ log digest ‖ release key Name), so the log digest and the
         // release key in the message are the node's only if the signature verifies over this binding.
         byte[] releaseKeyName = evidence.ReleaseKey?.ComputeName() ?? [];
         byte[] binding = EvidenceBinding.Compute(challenge.Nonce, evidence.EventLogSha256, releaseKeyName);
-        QuoteVerificationResult quote;
-        using (var verifier = new QuoteVerifier(akPublic))
-        {
-            quote = verifier.Verify(evidence.Attest, evidence.Signature, binding, challenge.Selection, evidence.ReportedPcrs, QualifiedName(akPublic, ak.Name));
-        }
+        QuoteVerificationResult quote = verifier.Verify(evidence.Attest, evidence.Signature, binding, challenge.Selection, evidence.ReportedPcrs,
+            QualifiedName(verifier.Ak, akName));
 
         if (!quote.Passed)
         {

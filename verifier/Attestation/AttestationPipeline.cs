@@ -43,6 +43,7 @@ public sealed class AttestationPipeline
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ParsedLogCache _parsedLogs;
+    private readonly AkVerifierCache _akVerifiers = new();
     private readonly NodeRateLimiter _limits;
     private readonly VerifierMetrics? _metrics;
     private readonly NodeStateMachine _states;
@@ -147,7 +148,9 @@ public sealed class AttestationPipeline
             long quoteStart = Stopwatch.GetTimestamp();
             PcrValues reported = ReportedPcrs(m);
             var evidence = new NodeEvidence(m.Attest, m.Signature, reported, m.EventLogSha256) { EventLog = m.EventLog, ReleaseKey = releaseKey };
-            EvidenceVerification quote = EvidenceVerifier.VerifyQuote(new EnrolledAk(node.AkPublic, node.AkName), TermsOf(challenge, rec), evidence);
+            EvidenceVerification quote = _akVerifiers.Get(node.AkName, node.AkPublic) is { } ak
+                ? EvidenceVerifier.VerifyQuote(ak, node.AkName, TermsOf(challenge, rec), evidence)
+                : EvidenceVerifier.VerifyQuote(new EnrolledAk(node.AkPublic, node.AkName), TermsOf(challenge, rec), evidence);
             _metrics?.StageTook(VerificationStages.Quote, quoteStart);
             if (!quote.Authenticated)
             {

@@ -255,6 +255,25 @@ public sealed class EvidenceVerifierTests : IDisposable
     }
 
     [Fact]
+    public void An_ak_imported_once_verifies_as_the_enrolled_bytes_do()
+    {
+        using var imported = new QuoteVerifier(TpmtPublic.Parse(_enrolled.Public));
+        NodeEvidence genuine = Quote() with { EventLog = null };
+        Assert.True(EvidenceVerifier.VerifyQuote(imported, _enrolled.Name, Terms(), genuine).NeedsLog);
+
+        byte[] forged = (byte[])genuine.Signature.Clone();
+        forged[^1] ^= 1;
+        EvidenceVerification v = EvidenceVerifier.VerifyQuote(imported, _enrolled.Name, Terms(), genuine with { Signature = forged });
+        Assert.Equal([EvidenceCode.SignatureInvalid], v.Findings.Select(f => f.Code));
+
+        // The log digest is still checked first.
+        byte[] edited = (byte[])Log.Clone();
+        edited[0] ^= 1;
+        Assert.Equal([EvidenceCode.EventLogDigestMismatch],
+            EvidenceVerifier.VerifyQuote(imported, _enrolled.Name, Terms(), Quote() with { EventLog = edited }).Findings.Select(f => f.Code));
+    }
+
+    [Fact]
     public void Only_the_evidence_verifier_can_make_a_verified_log()
     {
         Assert.Empty(typeof(VerifiedEventLog).GetConstructors(BindingFlags.Public | BindingFlags.Instance));
