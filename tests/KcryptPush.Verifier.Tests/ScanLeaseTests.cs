@@ -48,7 +48,16 @@ public sealed class ScanLeaseTests(PrivatePostgres pg) : IClassFixture<PrivatePo
             unit.Commit();
         }
 
-        IPublishedMessage<NodeTrusted>? published = await holder.Harness.Published.SelectAsync<NodeTrusted>().FirstOrDefault();
+        // Polled with a deadline of our own: the harness's SelectAsync gives up after its inactivity
+        // timeout (about a second), shorter than a periodic look plus a PostgreSQL round trip takes on
+        // a loaded machine (it failed 1 run in 4 here at load 10-20).
+        IPublishedMessage<NodeTrusted>? published = null;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((published = holder.Harness.Published.Select<NodeTrusted>().FirstOrDefault()) is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.NotNull(published);
         Assert.Equal(staged, published!.Context.MessageId);
         Assert.Equal(hash, published.Context.Message.TpmHash);
