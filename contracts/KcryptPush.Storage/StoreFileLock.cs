@@ -23,13 +23,27 @@ public static class StoreFileLock
             // process, gets an IOException at once instead of a LiteDB file corrupted by two writers.
             return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
         }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (IOException e) when (HeldElsewhere(e))
         {
             throw inUse(path, e);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            // Not a lock held elsewhere: a read-only file system, a full disk, an I/O error. Said as it is
+            // (a read-only file system reported as "in use by a running verifier" sent operators looking
+            // for a process that did not exist).
+            throw new IOException($"cannot take the lock {lockPath}: {e.Message}", e);
         }
         catch (UnauthorizedAccessException) when (File.Exists(lockPath))
         {
             throw inUse(path, null);
         }
     }
+
+    // .NET reports the flock(LOCK_EX | LOCK_NB) that another holder refused as a sharing violation:
+    // EWOULDBLOCK (EAGAIN, 11 on Linux) as the exception's HResult, and its sharing-violation message.
+    private static bool HeldElsewhere(IOException e) =>
+        e.HResult == EWouldBlock || e.Message.Contains("being used by another process", StringComparison.Ordinal);
+
+    private const int EWouldBlock = 11;
 }

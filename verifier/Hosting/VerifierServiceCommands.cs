@@ -87,6 +87,13 @@ public static class VerifierServiceCommands
             await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
             return 2;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or LiteDB.LiteException or Npgsql.NpgsqlException)
+        {
+            // Mapping the HTTP routes resolves the store (even with --http off): a file system that is
+            // read-only or full stops the start here, with the system's reason on one line.
+            await Console.Error.WriteLineAsync($"kcrypt-push-verifier: cannot open the database: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
 
         using (host)
         {

@@ -9,8 +9,8 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// The verifier's LiteDB store on a file system that turned read-only (issue 10, item 4; an ext4 that
 /// remounts itself read-only after an error, an operator's mistake): verifier.db on a private tmpfs, a
 /// simulated node passing, the verifier stopped, the file system remounted read-only and the verifier
-/// started on it. It must refuse to run, with the system's reason (the message itself is not yet right:
-/// see the test), instead of serving without a store, the node get no pass meanwhile, and once the
+/// started on it. It must refuse to run, with one line giving the system's reason and exit code 1,
+/// instead of serving without a store, the node get no pass meanwhile, and once the
 /// file system is writable again a started verifier must pass the node on what it had stored. A running
 /// verifier's file system cannot be remounted read-only (its open database: EBUSY), so the change is
 /// made while it is stopped. Mounting needs root (tests run as root in CI); elsewhere the test is reported
@@ -73,12 +73,14 @@ public sealed class ReadOnlyStoreTests(ITestOutputHelper output) : IAsyncLifetim
         _verifier = StartVerifier(roles["verifier"]);
         int code = await _verifier.WaitForExitAsync(Slow);
         Log($"verifier on the read-only store exited {code}: {string.Join(" / ", _verifier.Output.Trim().Split('\n').Where(l => !l.TrimStart().StartsWith("at ", StringComparison.Ordinal)).Take(4))}");
-        // It refuses to run and the system's reason is in its output. Not yet as it should (seen here, left
-        // to the store's owner): StoreFileLock reports any IOException on the lock file as the database
-        // being "in use by a running verifier", the real reason only as the inner exception, and the
-        // exception escapes as an unhandled stack trace instead of the one line "cannot open the database".
-        Assert.NotEqual(0, code);
+        // It refuses to run with one line saying why: the file system is read-only, not the database "in
+        // use by a running verifier" (StoreFileLock reported every IOException on the lock file so), and
+        // no unhandled exception's stack trace (the store is opened while the host is built).
+        Assert.Equal(1, code);
+        Assert.Contains("kcrypt-push-verifier: cannot open the database: ", _verifier.Output, StringComparison.Ordinal);
         Assert.Contains("Read-only file system", _verifier.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("in use by a running verifier", _verifier.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", _verifier.Output, StringComparison.Ordinal);
         _verifier.Dispose();
 
         ProcessResult rw = ProcessRunner.Run("mount", ["-o", "remount,rw", Mount]);
