@@ -5,7 +5,9 @@ namespace KcryptPush.Verifier.Http;
 
 /// <summary>
 /// <c>store</c> of the verifier's /readyz: the store can be written. LiteDB (or no store registered
-/// yet): the file check of <see cref="StoreReadinessCheck"/>. PostgreSQL: <see cref="ProbedStoreReadinessCheck"/>
+/// yet): the file check of <see cref="StoreReadinessCheck"/>, and for an open store its last commit
+/// (<see cref="LiteDbVerifierStore.CommitFailure"/>): a file system with room again does not mean the
+/// store commits, so it stays not ready until a unit has committed. PostgreSQL: <see cref="ProbedStoreReadinessCheck"/>
 /// with a write through the store's own API that changes nothing (pruning the challenges that expired
 /// before year 1).
 /// </summary>
@@ -24,7 +26,7 @@ public sealed class VerifierStoreReadinessCheck : IReadinessCheck
     {
         _check = store switch
         {
-            LiteDbVerifierStore l => new StoreReadinessCheck(l.Path),
+            LiteDbVerifierStore l => new CommittingLiteDbCheck(l),
             null => new StoreReadinessCheck(liteDbPath),
             _ => new ProbedStoreReadinessCheck(store.Description, () => store.PruneChallenges(DateTime.MinValue)),
         };
@@ -35,4 +37,19 @@ public sealed class VerifierStoreReadinessCheck : IReadinessCheck
 
     /// <inheritdoc/>
     public ReadinessResult Check() => _check.Check();
+
+    private sealed class CommittingLiteDbCheck(LiteDbVerifierStore store) : IReadinessCheck
+    {
+        private readonly StoreReadinessCheck _file = new(store.Path);
+
+        public string Name => "store";
+
+        public ReadinessResult Check()
+        {
+            ReadinessResult file = _file.Check();
+            return !file.Ready || store.CommitFailure is not { } failure
+                ? file
+                : ReadinessResult.Fail($"{store.Path}: the last commit failed: {failure.GetType().Name}: {failure.Message}");
+        }
+    }
 }

@@ -52,6 +52,9 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     private readonly Lock _pruneGate = new();
     private const string LegacyChallenges = "challenges";
 
+    // Why the last batch committed nothing, until one commits (see CommitFailure).
+    private volatile Exception? _commitFailure;
+
     /// <summary>Opens (creating if needed, unless read-only) the file.</summary>
     /// <exception cref="VerifierStoreInUseException">Another process (or store) holds the file.</exception>
     public LiteDbVerifierStore(string path, VerifierStoreOptions? options = null)
@@ -129,6 +132,13 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     /// <inheritdoc/>
     public VerifierStoreOptions Options { get; }
 
+    /// <summary>
+    /// Why the last commit failed, until a commit succeeds again: null while the store commits. The
+    /// verifier's /readyz reports it: after an I/O error (a full disk) LiteDB 5 keeps its engine closed in
+    /// this process, so a file system with room again does not mean the store commits.
+    /// </summary>
+    public Exception? CommitFailure => _commitFailure;
+
     /// <summary>The lock file that marks the database as held: <c>PATH.lock</c>.</summary>
     public static string LockPathOf(string path) => StoreFileLock.PathOf(path);
 
@@ -142,9 +152,10 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         {
             return new Unit(this, tpmHash, gate);
         }
-        catch
+        catch (Exception e)
         {
             gate.Exit();
+            Failed(e);
             throw;
         }
     }
@@ -181,7 +192,15 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         ArgumentNullException.ThrowIfNull(challenge);
         lock (_writeGate)
         {
-            PutChallenges(challenge.TpmHash, [challenge]);
+            try
+            {
+                PutChallenges(challenge.TpmHash, [challenge]);
+            }
+            catch (Exception e)
+            {
+                Failed(e);
+                throw;
+            }
         }
     }
 
@@ -190,7 +209,15 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     {
         lock (_pruneGate)
         {
-            return Prune(cutoffUtc.ToUniversalTime());
+            try
+            {
+                return Prune(cutoffUtc.ToUniversalTime());
+            }
+            catch (Exception e)
+            {
+                Failed(e);
+                throw;
+            }
         }
     }
 
@@ -313,14 +340,22 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         // kept in the file like PostgreSQL's so both stores keep one contract.
         lock (_writeGate)
         {
-            LeaseRecord? lease = _leases.FindById(name);
-            if (lease is not null && lease.Holder != holder && lease.ExpiresAt.ToUniversalTime() > nowUtc.ToUniversalTime())
+            try
             {
-                return false;
-            }
+                LeaseRecord? lease = _leases.FindById(name);
+                if (lease is not null && lease.Holder != holder && lease.ExpiresAt.ToUniversalTime() > nowUtc.ToUniversalTime())
+                {
+                    return false;
+                }
 
-            _leases.Upsert(new LeaseRecord { Name = name, Holder = holder, ExpiresAt = nowUtc + ttl });
-            return true;
+                _leases.Upsert(new LeaseRecord { Name = name, Holder = holder, ExpiresAt = nowUtc + ttl });
+                return true;
+            }
+            catch (Exception e)
+            {
+                Failed(e);
+                throw;
+            }
         }
     }
 
@@ -330,6 +365,17 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         _db.Dispose();
         // The lock file stays: deleting it would race with a process opening it now.
         _lockFile.Dispose();
+    }
+
+    // A LiteDB or I/O error on the way to a commit (LiteDB closes its engine on an I/O error, and every
+    // later read fails before a unit reaches its commit): remembered as the store's failure until a
+    // batch commits.
+    private void Failed(Exception e)
+    {
+        if (e is IOException or LiteException or ObjectDisposedException)
+        {
+            _commitFailure = e;
+        }
     }
 
     private static FileStream TakeLock(string path) => StoreFileLock.Take(path, (p, e) => new VerifierStoreInUseException(p, e));
@@ -436,6 +482,8 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         }
         finally
         {
+            // Not ready while nothing commits; one committed unit shows the store commits again.
+            _commitFailure = batch.All(q => q.Error is not null) ? batch[0].Error : null;
             foreach (QueuedWrites q in batch)
             {
                 q.Done = true;
