@@ -37,6 +37,6 @@ done
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 HOME=$profile chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --hide-scrollbars \
-  --user-data-dir="$profile" --window-size=1100,480 --screenshot="$(realpath -m "$png")" "file://$dir/performance.svg" 2> "$dir/chromium.log" \
+  --user-data-dir="$profile" --window-size=1130,480 --screenshot="$(realpath -m "$png")" "file://$dir/performance.svg" 2> "$dir/chromium.log" \
   || { tail -5 "$dir/chromium.log" >&2; echo "perf-sweep.sh: chromium failed" >&2; exit 1; }
 echo "perf-sweep.sh: $png (from $dir/performance.svg)" >&2

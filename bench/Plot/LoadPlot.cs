@@ -11,7 +11,7 @@ namespace KcryptPush.Bench.Plot;
 /// </summary>
 public static class LoadPlot
 {
-    private const int Width = 1100, Height = 480, PanelWidth = 470, PanelHeight = 340, Top = 70, Left1 = 80, Left2 = 620;
+    private const int Width = 1130, Height = 480, PanelWidth = 470, PanelHeight = 340, Top = 70, Left1 = 80, Left2 = 620;
 
     private static readonly (string Key, string Label, string Colour)[] Percentiles =
         [("median", "median", "#1f77b4"), ("p95", "p95", "#ff7f0e"), ("p99", "p99", "#d62728")];
@@ -81,7 +81,9 @@ public static class LoadPlot
         svg.Append(I($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>"));
         LoadPoint first = points[0];
         svg.Append(Text(Width / 2.0, 24, $"KcryptPush verifier, open loop, {first.Nodes} simulated nodes ({first.Ak}), {first.Cpus} CPUs, broker on the same machine", "middle", 15));
-        svg.Append(Text(Width / 2.0, 44, $"{points.Count} runs of {first.Seconds:0} s each; one run per offered rate", "middle", 12, "#555"));
+        double[] loads = [.. points.SelectMany(p => new[] { p.LoadAtStart, p.LoadAtEnd }).Where(l => l is not null).Select(l => l!.Value)];
+        string load = loads.Length == 0 ? "" : I($"; 1-minute load average {loads.Min():0.0} to {loads.Max():0.0}");
+        svg.Append(Text(Width / 2.0, 44, I($"{points.Count} runs of {first.Seconds:0} s each, one per offered rate, a fresh broker and verifier each{load}"), "middle", 12, "#555"));
 
         // Left: achieved against offered, with the y = x line (everything offered is answered) and
         // the bare MassTransit round trip measured in the same runs.
@@ -100,7 +102,7 @@ public static class LoadPlot
         if (points.Where(p => p.Ceiling is not null).Select(p => p.Ceiling!.Value).DefaultIfEmpty().Max() is > 0 and var ceiling)
         {
             svg.Append(Line(Left1, y1(ceiling), Left1 + PanelWidth, y1(ceiling), "#2ca02c", dash: true));
-            svg.Append(Text(Left1 + 6, y1(ceiling) - 6, I($"bare MassTransit round trip {ceiling:0}/s"), "start", 12, "#2ca02c"));
+            svg.Append(Text(Left1 + 6, y1(ceiling) - 6, I($"bare MassTransit round trip, best of the runs: {ceiling:0}/s"), "start", 12, "#2ca02c"));
         }
 
         svg.Append(Polyline(points.Select(p => (x1(p.Offered), y1(p.Throughput))), "#1f77b4"));

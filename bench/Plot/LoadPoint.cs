@@ -5,7 +5,7 @@ namespace KcryptPush.Bench.Plot;
 /// <summary>One open-loop run of the load generator, read from its <c>--json</c> report: its
 /// "steady" phase and the bare round-trip ceiling measured in the same run.</summary>
 public sealed record LoadPoint(double Offered, double Throughput, double Median, double P95, double P99, double? Ceiling,
-    int Nodes, string Ak, int Cpus, double Seconds)
+    int Nodes, string Ak, int Cpus, double Seconds, double? LoadAtStart, double? LoadAtEnd)
 {
     /// <summary>The latency percentile named <paramref name="key"/> (median, p95, p99), in ms.</summary>
     public double Latency(string key) => key switch
@@ -37,7 +37,9 @@ public sealed record LoadPoint(double Offered, double Throughput, double Median,
             options["nodes"]?.GetValue<int>() ?? 0,
             (string?)options["ak"] ?? "?",
             root["machine"]?["cpus"]?.GetValue<int>() ?? 0,
-            Number(steady, "seconds"));
+            Number(steady, "seconds"),
+            root["machine"]?["loadAverage1mAtStart"]?.GetValue<double>(),
+            root["machine"]?["loadAverage1mAtEnd"]?.GetValue<double>());
     }
 
     private static double Number(JsonNode node, string name) =>
