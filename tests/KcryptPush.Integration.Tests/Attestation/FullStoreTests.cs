@@ -23,11 +23,8 @@ public sealed class FullStoreTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(60);
     private readonly RabbitMqFixture _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("kcp-it-full-store-").FullName;
     private ServiceProcess? _verifier;
-    private bool _mounted;
-
-    private string Mount => Path.Combine(_dir, "fs");
+    private PrivateTmpfs? _fs;
 
     public Task InitializeAsync() => _broker.InitializeAsync();
 
@@ -35,32 +32,16 @@ public sealed class FullStoreTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _verifier?.Dispose();
         await _broker.DisposeAsync();
-        if (_mounted)
-        {
-            ProcessRunner.Run("umount", [Mount]);
-        }
-
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _fs?.Dispose();
     }
 
     [TmpfsFact]
     public async Task A_full_file_system_stops_passes_and_readiness_and_loses_nothing_and_the_node_passes_once_space_returns()
     {
-        Directory.CreateDirectory(Mount);
-        ProcessResult mount = ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", Mount]);
-        Assert.True(mount.ExitCode == 0, $"mount tmpfs: {mount.StdErr}");
-
-        _mounted = true;
+        _fs = PrivateTmpfs.Mount("kcp-it-full-store-", "16m");
+        string mount = _fs.Path;
         IReadOnlyDictionary<string, string> roles = await _broker.CreateRoleUsersAsync();
-        _verifier = ServiceProcess.Start("verifier", "dotnet",
-            [KcryptPushBinaries.Verifier, "run", "--broker", roles["verifier"], "--db", Path.Combine(Mount, "verifier.db"), "--interval", "2s", "--http", "127.0.0.1:0"],
-            new Dictionary<string, string?> { ["KCRYPTPUSH_Verifier__SilentIntervals"] = "30", ["KCRYPTPUSH_INTERVAL"] = null });
+        _verifier = StartVerifier(roles["verifier"], mount);
         Uri http = await ServiceHttp.UrlAsync(_verifier, Slow);
         await _broker.WaitForConsumersAsync(Slow, KcryptPushQueues.VerifierEnrolment, KcryptPushQueues.VerifierAttestation);
         await ReadyAsync(http, true);
@@ -71,11 +52,11 @@ public sealed class FullStoreTests(ITestOutputHelper output) : IAsyncLifetime
         await SimulatedFleet.WaitUntilAsync(() => fleet.PassesOf(node).Count >= 2, Slow, () => $"no steady pass:\n{fleet.ProblemText()}\n{_verifier.Output}");
 
         // Fill the file system: dd stops at ENOSPC.
-        string filler = Path.Combine(Mount, "filler");
+        string filler = Path.Combine(mount, "filler");
         ProcessResult dd = ProcessRunner.Run("dd", ["if=/dev/zero", $"of={filler}", "bs=64k"], timeout: TimeSpan.FromSeconds(60));
         Assert.Contains("No space left on device", dd.StdErr, StringComparison.Ordinal);
         DateTimeOffset full = DateTimeOffset.UtcNow;
-        Log($"file system full: {new DriveInfo(Mount).AvailableFreeSpace} bytes free; {fleet.PassesOf(node).Count} passes so far");
+        Log($"file system full: {new DriveInfo(mount).AvailableFreeSpace} bytes free; {fleet.PassesOf(node).Count} passes so far");
 
         // Not ready, with the reason; no pass while full (the unit cannot commit).
         (HttpStatusCode status, string body) = await ReadyAsync(http, false);
@@ -113,9 +94,7 @@ public sealed class FullStoreTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("the last commit failed", body, StringComparison.Ordinal);
         _verifier.Terminate(TimeSpan.FromSeconds(20));
         _verifier.Dispose();
-        _verifier = ServiceProcess.Start("verifier", "dotnet",
-            [KcryptPushBinaries.Verifier, "run", "--broker", roles["verifier"], "--db", Path.Combine(Mount, "verifier.db"), "--interval", "2s", "--http", "127.0.0.1:0"],
-            new Dictionary<string, string?> { ["KCRYPTPUSH_Verifier__SilentIntervals"] = "30", ["KCRYPTPUSH_INTERVAL"] = null });
+        _verifier = StartVerifier(roles["verifier"], mount);
         http = await ServiceHttp.UrlAsync(_verifier, Slow);
         await ReadyAsync(http, true);
         DateTimeOffset restarted = DateTimeOffset.UtcNow;
@@ -124,6 +103,10 @@ public sealed class FullStoreTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain("NodeQuarantined", _verifier.Output, StringComparison.Ordinal);
         Assert.True(await fleet.StopAsync(Slow));
     }
+
+    private static ServiceProcess StartVerifier(string broker, string mount) => ServiceProcess.Start("verifier", "dotnet",
+        [KcryptPushBinaries.Verifier, "run", "--broker", broker, "--db", Path.Combine(mount, "verifier.db"), "--interval", "2s", "--http", "127.0.0.1:0"],
+        new Dictionary<string, string?> { ["KCRYPTPUSH_Verifier__SilentIntervals"] = "30", ["KCRYPTPUSH_INTERVAL"] = null });
 
     private async Task<(HttpStatusCode Status, string Body)> ReadyAsync(Uri http, bool ready) =>
         await ServiceHttp.PollAsync(() => ServiceHttp.GetAsync(http, "readyz"), r => (r.Status == HttpStatusCode.OK) == ready, Slow, r => $"/readyz {(int)r.Status}: {r.Body}");

@@ -22,11 +22,8 @@ public sealed class ReadOnlyStoreTests(ITestOutputHelper output) : IAsyncLifetim
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(60);
     private readonly RabbitMqFixture _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("kcp-it-ro-store-").FullName;
     private ServiceProcess? _verifier;
-    private bool _mounted;
-
-    private string Mount => Path.Combine(_dir, "fs");
+    private PrivateTmpfs? _fs;
 
     public Task InitializeAsync() => _broker.InitializeAsync();
 
@@ -34,30 +31,16 @@ public sealed class ReadOnlyStoreTests(ITestOutputHelper output) : IAsyncLifetim
     {
         _verifier?.Dispose();
         await _broker.DisposeAsync();
-        if (_mounted)
-        {
-            ProcessRunner.Run("umount", [Mount]);
-        }
-
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _fs?.Dispose();
     }
 
     [TmpfsFact]
     public async Task A_verifier_on_a_read_only_store_refuses_to_run_with_the_reason_and_the_node_passes_once_it_is_writable()
     {
-        Directory.CreateDirectory(Mount);
-        ProcessResult mount = ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", Mount]);
-        Assert.True(mount.ExitCode == 0, $"mount tmpfs: {mount.StdErr}");
-
-        _mounted = true;
+        _fs = PrivateTmpfs.Mount("kcp-it-ro-store-", "16m");
+        string mount = _fs.Path;
         IReadOnlyDictionary<string, string> roles = await _broker.CreateRoleUsersAsync();
-        _verifier = StartVerifier(roles["verifier"]);
+        _verifier = StartVerifier(roles["verifier"], mount);
         await _broker.WaitForConsumersAsync(Slow, KcryptPushQueues.VerifierEnrolment, KcryptPushQueues.VerifierAttestation);
         await using SimulatedFleet fleet = await SimulatedFleet.StartAsync(_broker.Uri, AttestationClassFixture.SharedLog, Period, TimeSpan.FromSeconds(10));
         fleet.Add("ro-store", 1);
@@ -66,11 +49,10 @@ public sealed class ReadOnlyStoreTests(ITestOutputHelper output) : IAsyncLifetim
 
         Assert.Equal(0, _verifier.Terminate());
         _verifier.Dispose();
-        ProcessResult ro = ProcessRunner.Run("mount", ["-o", "remount,ro", Mount]);
-        Assert.True(ro.ExitCode == 0, $"remount,ro: {ro.StdErr}");
+        _fs.Remount(readOnly: true);
         DateTimeOffset readOnly = DateTimeOffset.UtcNow;
 
-        _verifier = StartVerifier(roles["verifier"]);
+        _verifier = StartVerifier(roles["verifier"], mount);
         int code = await _verifier.WaitForExitAsync(Slow);
         Log($"verifier on the read-only store exited {code}: {string.Join(" / ", _verifier.Output.Trim().Split('\n').Where(l => !l.TrimStart().StartsWith("at ", StringComparison.Ordinal)).Take(4))}");
         // It refuses to run with one line saying why: the file system is read-only, not the database "in
@@ -83,20 +65,19 @@ public sealed class ReadOnlyStoreTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.DoesNotContain("Unhandled exception", _verifier.Output, StringComparison.Ordinal);
         _verifier.Dispose();
 
-        ProcessResult rw = ProcessRunner.Run("mount", ["-o", "remount,rw", Mount]);
-        Assert.True(rw.ExitCode == 0, $"remount,rw: {rw.StdErr}");
+        _fs.Remount(readOnly: false);
         DateTimeOffset writable = DateTimeOffset.UtcNow;
         Assert.DoesNotContain(fleet.PassesOf(node), p => p > readOnly && p < writable);
 
-        _verifier = StartVerifier(roles["verifier"]);
+        _verifier = StartVerifier(roles["verifier"], mount);
         await SimulatedFleet.WaitUntilAsync(() => fleet.PassesOf(node).Any(p => p > writable), Slow, () => $"no pass once writable:\n{fleet.ProblemText()}\n{_verifier.Output}");
         Log($"the node passed {(fleet.PassesOf(node).First(p => p > writable) - writable).TotalSeconds:0.0}s after the file system was writable again and the verifier started");
         Assert.DoesNotContain("NodeQuarantined", _verifier.Output, StringComparison.Ordinal);
         Assert.True(await fleet.StopAsync(Slow));
     }
 
-    private ServiceProcess StartVerifier(string broker) => ServiceProcess.Start("verifier", "dotnet",
-        [KcryptPushBinaries.Verifier, "run", "--broker", broker, "--db", Path.Combine(Mount, "verifier.db"), "--interval", "2s", "--http", "off"],
+    private static ServiceProcess StartVerifier(string broker, string mount) => ServiceProcess.Start("verifier", "dotnet",
+        [KcryptPushBinaries.Verifier, "run", "--broker", broker, "--db", Path.Combine(mount, "verifier.db"), "--interval", "2s", "--http", "off"],
         new Dictionary<string, string?> { ["KCRYPTPUSH_Verifier__SilentIntervals"] = "30", ["KCRYPTPUSH_INTERVAL"] = null });
 
     private void Log(string line)
