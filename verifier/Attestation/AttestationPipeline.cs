@@ -43,7 +43,7 @@ public sealed class AttestationPipeline
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ParsedLogCache _parsedLogs;
-    private readonly AkVerifierCache _akVerifiers = new();
+    private readonly AkVerifierCache _akVerifiers;
     private readonly NodeRateLimiter _limits;
     private readonly VerifierMetrics? _metrics;
     private readonly NodeStateMachine _states;
@@ -66,6 +66,7 @@ public sealed class AttestationPipeline
         _time = time;
         _log = (ILogger?)log ?? NullLogger.Instance;
         _parsedLogs = new ParsedLogCache(options.ParsedLogCacheBytes);
+        _akVerifiers = new AkVerifierCache(options.AkCacheEntries);
         _limits = limits ?? new NodeRateLimiter(options);
         _metrics = metrics;
         _states = new NodeStateMachine(options.RelearnsPerDay);

@@ -51,6 +51,10 @@ public sealed class VerifierOptions
     /// <summary>Memory budget of the parsed event log cache, estimated from log bytes and events (default 32 MiB).</summary>
     public long ParsedLogCacheBytes { get; init; } = 32L << 20;
 
+    /// <summary>Enrolled AKs kept imported (default 16,384; 2-3.5 KB each). A fleet larger than this pays an AK import
+    /// (several times a quote's signature check) on most attestations: size it to the fleet where memory allows.</summary>
+    public int AkCacheEntries { get; init; } = AkVerifierCache.DefaultCapacity;
+
     /// <summary>RequestChallenge messages answered per node per minute (default 12); more are refused with <c>rate-limited</c>.</summary>
     public int ChallengeRequestsPerMinute { get; init; } = 12;
 
@@ -103,6 +107,7 @@ public sealed class VerifierOptions
             MaxPcrBanks = Int(s, "MaxPcrBanks", o.MaxPcrBanks, 1, 16),
             MaxPcrsPerBank = Int(s, "MaxPcrsPerBank", o.MaxPcrsPerBank, 1, 256),
             ParsedLogCacheBytes = Int(s, "ParsedLogCacheMiB", (int)(o.ParsedLogCacheBytes >> 20), 1, 16_384) * (1L << 20),
+            AkCacheEntries = Int(s, "AkCacheEntries", o.AkCacheEntries, 1, 10_000_000),
             ChallengeRequestsPerMinute = Int(s, "ChallengeRequestsPerMinute", o.ChallengeRequestsPerMinute, 1, 100_000),
             MaxOutstandingChallenges = Int(s, "MaxOutstandingChallenges", o.MaxOutstandingChallenges, 1, 1_000),
             QuotesPerMinute = Int(s, "QuotesPerMinute", o.QuotesPerMinute, 1, 100_000),
