@@ -18,11 +18,23 @@ public static class VerifierEnrolmentRegistration
     public static IServiceCollection AddVerifierStore(this IServiceCollection services, string store)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IVerifierStore>(sp => VerifierStores.Open(store, new VerifierStoreOptions
+        services.TryAddSingleton<IVerifierStore>(sp =>
         {
-            HistoryLength = sp.GetService<VerifierOptions>()?.HistoryLength ?? new VerifierStoreOptions().HistoryLength,
-            SecretKey = sp.GetService<SecretAtRestKey>(),
-        }));
+            // Resolved first: the key has its own file, whose failures are not the store's.
+            var options = new VerifierStoreOptions
+            {
+                HistoryLength = sp.GetService<VerifierOptions>()?.HistoryLength ?? new VerifierStoreOptions().HistoryLength,
+                SecretKey = sp.GetService<SecretAtRestKey>(),
+            };
+            try
+            {
+                return VerifierStores.Open(store, options);
+            }
+            catch (Exception e) when (VerifierStoreOpenException.IsOpenFailure(e))
+            {
+                throw new VerifierStoreOpenException(VerifierStores.LiteDbPath(store) is { } path ? VerifierStores.LiteDbPrefix + path : "postgresql", e);
+            }
+        });
         return services;
     }
 

@@ -87,12 +87,11 @@ public static class VerifierServiceCommands
             await Console.Error.WriteLineAsync($"kcrypt-push-verifier: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or LiteDB.LiteException or Npgsql.NpgsqlException)
+        catch (Exception e) when (e is KcryptPush.Verifier.Store.VerifierStoreOpenException || KcryptPush.Verifier.Store.VerifierStoreOpenException.IsOpenFailure(e))
         {
             // Mapping the HTTP routes resolves the store (even with --http off): a file system that is
             // read-only or full stops the start here, with the system's reason on one line.
-            await Console.Error.WriteLineAsync($"kcrypt-push-verifier: cannot open the database: {e.Message}").ConfigureAwait(false);
-            return 1;
+            return await CannotStart(e).ConfigureAwait(false);
         }
 
         using (host)
@@ -123,11 +122,19 @@ public static class VerifierServiceCommands
                 await Console.Error.WriteLineAsync($"kcrypt-push-verifier: HTTP listener ({KcryptPush.Http.HttpOptions.ListenKey}, --http): {e.Message}").ConfigureAwait(false);
                 return 2;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or LiteDB.LiteException or Npgsql.NpgsqlException)
+            catch (Exception e) when (e is KcryptPush.Verifier.Store.VerifierStoreOpenException || KcryptPush.Verifier.Store.VerifierStoreOpenException.IsOpenFailure(e))
             {
-                await Console.Error.WriteLineAsync($"kcrypt-push-verifier: cannot open the database: {e.Message}").ConfigureAwait(false);
-                return 1;
+                return await CannotStart(e).ConfigureAwait(false);
             }
         }
+    }
+
+    // One line, exit 1: the store's failure named as the database's; any other I/O failure of the
+    // start (the secret key file beside the database, say) as itself, its message naming the path.
+    private static async Task<int> CannotStart(Exception e)
+    {
+        string what = e is KcryptPush.Verifier.Store.VerifierStoreOpenException ? "cannot open the database" : "cannot start";
+        await Console.Error.WriteLineAsync($"kcrypt-push-verifier: {what}: {e.Message}").ConfigureAwait(false);
+        return 1;
     }
 }
