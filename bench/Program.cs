@@ -2,13 +2,24 @@ using BenchmarkDotNet.Running;
 using KcryptPush.Bench;
 using KcryptPush.Bench.Load;
 
-// `load ...` runs the load generator against a running verifier, `store ...` the verifier's store in
+// `load ...` runs the load generator against a running verifier, `transport ...` the message path's
+// floor (MassTransit against RabbitMQ.Client alone, no verifier), `store ...` the verifier's store in
 // process, `plot ...` draws load reports; anything else goes to BenchmarkDotNet.
 if (args is ["load", .. var rest])
 {
     return LoadOptions.Parse(rest, BenchData.TestData("eventlogs", "gcp-ubuntu2104-nosb.bin")) is { } options
         ? await LoadGenerator.RunAsync(options)
         : 2;
+}
+
+if (args is ["transport", .. var transportArgs])
+{
+    return await KcryptPush.Bench.Transport.TransportFloor.RunAsync(transportArgs);
+}
+
+if (args is ["transport-responder", .. var responderArgs])
+{
+    return await KcryptPush.Bench.Transport.FloorChild.RunAsync(responderArgs);
 }
 
 if (args is ["plot", .. var plotArgs])
