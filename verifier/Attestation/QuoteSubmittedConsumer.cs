@@ -10,14 +10,18 @@ namespace KcryptPush.Verifier.Attestation;
 /// the response address with the AttestationResult (the bus's in-memory outbox sends it only after
 /// the consumer succeeded; a redelivered message gets the stored result again). A verdict event of a
 /// state change was staged in the node's record by the pipeline and goes out through
-/// <see cref="VerdictOutbox"/>.
+/// <see cref="VerdictOutbox"/>. The queue wait of authenticated evidence goes to <see cref="AttestationQueueLag"/>
+/// (the silence detector's measure of the verifier's backlog); rejected messages (unknown node, forged) and repeats
+/// are not counted, so a broker login alone cannot move it.
 /// </summary>
-public sealed class QuoteSubmittedConsumer(AttestationPipeline pipeline, VerdictOutbox outbox, VerifierMetrics? metrics = null) : IConsumer<QuoteSubmitted>
+public sealed class QuoteSubmittedConsumer(AttestationPipeline pipeline, VerdictOutbox outbox, VerifierMetrics? metrics = null, AttestationQueueLag? queueLag = null)
+    : IConsumer<QuoteSubmitted>
 {
     /// <inheritdoc/>
     public async Task Consume(ConsumeContext<QuoteSubmitted> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        DateTime? arrived = queueLag?.Now;
         if (context.Message.EventLog is { } log)
         {
             metrics?.EventLogReceived(log.Length);
@@ -28,6 +32,11 @@ public sealed class QuoteSubmittedConsumer(AttestationPipeline pipeline, Verdict
         {
             metrics.Attested(outcome.Rejected ? VerifierMetrics.Rejected : outcome.Result.Verdict,
                 outcome.Result.Reasons is { Length: > 0 } reasons ? reasons[0].Code : "");
+        }
+
+        if (!outcome.Rejected && !outcome.Redelivery && arrived is { } consumedAt && context.SentTime is { } sentAt)
+        {
+            queueLag!.Consumed(sentAt, consumedAt);
         }
 
         outbox.Notify(outcome.Verdict);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Store;
+using KcryptPush.Verifier.Verdicts;
 
 namespace KcryptPush.Verifier.Metrics;
 
@@ -10,8 +11,9 @@ namespace KcryptPush.Verifier.Metrics;
 /// path): <c>kcrypt_push_nodes{state}</c> (every enrolled node by the state the verifier gives it,
 /// Pending before its first attestation; Silent is one of the states),
 /// <c>kcrypt_push_challenges_outstanding</c>, <c>kcrypt_push_verdict_events_owed</c> (the
-/// outbox's backlog) and <c>kcrypt_push_verdict_outbox_oldest_seconds</c> (0 when nothing is owed).
-/// One scrape reads the stores once: the four gauges share a snapshot that lives a second.
+/// outbox's backlog), <c>kcrypt_push_verdict_outbox_oldest_seconds</c> (0 when nothing is owed) and
+/// <c>kcrypt_push_attestation_queue_lag_seconds</c> (from <see cref="AttestationQueueLag"/>, not the store).
+/// One scrape reads the stores once: the store's gauges share a snapshot that lives a second.
 /// </summary>
 public sealed class FleetGauges
 {
@@ -24,7 +26,7 @@ public sealed class FleetGauges
     private Snapshot? _last;
 
     /// <summary>Creates the gauges on <paramref name="metrics"/>' meter.</summary>
-    public FleetGauges(VerifierMetrics metrics, IVerifierStore store, TimeProvider time)
+    public FleetGauges(VerifierMetrics metrics, IVerifierStore store, TimeProvider time, AttestationQueueLag? queueLag = null)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         _store = store;
@@ -37,6 +39,11 @@ public sealed class FleetGauges
             description: "Verdict events staged in node records and not yet confirmed by the broker (the outbox's backlog)");
         metrics.Meter.CreateObservableGauge("kcrypt_push_verdict_outbox_oldest_seconds", () => Current().OldestOwedSeconds,
             description: "Age in seconds of the oldest verdict event still owed, 0 when none is");
+        if (queueLag is not null)
+        {
+            metrics.Meter.CreateObservableGauge("kcrypt_push_attestation_queue_lag_seconds", () => queueLag.Current().TotalSeconds,
+                description: "How long evidence waited in the verifier's attestation queue: the least wait (consume time minus sent time) of the quotes consumed in the last 5 s, 0 when none was; silence counts only up to now minus this wait");
+        }
     }
 
     private IEnumerable<Measurement<long>> ObserveNodes()

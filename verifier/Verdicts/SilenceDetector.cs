@@ -3,6 +3,7 @@ using KcryptPush.Verifier.Attestation;
 using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Nodes;
 using KcryptPush.Verifier.Store;
+using Microsoft.Extensions.Logging;
 
 namespace KcryptPush.Verifier.Verdicts;
 
@@ -12,9 +13,13 @@ namespace KcryptPush.Verifier.Verdicts;
 /// done: its silence is no alarm. Only time the verifier could hear the node counts
 /// (<see cref="SilenceRule"/>): while the <c>connection</c> clock is down nothing is marked, and after
 /// it comes up (or the verifier starts) its settle time and a full threshold must pass again. Without a
-/// clock the broker counts as always connected.
+/// clock the broker counts as always connected. Silence counts only up to what the verifier has heard:
+/// now minus the wait of evidence in its own queue (<paramref name="queueLag"/>, capped at the threshold;
+/// without a tracker, no wait), so an overloaded verifier does not report nodes whose quotes are in its backlog.
 /// </summary>
-public sealed class SilenceDetector(IVerifierStore store, VerifierOptions options, TimeProvider time, BrokerConnectionClock? connection = null)
+public sealed class SilenceDetector(
+    IVerifierStore store, VerifierOptions options, TimeProvider time, BrokerConnectionClock? connection = null,
+    AttestationQueueLag? queueLag = null, ILogger<SilenceDetector>? log = null)
 {
     private readonly BrokerConnectionClock _connection = connection ?? BrokerConnectionClock.AlwaysConnected;
     private readonly NodeStateMachine _states = new(options.RelearnsPerDay);
@@ -31,6 +36,15 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
             return events;
         }
 
+        TimeSpan lag = queueLag?.Current(now) ?? TimeSpan.Zero;
+        if (lag >= options.Interval)
+        {
+            // A verifier this far behind is news on its own; past the threshold it is also reporting
+            // silence late (by up to one threshold).
+            log?.LogWarning("Evidence waits {QueueLagSeconds:0.0} s in the verifier's queue: silence counts up to {AllowanceSeconds:0.0} s ago (at most the threshold, {ThresholdSeconds:0.0} s)",
+                lag.TotalSeconds, SilenceRule.BacklogAllowance(lag, limit).TotalSeconds, limit.TotalSeconds);
+        }
+
         Dictionary<string, NodeAttestation> records = store.AllAttestations().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
         foreach (VerifierNode listed in store.ListNodes())
         {
@@ -40,7 +54,7 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
             // every scan cost one store unit per such node (100,000 units a scan on a freshly loaded fleet).
             NodeAttestation? known = records.GetValueOrDefault(listed.TpmHash);
             if (known?.State is NodeStates.Terminated or NodeStates.Silent
-                || !SilenceRule.IsSilent(now, (known?.LastEvidenceAt ?? listed.CreatedAt).ToUniversalTime(), _connection.CountsFrom, limit))
+                || !SilenceRule.IsSilent(now, (known?.LastEvidenceAt ?? listed.CreatedAt).ToUniversalTime(), _connection.CountsFrom, limit, lag))
             {
                 continue;
             }
@@ -54,7 +68,7 @@ public sealed class SilenceDetector(IVerifierStore store, VerifierOptions option
             NodeAttestation rec = unit.GetOrNewAttestation(now);
             // Asked again inside the unit: the connection may have dropped since the scan began.
             DateTime since = (rec.LastEvidenceAt ?? node.CreatedAt).ToUniversalTime();
-            if (!SilenceRule.IsSilent(now, since, _connection.CountsFrom, limit))
+            if (!SilenceRule.IsSilent(now, since, _connection.CountsFrom, limit, lag))
             {
                 continue;
             }
