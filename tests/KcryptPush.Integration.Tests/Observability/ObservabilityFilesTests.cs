@@ -19,6 +19,7 @@ public sealed partial class ObservabilityFilesTests : IDisposable
         "kcrypt_push_attestations_total", "kcrypt_push_verification_duration_seconds_bucket", "kcrypt_push_nodes",
         "kcrypt_push_challenges_outstanding", "kcrypt_push_event_logs_received_total", "kcrypt_push_event_log_bytes_total",
         "kcrypt_push_verdict_events_published_total", "kcrypt_push_verdict_events_owed", "kcrypt_push_verdict_outbox_oldest_seconds",
+        "kcrypt_push_attestation_queue_lag_seconds",
         "kcrypt_push_enrolments_total", "kcrypt_push_broker_connected", "kcrypt_push_ready",
     ];
 

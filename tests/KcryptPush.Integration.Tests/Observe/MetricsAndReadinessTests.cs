@@ -47,6 +47,13 @@ public sealed class MetricsAndReadinessTests(ObserveClassFixture f) : IClassFixt
         Assert.True(m.Sum("kcrypt_push_challenges_outstanding") >= 1, m.Text);
         Assert.Equal(1, m.Sum("kcrypt_push_broker_connected"));
 
+        // The queue's wait, from the sent time the agent writes in its envelope: the agent passes every
+        // 2 s, so a scrape soon sees a quote of the last 5 s, which waited a little (never hours: a sent
+        // time read in the wrong time zone would show here).
+        m = await ServiceHttp.PollAsync(() => ServiceHttp.MetricsAsync(f.VerifierUrl),
+            t => t.Sum("kcrypt_push_attestation_queue_lag_seconds") > 0, Patience, t => t.Text + f.Diagnostics());
+        Assert.InRange(m.Sum("kcrypt_push_attestation_queue_lag_seconds"), 0, 5);
+
         // The registrar counted the enrolment.
         PrometheusText r = await ServiceHttp.MetricsAsync(f.RegistrarUrl);
         Assert.Equal(1, r.Sum("kcrypt_push_enrolments_total", "outcome=enrolled", "reason="));
