@@ -2,10 +2,10 @@ using KcryptPush.Agent.Cli;
 using KcryptPush.Agent.Enrolment;
 using KcryptPush.Agent.Hosting;
 
-namespace KcryptPush.Integration.Tests.Enrolment;
+namespace KcryptPush.Agent.Tests.Enrolment;
 
 /// <summary>Backoff, watchdog period and duration parsing of the agent.</summary>
-[Trait("Category", "Integration")]
+[Trait("Category", "Unit")]
 public sealed class AgentSupportTests
 {
     [Fact]

@@ -6,10 +6,10 @@ using KcryptPush.Tpm.Errors;
 using KcryptPush.Tpm.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace KcryptPush.Integration.Tests.Enrolment;
+namespace KcryptPush.Agent.Tests.Enrolment;
 
 /// <summary>The agent's enrolment state machine, one test per transition, with a scripted registrar and TPM.</summary>
-[Trait("Category", "Integration")]
+[Trait("Category", "Unit")]
 public sealed class EnrollerTests
 {
     private static readonly EnrolmentSettings Fast = new("node-a", TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5));

@@ -10,7 +10,7 @@ using MassTransit.Events;
 using MassTransit.Metadata;
 using MassTransit.Serialization;
 
-namespace KcryptPush.Integration.Tests.Bus;
+namespace KcryptPush.Agent.Tests.Bus;
 
 /// <summary>
 /// The agent's own MassTransit envelope (agent/Bus) against MassTransit's serializer itself: what

@@ -2,10 +2,10 @@ using KcryptPush.Agent.Attestation;
 using KcryptPush.Contracts.V1;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace KcryptPush.Integration.Tests.Attestation;
+namespace KcryptPush.Agent.Tests.Attestation;
 
 /// <summary>The push loop against a scripted verifier and TPM: what it sends, when, and how it survives outages.</summary>
-[Trait("Category", "Integration")]
+[Trait("Category", "Unit")]
 public sealed class PushLoopTests : IDisposable
 {
     private const string Hash = "0000000000000000000000000000000000000000000000000000000000000001";

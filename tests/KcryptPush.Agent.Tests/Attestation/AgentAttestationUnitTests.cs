@@ -4,10 +4,10 @@ using KcryptPush.Agent.Discovery;
 using KcryptPush.Contracts.V1;
 using KcryptPush.Tpm.Types;
 
-namespace KcryptPush.Integration.Tests.Attestation;
+namespace KcryptPush.Agent.Tests.Attestation;
 
 /// <summary>Agent-side pieces without a broker or TPM: the kcrypt event, the plugin answer, the challenge's selection, the jitter.</summary>
-[Trait("Category", "Integration")]
+[Trait("Category", "Unit")]
 public sealed class AgentAttestationUnitTests
 {
     [Fact]
