@@ -5,6 +5,7 @@ using KcryptPush.Verifier.Store;
 using KcryptPush.Verifier.Verdicts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace KcryptPush.Verifier.Tests;
 
@@ -184,6 +185,37 @@ public sealed class SilenceBacklogTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_wait_of_an_interval_or_more_is_logged_as_a_warning_with_the_wait()
+    {
+        var log = new Lines();
+        var detector = new SilenceDetector(_h.Store, _h.Options, _h.Time, BrokerConnectionClock.Up(_h.Now), _lag, log);
+        Consumed(wait: S(9.9));
+        Assert.Empty(detector.Scan());
+        Assert.Empty(log.Entries);
+
+        _h.Time.Advance(_lag.Window);   // the 9.9 s wait has left the window
+        Consumed(wait: S(75));
+        Assert.Empty(detector.Scan());
+        (LogLevel level, string text) = Assert.Single(log.Entries);
+        Assert.Equal(LogLevel.Warning, level);
+        Assert.Contains("75.0 s", text, StringComparison.Ordinal);   // the wait
+        Assert.Contains("50.0 s ago", text, StringComparison.Ordinal);   // what is taken off: capped at the threshold
+    }
+
     // Quotes of other nodes consumed now, after waiting in the queue for `wait`.
     private void Consumed(TimeSpan wait) => _lag.Consumed(_h.Now - wait, _h.Now);
+
+    private sealed class Lines : ILogger<SilenceDetector>
+    {
+        public List<(LogLevel Level, string Text)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, formatter(state, exception)));
+    }
 }
