@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using KcryptPush.Contracts.V1;
-using KcryptPush.Verifier.Enrolment;
 using KcryptPush.Verifier.Store;
 using KcryptPush.Verifier.Verdicts;
 
@@ -72,29 +71,11 @@ public sealed class FleetGauges
 
     private Snapshot Take(DateTime now)
     {
-        var records = _store.AllAttestations().ToDictionary(r => r.TpmHash, StringComparer.Ordinal);
-        var byState = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (VerifierNode node in _store.ListNodes())
-        {
-            string state = records.TryGetValue(node.TpmHash, out NodeAttestation? r) ? r.State : NodeStates.Pending;
-            byState[state] = byState.GetValueOrDefault(state) + 1;
-        }
-
-        long owed = 0;
-        DateTime? oldest = null;
-        foreach (NodeAttestation r in records.Values)
-        {
-            foreach (PendingVerdict p in r.PendingVerdicts ?? [])
-            {
-                owed++;
-                DateTime created = p.CreatedAt.ToUniversalTime();
-                oldest = oldest is { } o && o <= created ? o : created;
-            }
-        }
-
-        double age = oldest is { } t ? Math.Max(0, (now - t).TotalSeconds) : 0;
-        return new Snapshot(now, byState, owed, age);
+        // Counts kept by the store: a scrape does not read every node's documents.
+        FleetCounts counts = _store.CountFleet();
+        double age = counts.OldestOwed is { } t ? Math.Max(0, (now - t).TotalSeconds) : 0;
+        return new Snapshot(now, counts.ByState, counts.Owed, age);
     }
 
-    private sealed record Snapshot(DateTime TakenAt, Dictionary<string, long> ByState, long Owed, double OldestOwedSeconds);
+    private sealed record Snapshot(DateTime TakenAt, IReadOnlyDictionary<string, long> ByState, long Owed, double OldestOwedSeconds);
 }

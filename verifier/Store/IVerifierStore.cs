@@ -54,6 +54,16 @@ public interface IVerifierStore : IDisposable
     /// <summary>The nodes whose records hold verdicts the broker has not confirmed (the outbox).</summary>
     IReadOnlyList<string> NodesWithPendingVerdicts();
 
+    /// <summary>
+    /// The enrolled nodes last heard (their last evidence, or their enrolment when they never sent any)
+    /// at or before <paramref name="heardUntilUtc"/>, except Silent and Terminated ones: the silence
+    /// scan's candidates, without reading the fleet's records.
+    /// </summary>
+    IReadOnlyList<QuietNode> QuietNodes(DateTime heardUntilUtc);
+
+    /// <summary>Enrolled nodes by state and the verdict events owed, without reading the fleet's records.</summary>
+    FleetCounts CountFleet();
+
     /// <summary>A challenge by id.</summary>
     ChallengeRecord? FindChallenge(Guid id);
 

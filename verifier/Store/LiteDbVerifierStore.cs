@@ -55,6 +55,10 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     // Why the last batch committed nothing, until one commits (see CommitFailure).
     private volatile Exception? _commitFailure;
 
+    // The fleet-wide readers' view of every node, built on first use and kept by each commit (written
+    // under the write gate; see LiteDbFleetIndex).
+    private volatile LiteDbFleetIndex? _fleet;
+
     /// <summary>Opens (creating if needed, unless read-only) the file.</summary>
     /// <exception cref="VerifierStoreInUseException">Another process (or store) holds the file.</exception>
     public LiteDbVerifierStore(string path, VerifierStoreOptions? options = null)
@@ -177,8 +181,36 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     public IReadOnlyList<NodeAttestation> AllAttestations() => _attestations.FindAll().ToList();
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> NodesWithPendingVerdicts() =>
-        _attestations.FindAll().Where(n => n.PendingVerdicts is { Count: > 0 }).Select(n => n.TpmHash).ToList();
+    public IReadOnlyList<string> NodesWithPendingVerdicts() => Fleet().NodesWithPendingVerdicts();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<QuietNode> QuietNodes(DateTime heardUntilUtc) => Fleet().QuietNodes(heardUntilUtc.ToUniversalTime());
+
+    /// <inheritdoc/>
+    public FleetCounts CountFleet() => Fleet().Count();
+
+    // Read from the file once, under the write gate so that no commit falls between the read and the
+    // index taking over (each commit then updates it in Transact).
+    private LiteDbFleetIndex Fleet()
+    {
+        if (_fleet is { } fleet)
+        {
+            return fleet;
+        }
+
+        lock (_writeGate)
+        {
+            try
+            {
+                return _fleet ??= new LiteDbFleetIndex(_nodes.FindAll(), _attestations.FindAll());
+            }
+            catch (Exception e)
+            {
+                Failed(e);
+                throw;
+            }
+        }
+    }
 
     /// <inheritdoc/>
     /// <remarks>Challenges are kept by node, so a look-up by id alone reads every node's challenges: for
@@ -508,6 +540,33 @@ public sealed class LiteDbVerifierStore : IVerifierStore
             _db.Rollback();
             _historyHeld.Clear();
             throw;
+        }
+
+        if (_fleet is { } fleet)
+        {
+            foreach (QueuedWrites q in batch)
+            {
+                Index(fleet, q.TpmHash, q.Writes);
+            }
+        }
+    }
+
+    // What a committed unit changed of the fleet index, in the order Write wrote it.
+    private static void Index(LiteDbFleetIndex fleet, string tpmHash, UnitWrites w)
+    {
+        if (w.Deleted)
+        {
+            fleet.Delete(tpmHash);
+        }
+
+        if (w.Node is not null)
+        {
+            fleet.Node(w.Node);
+        }
+
+        if (w.Attestation is not null)
+        {
+            fleet.Record(w.Attestation);
         }
     }
 

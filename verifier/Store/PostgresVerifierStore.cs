@@ -1,3 +1,4 @@
+using KcryptPush.Contracts.V1;
 using KcryptPush.Storage;
 using KcryptPush.Verifier.Enrolment;
 using Npgsql;
@@ -76,6 +77,46 @@ public sealed class PostgresVerifierStore : IVerifierStore
     /// <inheritdoc/>
     public IReadOnlyList<string> NodesWithPendingVerdicts() =>
         Many("SELECT tpm_hash FROM node_attestation WHERE pending_verdicts > 0", r => r.GetString(0));
+
+    /// <inheritdoc/>
+    /// <remarks>Reads three fields of each enrolled node that is not Silent or Terminated, not its
+    /// documents; the times are compared here, read as the documents' own deserializer reads them.</remarks>
+    public IReadOnlyList<QuietNode> QuietNodes(DateTime heardUntilUtc)
+    {
+        DateTime until = heardUntilUtc.ToUniversalTime();
+        return Many(
+            """
+            SELECT n.tpm_hash, n.doc::json->>'CreatedAt', a.doc::json->>'LastEvidenceAt'
+            FROM nodes n LEFT JOIN node_attestation a ON a.tpm_hash = n.tpm_hash AND a.doc IS NOT NULL
+            WHERE a.doc IS NULL OR (a.doc::json->>'State') NOT IN ($1, $2)
+            """,
+            r => new QuietNode(r.GetString(0), JsonTime(r.IsDBNull(2) ? r.GetString(1) : r.GetString(2))),
+            NodeStates.Silent, NodeStates.Terminated)
+            .Where(q => q.LastHeard <= until)
+            .ToList();
+    }
+
+    /// <inheritdoc/>
+    public FleetCounts CountFleet()
+    {
+        var byState = Many(
+            """
+            SELECT COALESCE(a.doc::json->>'State', $1), count(*)
+            FROM nodes n LEFT JOIN node_attestation a ON a.tpm_hash = n.tpm_hash AND a.doc IS NOT NULL
+            GROUP BY 1
+            """,
+            r => (State: r.GetString(0), Count: r.GetInt64(1)),
+            NodeStates.Pending).ToDictionary(c => c.State, c => c.Count, StringComparer.Ordinal);
+
+        // Owed events are few and the outbox's partial index finds their records.
+        List<DateTime> owed = [.. Many("SELECT doc FROM node_attestation WHERE pending_verdicts > 0 AND doc IS NOT NULL", r => Read<NodeAttestation>(r.GetString(0)))
+            .SelectMany(a => a.PendingVerdicts ?? [])
+            .Select(p => p.CreatedAt.ToUniversalTime())];
+        return new FleetCounts(byState, owed.Count, owed.Count == 0 ? null : owed.Min());
+    }
+
+    // A DateTime field of a document, as Read<T> would deserialize it, in UTC.
+    private static DateTime JsonTime(string text) => Read<DateTime>("\"" + text + "\"").ToUniversalTime();
 
     /// <inheritdoc/>
     public ChallengeRecord? FindChallenge(Guid id) =>

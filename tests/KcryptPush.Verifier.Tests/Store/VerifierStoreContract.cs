@@ -191,6 +191,99 @@ public abstract class VerifierStoreContract : IDisposable
     }
 
     [StoreFact]
+    public void Quiet_nodes_and_fleet_counts_follow_each_commit_and_a_reopen()
+    {
+        IVerifierStore store = Open();
+
+        // Asked before anything is written: a store that keeps these on write starts from here.
+        Assert.Empty(store.QuietNodes(Now));
+        Assert.Equal(0, store.CountFleet().Owed);
+
+        string c = new('c', 64), d = new('d', 64), e = new('e', 64), f = new('f', 64);
+        DateTime old = Now.AddMinutes(-10);
+        Enrol(store, HashA, old, record: r => { r.State = NodeStates.Trusted; r.LastEvidenceAt = Now.AddMinutes(-5); r.PendingVerdicts.Add(new PendingVerdict { Id = Guid.NewGuid(), Type = "NodeTrusted", Json = "{}", CreatedAt = Now.AddMinutes(-2) }); });
+        Enrol(store, HashB, old, record: null); // enrolled, never attested: heard at its enrolment
+        Enrol(store, c, Now.AddMinutes(-1), record: null);
+        Enrol(store, d, old, record: r => { r.State = NodeStates.Terminated; r.LastEvidenceAt = old; });
+        Enrol(store, e, old, record: r => { r.State = NodeStates.Silent; r.LastEvidenceAt = old; });
+        using (IVerifierUnit unit = store.BeginNode(f))
+        {
+            // A record without an enrolled node: no state to count, nothing to silence, but what it owes counts.
+            NodeAttestation r = unit.GetOrNewAttestation(Now);
+            r.LastEvidenceAt = old;
+            r.PendingVerdicts.Add(new PendingVerdict { Id = Guid.NewGuid(), Type = "NodeSilent", Json = "{}", CreatedAt = Now.AddMinutes(-3) });
+            unit.Save(r);
+            unit.Commit();
+        }
+
+        void Expect(IVerifierStore s, string[] quiet, Dictionary<string, long> byState, long owed, DateTime? oldest)
+        {
+            IReadOnlyList<QuietNode> q = s.QuietNodes(Now.AddMinutes(-3));
+            Assert.Equal(quiet.Order(StringComparer.Ordinal), q.Select(n => n.TpmHash).Order(StringComparer.Ordinal));
+            FleetCounts counts = s.CountFleet();
+            Assert.Equal(byState.OrderBy(kv => kv.Key, StringComparer.Ordinal), counts.ByState.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key, StringComparer.Ordinal));
+            Assert.Equal(owed, counts.Owed);
+            Assert.Equal(oldest, counts.OldestOwed?.ToUniversalTime());
+        }
+
+        var states = new Dictionary<string, long> { [NodeStates.Trusted] = 1, [NodeStates.Pending] = 2, [NodeStates.Terminated] = 1, [NodeStates.Silent] = 1 };
+        Expect(store, [HashA, HashB], states, 2, Now.AddMinutes(-3));
+        Assert.Equal(Now.AddMinutes(-5), store.QuietNodes(Now.AddMinutes(-3)).Single(n => n.TpmHash == HashA).LastHeard.ToUniversalTime());
+        Assert.Equal(old, store.QuietNodes(Now.AddMinutes(-3)).Single(n => n.TpmHash == HashB).LastHeard.ToUniversalTime());
+        Assert.Equal([HashB], store.QuietNodes(Now.AddMinutes(-6)).Select(n => n.TpmHash));
+        Assert.Equal([HashA, HashB], store.QuietNodes(Now.AddMinutes(-5)).Select(n => n.TpmHash).Order(StringComparer.Ordinal)); // at the limit: quiet
+
+        // A unit that does not commit changes nothing.
+        using (IVerifierUnit unit = store.BeginNode(HashA))
+        {
+            NodeAttestation r = unit.Attestation!;
+            r.LastEvidenceAt = Now;
+            r.State = NodeStates.Quarantined;
+            unit.Save(r);
+        }
+
+        Expect(store, [HashA, HashB], states, 2, Now.AddMinutes(-3));
+
+        // A heard again and its verdict confirmed; B deleted; f's event confirmed.
+        using (IVerifierUnit unit = store.BeginNode(HashA))
+        {
+            NodeAttestation r = unit.Attestation!;
+            r.LastEvidenceAt = Now;
+            r.PendingVerdicts.Clear();
+            unit.Save(r);
+            unit.Commit();
+        }
+
+        using (IVerifierUnit unit = store.BeginNode(HashB))
+        {
+            Assert.True(unit.DeleteNode("operator", Now));
+            unit.Commit();
+        }
+
+        states = new Dictionary<string, long> { [NodeStates.Trusted] = 1, [NodeStates.Pending] = 1, [NodeStates.Terminated] = 1, [NodeStates.Silent] = 1 };
+        Expect(store, [], states, 1, Now.AddMinutes(-3));
+        Assert.Equal([f], store.NodesWithPendingVerdicts());
+
+        // What a fresh open reads from the database says the same.
+        DisposeStores();
+        Expect(Open(), [], states, 1, Now.AddMinutes(-3));
+    }
+
+    private static void Enrol(IVerifierStore store, string hash, DateTime at, Action<NodeAttestation>? record)
+    {
+        using IVerifierUnit unit = store.BeginNode(hash);
+        unit.SaveNode(new VerifierNode { TpmHash = hash, EkPublic = [1], AkPublic = [2], AkName = [0, 11, 3], Hostname = "host-" + hash[0], EnrolledAt = at, CreatedAt = at, UpdatedAt = at });
+        if (record is not null)
+        {
+            NodeAttestation r = unit.GetOrNewAttestation(at);
+            record(r);
+            unit.Save(r);
+        }
+
+        unit.Commit();
+    }
+
+    [StoreFact]
     public void Outbox_entries_commit_with_the_state_change_and_go_with_their_removal()
     {
         IVerifierStore store = Open();
