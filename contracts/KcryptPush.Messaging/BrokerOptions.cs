@@ -45,6 +45,21 @@ public sealed class BrokerOptions
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// First pause before a service tries the broker again after losing it (a receive endpoint reconnecting, a
+    /// send waiting for the connection); each next pause grows towards <see cref="ReconnectMaxInterval"/>
+    /// (<see cref="BrokerReconnectPolicy"/>). MassTransit's own schedule (3 s growing to 30 s) left a service
+    /// deaf for up to 30 s after the broker was back.
+    /// </summary>
+    public TimeSpan ReconnectMinInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Longest pause between two attempts to reach the broker (plus MassTransit's fixed 1 s pause after a
+    /// receive endpoint fails): how long a service may stay away after the broker is back. A few seconds is
+    /// no load on a broker that is down (a refused TCP connection per endpoint per pause).
+    /// </summary>
+    public TimeSpan ReconnectMaxInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// The type of the service's durable queues: <c>classic</c> (the default) or <c>quorum</c>
     /// (<c>KCRYPTPUSH_Broker__QueueType</c>), for a RabbitMQ cluster where a queue must survive the loss of
     /// a broker node: quorum queues are replicated (Raft) across the cluster's nodes. A queue's type is

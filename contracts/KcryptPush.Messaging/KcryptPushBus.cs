@@ -23,6 +23,16 @@ public static class KcryptPushBus
         new EventId(1, "BrokerCertificateRefused"),
         "Broker TLS: refusing the certificate of {Host}:{Port}: {Reason}");
 
+    private static readonly Action<ILogger, double, double, Exception?> ReconnectSchedule = LoggerMessage.Define<double, double>(
+        LogLevel.Debug,
+        new EventId(2, "BrokerReconnectSchedule"),
+        "Broker reconnect: first pause {MinSeconds:0.###} s, growing to at most {MaxSeconds:0.###} s between attempts");
+
+    private static readonly Action<ILogger, string, Exception?> ReconnectNotApplied = LoggerMessage.Define<string>(
+        LogLevel.Warning,
+        new EventId(3, "BrokerReconnectNotApplied"),
+        "Broker reconnect: MassTransit {Version} does not have the fields Broker:ReconnectMinInterval/ReconnectMaxInterval are set through; its own schedule applies (up to 30 s between attempts after an outage)");
+
     /// <summary>
     /// Adds the bus. <paramref name="configure"/> registers the service's consumers and request
     /// clients; consumers are put on endpoints by <c>ConfigureEndpoints</c> (give them an explicit
@@ -40,6 +50,8 @@ public static class KcryptPushBus
             .Validate(o => TryParse(o.Uri), "Broker:Uri must be amqp://user:pass@host:port/vhost or amqps://...")
             .Validate(o => o.RequestTimeout > TimeSpan.Zero && o.RetryMinInterval > TimeSpan.Zero && o.RetryMaxInterval >= o.RetryMinInterval,
                 "Broker:RequestTimeout and the retry intervals must be positive, RetryMaxInterval >= RetryMinInterval")
+            .Validate(o => o.ReconnectMinInterval > TimeSpan.Zero && o.ReconnectMaxInterval >= o.ReconnectMinInterval && o.ReconnectMaxInterval <= TimeSpan.FromMinutes(5),
+                "Broker:ReconnectMinInterval must be positive and at most Broker:ReconnectMaxInterval, which is at most 5 minutes")
             .Validate(o => QueueTypes.IsKnown(o.QueueType), "Broker:QueueType must be classic or quorum")
             .Validate(o => BrokerClusterNodes.IsValid(o.ClusterNodes), BrokerClusterNodes.Expected)
             .ValidateOnStart();
@@ -126,6 +138,18 @@ public static class KcryptPushBus
                         });
                     }
                 });
+
+                // MassTransit's fixed reconnect schedule (up to 30 s between attempts) kept services away long
+                // after a broker outage; ours is capped at a few seconds (issue 10, item 4).
+                ILogger reconnectLog = context.GetService<ILoggerFactory>()?.CreateLogger(typeof(BrokerReconnectPolicy).FullName!) ?? NullLogger.Instance;
+                if (BrokerReconnectPolicy.TryApply(cfg, broker.ReconnectMinInterval, broker.ReconnectMaxInterval))
+                {
+                    ReconnectSchedule(reconnectLog, broker.ReconnectMinInterval.TotalSeconds, broker.ReconnectMaxInterval.TotalSeconds, null);
+                }
+                else
+                {
+                    ReconnectNotApplied(reconnectLog, typeof(IBus).Assembly.GetName().Version?.ToString() ?? "?", null);
+                }
 
                 cfg.Durable = true;
                 cfg.AutoDelete = false;
