@@ -58,6 +58,10 @@ public sealed class BusVerifierClient(AmqpRequestClient bus) : IVerifierClient
         {
             throw new VerifierUnavailableException($"no answer to {what} in time (verifier or broker away)", e);
         }
+        catch (BrokerLostException e)
+        {
+            throw new VerifierUnavailableException($"{what} could not be delivered: {e.Message}", e) { BrokerLost = true };
+        }
         catch (BusRequestException e)
         {
             // No broker, a refused login, a lost connection, a consumer fault other than validation:

@@ -13,7 +13,7 @@ namespace KcryptPush.Agent.Attestation;
 /// interval (± jitter) a quote over the held challenge, whose result carries the next one. A
 /// terminated node stops pushing; everything else (broker or verifier away, TPM unreachable, log
 /// unreadable, a challenge it cannot answer) is logged and retried with capped exponential backoff,
-/// never a crash.
+/// never a crash. A broker that cannot be reached is tried again within <see cref="PushSettings.BrokerRetryMaxDelay"/>.
 /// </summary>
 public sealed class PushLoop(Attestor attestor, IVerifierClient verifier, PushSettings settings, ILogger<PushLoop> log, TimeProvider? time = null)
 {
@@ -86,7 +86,7 @@ public sealed class PushLoop(Attestor attestor, IVerifierClient verifier, PushSe
             }
             catch (VerifierUnavailableException e)
             {
-                await PauseAsync(backoff, e.Message, LogLevel.Warning, cancellationToken).ConfigureAwait(false);
+                await PauseAsync(backoff, e.Message, LogLevel.Warning, cancellationToken, e.BrokerLost ? settings.BrokerRetryMaxDelay : null).ConfigureAwait(false);
             }
             catch (VerifierFaultException e)
             {
@@ -145,9 +145,9 @@ public sealed class PushLoop(Attestor attestor, IVerifierClient verifier, PushSe
         }
     }
 
-    private async Task PauseAsync(Backoff backoff, string why, LogLevel level, CancellationToken ct)
+    private async Task PauseAsync(Backoff backoff, string why, LogLevel level, CancellationToken ct, TimeSpan? cap = null)
     {
-        TimeSpan delay = backoff.Next();
+        TimeSpan delay = backoff.Next(cap);
         log.Log(level, "Attestation: {Reason}; retry {Attempt} in {Delay:0.0}s", why, backoff.Attempt, delay.TotalSeconds);
         try
         {

@@ -8,4 +8,8 @@ public sealed class VerifierUnavailableException : Exception
         : base(message, inner)
     {
     }
+
+    /// <summary>The broker could not be reached or the connection broke (<see cref="Bus.BrokerLostException"/>):
+    /// worth trying again within seconds, unlike a verifier that did not answer.</summary>
+    public bool BrokerLost { get; init; }
 }

@@ -80,7 +80,8 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
     /// </summary>
     /// <returns>The answer's envelope; a MassTransit fault is thrown as <see cref="BusFaultException"/>.</returns>
     /// <exception cref="BusRequestTimeoutException">Sent, but no answer in time.</exception>
-    /// <exception cref="BusRequestException">Not sent: no broker, login refused, not confirmed, connection lost.</exception>
+    /// <exception cref="BrokerLostException">Not sent or not answered: no broker reachable, or the connection broke.</exception>
+    /// <exception cref="BusRequestException">Not sent: login or TLS refused, not confirmed, the broker did not take it in time.</exception>
     internal async Task<ReceivedEnvelope> RequestAsync<T>(string exchange, T message, JsonTypeInfo<T> typeInfo, IReadOnlyList<string> acceptTypes, CancellationToken cancellationToken)
     {
         TimeSpan timeout = _options.RequestTimeout;
@@ -89,10 +90,11 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
         Guid requestId = Guid.NewGuid();
         var answer = new TaskCompletionSource<ReceivedEnvelope>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[requestId] = answer;
-        bool sent = false;
+        bool connected = false, sent = false;
         try
         {
             Session session = await SessionAsync(deadline.Token).ConfigureAwait(false);
+            connected = true;
             DateTimeOffset now = _time.GetUtcNow();
             Guid messageId = Guid.NewGuid();
             string replyAddress = _hostAddress + session.ReplyQueue;
@@ -139,20 +141,25 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw sent
-                ? new BusRequestTimeoutException($"no answer within {timeout.TotalSeconds:0.#}s")
-                : new BusRequestException($"the broker {_address} did not take the request within {timeout.TotalSeconds:0.#}s");
+            // Still connecting when the time ran out (a broker host that does not answer at all) is a broker
+            // that is away; connected but not taken (flow control, a blocked connection) is a busy one.
+            throw sent ? new BusRequestTimeoutException($"no answer within {timeout.TotalSeconds:0.#}s")
+                : connected ? new BusRequestException($"the broker {_address} did not take the request within {timeout.TotalSeconds:0.#}s")
+                : new BrokerLostException($"no connection to the broker {_address} within {timeout.TotalSeconds:0.#}s");
         }
         catch (Exception e) when (e is not (OperationCanceledException or BusRequestException or ObjectDisposedException))
         {
+            bool lost = false;
             if (e is AlreadyClosedException or OperationInterruptedException or PublishException or IOException)
             {
                 // The channel or the connection is gone (an access refusal closes the channel):
                 // the next request starts afresh.
-                await DropAsync(Volatile.Read(ref _session), Describe(e)).ConfigureAwait(false);
+                Session? current = Volatile.Read(ref _session);
+                lost = e is AlreadyClosedException or IOException || current?.Connection.IsOpen == false;
+                await DropAsync(current, Describe(e)).ConfigureAwait(false);
             }
 
-            throw new BusRequestException(Describe(e), e);
+            throw lost ? new BrokerLostException(Describe(e), e) : new BusRequestException(Describe(e), e);
         }
         finally
         {
@@ -179,7 +186,7 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
             _connecting.Release();
         }
 
-        FailPending("the agent is stopping");
+        FailPending(() => new BusRequestException("the agent is stopping"));
     }
 
     private async Task<Session> SessionAsync(CancellationToken cancellationToken)
@@ -267,7 +274,10 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
             }
             catch (BrokerUnreachableException e)
             {
-                throw new BusRequestException(_nodes.Length == 1 ? Describe(e) : $"no node of the broker's cluster answered ({_nodes.Length} tried, Broker:Uri and Broker:ClusterNodes); the last: {Describe(e)}", e);
+                string why = _nodes.Length == 1 ? Describe(e) : $"no node of the broker's cluster answered ({_nodes.Length} tried, Broker:Uri and Broker:ClusterNodes); the last: {Describe(e)}";
+
+                // A broker that refused our login or TLS is there and said no: that waits the long backoff.
+                throw Refused(e) ? new BusRequestException(why, e) : new BrokerLostException(why, e);
             }
         }
     }
@@ -369,16 +379,35 @@ public sealed partial class AmqpRequestClient : IAsyncDisposable
         }
 
         LogLost(_log, _address.ToString(), reason);
-        FailPending($"the broker connection was lost ({reason})");
+        FailPending(() => new BrokerLostException($"the broker connection was lost ({reason})"));
         await Task.Run(() => CloseAsync(session, deleteReplyExchange: false)).ConfigureAwait(false);
     }
 
-    private void FailPending(string reason)
+    private void FailPending(Func<BusRequestException> reason)
     {
         foreach (TaskCompletionSource<ReceivedEnvelope> waiting in _pending.Values)
         {
-            waiting.TrySetException(new BusRequestException(reason));
+            waiting.TrySetException(reason());
         }
+    }
+
+    /// <summary>True when the broker answered and refused us (login, TLS), not when it could not be reached.</summary>
+    private static bool Refused(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is AuthenticationFailureException or AuthenticationException or PossibleAuthenticationFailureException)
+            {
+                return true;
+            }
+
+            if (x is AggregateException a && a.InnerExceptions.Any(Refused))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task CloseAsync(Session session, bool deleteReplyExchange)

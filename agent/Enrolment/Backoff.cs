@@ -28,10 +28,12 @@ public sealed class Backoff
     /// <summary>Failures since the last <see cref="Reset"/>.</summary>
     public int Attempt => _attempt;
 
-    /// <summary>The next delay (and counts the attempt).</summary>
-    public TimeSpan Next()
+    /// <summary>The next delay (and counts the attempt), its step capped at <paramref name="cap"/> when that is
+    /// shorter than the backoff's own maximum (a broker that is merely away: Agent:BrokerRetryMaxDelay).</summary>
+    public TimeSpan Next(TimeSpan? cap = null)
     {
-        double step = Math.Min(_max.TotalMilliseconds, _min.TotalMilliseconds * Math.Pow(2, Math.Min(_attempt, 30)));
+        double max = cap is { } c && c > TimeSpan.Zero && c < _max ? c.TotalMilliseconds : _max.TotalMilliseconds;
+        double step = Math.Min(max, _min.TotalMilliseconds * Math.Pow(2, Math.Min(_attempt, 30)));
         _attempt++;
         return TimeSpan.FromMilliseconds((step / 2) + (_random.NextDouble() * step / 2));
     }

@@ -97,7 +97,7 @@ public static class AgentHost
         services.TryAddSingleton(sp =>
         {
             AgentSettings s = sp.GetRequiredService<AgentSettings>();
-            return new PushSettings(s.IntervalValue, s.EventLog, s.RetryMinDelay, s.RetryMaxDelay);
+            return new PushSettings(s.IntervalValue, s.EventLog, s.RetryMinDelay, s.RetryMaxDelay) { BrokerRetryMaxDelay = s.BrokerRetryMaxDelay };
         });
         services.TryAddSingleton(sp => new Attestor(
             sp.GetRequiredService<IEvidenceTpm>(), sp.GetRequiredService<IVerifierClient>(), sp.GetRequiredService<ILogger<Attestor>>(), sp.GetRequiredService<TimeProvider>()));
@@ -145,6 +145,12 @@ public static class AgentHost
         if (string.IsNullOrWhiteSpace(s.EventLog))
         {
             return "Agent:EventLog (--event-log, KCRYPTPUSH_EVENT_LOG) must name the binary event log";
+        }
+
+        if (s.BrokerRetryMaxDelay <= TimeSpan.Zero)
+        {
+            // Longer than Agent:RetryMaxDelay is allowed and means that one (Backoff.Next).
+            return "Agent:BrokerRetryMaxDelay must be positive";
         }
 
         return s.RetryMinDelay > TimeSpan.Zero && s.RetryMaxDelay >= s.RetryMinDelay

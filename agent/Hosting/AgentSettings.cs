@@ -41,6 +41,9 @@ public sealed class AgentSettings
     /// <summary>Cap of the exponential backoff.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Cap of the backoff while the broker cannot be reached (<see cref="KcryptPush.Agent.Attestation.PushSettings.BrokerRetryMaxDelay"/>).</summary>
+    public TimeSpan BrokerRetryMaxDelay { get; set; } = KcryptPush.Agent.Attestation.PushSettings.DefaultBrokerRetryMaxDelay;
+
     /// <summary>The parsed <see cref="Ek"/>.</summary>
     public EkKind EkKind => EkKinds.TryParse(Ek, out EkKind k) ? k : throw new InvalidOperationException($"Agent:Ek '{Ek}' is not rsa, ecc or ecc384");
 

@@ -80,6 +80,35 @@ public sealed class PushLoopTests : IDisposable
         Assert.InRange(verifier.Quotes.Count, 2, 400);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_broker_that_cannot_be_reached_is_tried_again_within_seconds_a_verifier_that_does_not_answer_with_the_long_backoff(bool brokerLost)
+    {
+        // Agent defaults: 1 s doubling to 60 s, 5 s while the broker is away; the pauses are recorded, not waited.
+        var verifier = new ScriptedVerifier { FailFirstRequests = 10, BrokerLost = brokerLost };
+        var time = new InstantTime();
+        var settings = new PushSettings(TimeSpan.FromHours(1), _log, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        var loop = new PushLoop(new Attestor(new FakeTpm(), verifier, NullLogger<Attestor>.Instance, time), verifier, settings, NullLogger<PushLoop>.Instance, time);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        loop.Attested += _ => cts.Cancel();
+        await loop.RunAsync(_node, cts.Token);
+
+        TimeSpan[] pauses = [.. time.Delays.Take(10)];
+        Assert.Equal(11, verifier.ChallengeRequests);
+        if (brokerLost)
+        {
+            // Steps 1, 2, 4, 5, 5...: the node is back within 5 s of the broker, however long it was away.
+            Assert.All(pauses, p => Assert.True(p <= PushSettings.DefaultBrokerRetryMaxDelay, $"paused {p.TotalSeconds:0.0}s with the broker away"));
+            Assert.All(pauses.Skip(3), p => Assert.True(p >= PushSettings.DefaultBrokerRetryMaxDelay / 2, $"paused only {p.TotalSeconds:0.0}s"));
+        }
+        else
+        {
+            // No answer in time: the verifier (or broker) is overloaded, not away; the backoff grows to a minute.
+            Assert.True(pauses[^1] >= TimeSpan.FromSeconds(30), $"the last pause was {pauses[^1].TotalSeconds:0.0}s");
+        }
+    }
+
     [Fact]
     public async Task A_terminated_node_stops_pushing()
     {
@@ -104,11 +133,39 @@ public sealed class PushLoopTests : IDisposable
         public byte[] OpenSecret(string tpmHash, SealedSecret secret, QuoteEvidence evidence) => throw new NotSupportedException();
     }
 
+    /// <summary>Real clock, but every timer fires at once: the delays asked for are recorded instead of waited.</summary>
+    private sealed class InstantTime : TimeProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> _delays = new();
+
+        public IReadOnlyList<TimeSpan> Delays => [.. _delays];
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _delays.Enqueue(dueTime);
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new Fired();
+        }
+
+        private sealed class Fired : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
     private sealed class ScriptedVerifier : IVerifierClient
     {
         public bool WantLogOnce { get; init; }
 
         public int FailFirstRequests { get; init; }
+
+        public bool BrokerLost { get; init; }
 
         public int FailFirstQuotes { get; init; }
 
@@ -124,7 +181,7 @@ public sealed class PushLoopTests : IDisposable
         {
             if (++ChallengeRequests <= FailFirstRequests)
             {
-                throw new VerifierUnavailableException("broker away");
+                throw new VerifierUnavailableException("broker away") { BrokerLost = BrokerLost };
             }
 
             return Task.FromResult(new ChallengeReply(New(), null));

@@ -24,6 +24,22 @@ public sealed class AgentSupportTests
     }
 
     [Fact]
+    public void Backoff_steps_stop_at_a_shorter_cap_when_given_one_and_never_exceed_their_own()
+    {
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), new Random(42));
+        foreach (double step in new double[] { 1, 2, 4, 5, 5, 5 })
+        {
+            Assert.InRange(backoff.Next(TimeSpan.FromSeconds(5)).TotalSeconds, step / 2, step);
+        }
+
+        var shortMax = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), new Random(42));
+        foreach (double step in new double[] { 1, 2, 2, 2 })
+        {
+            Assert.InRange(shortMax.Next(TimeSpan.FromSeconds(5)).TotalSeconds, step / 2, step);
+        }
+    }
+
+    [Fact]
     public void Backoff_delays_are_jittered()
     {
         var a = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), new Random(1));

@@ -54,6 +54,8 @@ public sealed class AgentBrokerTlsTests(TlsBrokerFixture broker) : IClassFixture
         BusRequestException e = await Assert.ThrowsAnyAsync<BusRequestException>(() => client.ConnectAsync(CancellationToken.None));
 
         Assert.Contains("TLS", e.Message, StringComparison.Ordinal);
+        Assert.IsNotType<BrokerLostException>(e); // refused, not away: the long backoff
+
         Assert.Contains(logs.All, l => l.Contains("refusing the certificate", StringComparison.Ordinal) && l.Contains(reason, StringComparison.Ordinal));
         Assert.Null(client.ReplyQueue);
     }
