@@ -17,12 +17,14 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// reported Silent or Quarantined, and every verdict the verifier made reach a durable queue on the
 /// verdict exchange once (no NodeTrusted lost, none but NodeTrusted at all).
 /// <para>
-/// How soon is measured and printed. The issue asks "Trusted again within two intervals" of the
-/// broker's return; that is not met today and not asserted: MassTransit's RabbitMQ transport reconnects
-/// on a fixed policy (3 s to 30 s between attempts, <see cref="BrokerOutageSilenceTests"/>), and the
-/// nodes here are MassTransit clients too, so queues consumed again up to 30 s after the broker was back
-/// and the last of 200 nodes passed again up to <see cref="AllPassBound"/> after it. The test bounds
-/// that with margin, so a service that stops reconnecting (or does so much later) fails it.
+/// How soon: the issue asks "every node Trusted again within two intervals" of the broker's return, and
+/// that is asserted: the last of the 200 nodes must pass again within <see cref="AllPassBound"/> (2 × the
+/// interval) of the moment the restarted broker accepted connections. The services, and the simulated
+/// nodes' own bus (the same KcryptPush.Messaging set-up), try a broker that is away every few seconds
+/// (<see cref="BrokerReconnectPolicy"/>); under MassTransit's own schedule (3 s growing to 30 s between
+/// attempts) the queues consumed again up to 30 s after the broker was back and the last node passed again
+/// 46-48 s after it. The nodes treat a challenge that expired in the outage as the agent does (a fresh one,
+/// at once); measured: the last node 8.7 s after the broker's return at load 3-4, 15.5 s at load 21-25.
 /// </para>
 /// </summary>
 [Trait("Category", "Integration")]
@@ -36,14 +38,13 @@ public sealed class BrokerOutageFleetTests(ITestOutputHelper output) : IAsyncLif
     private static readonly TimeSpan Threshold = SilentIntervals * Interval;
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(120);
 
-    // MassTransit's longest pause between reconnection attempts, its 1 s breather and room for a loaded
-    // 2-core machine (BrokerOutageSilenceTests.Reconnect): how long after the broker is back a service may
-    // take to consume again.
-    private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(30 + 1 + 20);
+    // How long after the broker is back a service may take to consume again: the longest pause between
+    // reconnection attempts (Broker:ReconnectMaxInterval, 3 s), MassTransit's 1 s breather after a failed
+    // attempt, and room for a loaded 2-core machine (2.2-5.9 s measured here at load 3-25).
+    private static readonly TimeSpan Reconnect = new BrokerOptions().ReconnectMaxInterval + TimeSpan.FromSeconds(1 + 11);
 
-    // Every node passed again within this of the broker's return: the services' and the nodes' own
-    // reconnection (each up to Reconnect), one request timeout and two intervals for the backlog.
-    private static readonly TimeSpan AllPassBound = Reconnect + TimeSpan.FromSeconds(15) + 2 * Interval;
+    // Every node passed again within two intervals of the broker's return (issue 10, item 4).
+    private static readonly TimeSpan AllPassBound = 2 * Interval;
 
     private readonly RabbitMqFixture _broker = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("kcp-it-outage-fleet-").FullName;

@@ -181,6 +181,13 @@ internal sealed class SimulatedFleet : IAsyncDisposable
             {
                 try
                 {
+                    // As the agent's push loop: a challenge that expired while the node could not use it (a
+                    // broker outage longer than the expiry) is not answered, a fresh one is asked for.
+                    if (held is not null && DateTimeOffset.UtcNow >= held.ExpiresAt)
+                    {
+                        held = null;
+                    }
+
                     if (held is null)
                     {
                         Response<Challenge, AttestationRefused> r = await Ask(node, () => _challenges.GetResponse<Challenge, AttestationRefused>(new RequestChallenge(node.TpmHash)));
@@ -215,6 +222,14 @@ internal sealed class SimulatedFleet : IAsyncDisposable
                     else
                     {
                         Problem($"{node.Hostname}: {result.Verdict} {string.Join(", ", result.Reasons.Select(x => $"{x.Code}: {x.Message}"))}");
+                        if (result.Reasons.Length > 0 && result.Reasons.All(r => r.Code == AttestationReasonCodes.ChallengeExpired))
+                        {
+                            // The quote arrived after its challenge expired (it waited out an outage): nothing was
+                            // recorded, so ask for a fresh challenge soon, not a period later, as the agent does.
+                            held = null;
+                            await Task.Delay(TimeSpan.FromSeconds(1), stop);
+                            continue;
+                        }
                     }
 
                     held = result.NextChallenge;
