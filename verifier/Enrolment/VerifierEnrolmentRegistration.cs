@@ -4,6 +4,8 @@ using KcryptPush.Verifier.Store;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace KcryptPush.Verifier.Enrolment;
 
@@ -25,6 +27,10 @@ public static class VerifierEnrolmentRegistration
             {
                 HistoryLength = sp.GetService<VerifierOptions>()?.HistoryLength ?? new VerifierStoreOptions().HistoryLength,
                 SecretKey = sp.GetService<SecretAtRestKey>(),
+                Logger = sp.GetService<ILoggerFactory>()?.CreateLogger("KcryptPush.Verifier.Store"),
+                // A LiteDB engine that cannot be replaced in this process: the host stops, and `run` exits 1
+                // (LiteDbVerifierStore.CannotRecover) so that systemd's Restart=on-failure starts it again.
+                Unrecoverable = _ => sp.GetService<IHostApplicationLifetime>()?.StopApplication(),
             };
             try
             {

@@ -109,6 +109,12 @@ public static class VerifierServiceCommands
                 }
 
                 await host.RunAsync().ConfigureAwait(false);
+                if (host.Services.GetService<KcryptPush.Verifier.Store.IVerifierStore>() is KcryptPush.Verifier.Store.LiteDbVerifierStore { CannotRecover: true } failed)
+                {
+                    await Console.Error.WriteLineAsync($"kcrypt-push-verifier: the database {failed.Path} failed and could not be reopened in this process: exiting for a restart").ConfigureAwait(false);
+                    return 1;
+                }
+
                 return 0;
             }
             catch (OptionsValidationException e)
