@@ -19,8 +19,10 @@ internal static class StoreLoad
         usage: dotnet run -c Release --project bench -- store [--store litedb:PATH|POSTGRES] [--nodes 1000]
                  [--threads 16] [--duration 20s]
                dotnet run -c Release --project bench -- store --populate N --store litedb:PATH|POSTGRES [--threads 16]
+               dotnet run -c Release --project bench -- store --scan --store litedb:PATH|POSTGRES
           --populate  only enrol N nodes into the store, as NodeEnrolled does, and keep it (for a verifier
                       started on it: scripts/load.sh -b FILE)
+          --scan      only time the fleet-wide reads (silence candidates, counts, outbox) on the store, read-only
           --store     Verifier:Store syntax (default litedb: a new file in a temporary directory)
           --nodes     enrolled nodes (default 1000)
           --threads   concurrent units, as the verifier's consumers run them (default 16)
@@ -32,6 +34,7 @@ internal static class StoreLoad
     {
         string? setting = null;
         int nodes = 1000, threads = 16, populate = 0;
+        bool scan = false;
         TimeSpan duration = TimeSpan.FromSeconds(20);
         for (int i = 0; i < args.Length; i++)
         {
@@ -44,9 +47,21 @@ internal static class StoreLoad
                 case "--threads" when int.TryParse(value, CultureInfo.InvariantCulture, out int t) && t > 0: threads = t; i++; break;
                 case "--duration" when KcryptPush.Contracts.Text.Durations.TryParse(value, out TimeSpan d):
                     duration = d; i++; break;
+                case "--scan": scan = true; break;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
                 default: Console.Error.WriteLine($"store: bad argument '{args[i]}'\n{Usage}"); return 2;
             }
+        }
+
+        if (scan)
+        {
+            if (setting is null)
+            {
+                Console.Error.WriteLine($"store: --scan needs --store\n{Usage}");
+                return 2;
+            }
+
+            return StoreScan.Run(setting);
         }
 
         if (populate > 0)
