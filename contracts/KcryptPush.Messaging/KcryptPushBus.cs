@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -154,6 +155,7 @@ public static class KcryptPushBus
                 cfg.Durable = true;
                 cfg.AutoDelete = false;
                 cfg.PrefetchCount = broker.PrefetchCount;
+                cfg.ConfigureJsonSerializerOptions(CompactJson);
                 cfg.ConfigureEndpoints(context);
             });
         });
@@ -179,6 +181,19 @@ public static class KcryptPushBus
             r.Ignore<System.Text.Json.JsonException>();
             r.Ignore<FormatException>();
         });
+    }
+
+    /// <summary>
+    /// MassTransit's JSON options with <c>WriteIndented</c> off. MassTransit indents by default, which
+    /// made a steady AttestationResult (its next challenge selects 24 PCRs per bank, one number a
+    /// line) about twice its compact size on the wire, and costs the writer the whitespace. Readers
+    /// see the same JSON (the agent parses with JsonDocument). The options are one static instance
+    /// for every bus in the process, possibly already in use (then read-only): a copy replaces them.
+    /// </summary>
+    public static JsonSerializerOptions CompactJson(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.WriteIndented ? new JsonSerializerOptions(options) { WriteIndented = false } : options;
     }
 
     /// <summary>Request timeout from the options, for request clients.</summary>
