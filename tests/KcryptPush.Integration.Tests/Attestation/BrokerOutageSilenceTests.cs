@@ -16,14 +16,11 @@ namespace KcryptPush.Integration.Tests.Attestation;
 /// verifier made must reach the verdict exchange exactly once (counted on a durable queue that lives
 /// through the outage).
 /// <para>
-/// "Soon" is bounded by MassTransit, not by us: its RabbitMQ receive transport reconnects on a fixed
-/// exponential policy (3 s to 30 s between attempts; <c>RabbitMqHostConfiguration.ReceiveTransportRetryPolicy</c>,
-/// getter only), so after a 30 s outage the services' queues consumed again 16-32 s after the broker
-/// was back here and agents passed again 2.7-19.9 s after the verifier consumed, 22-36 s after the broker
-/// was back (six runs); the issue's "Trusted again within two
-/// intervals" is not met until KcryptPush.Messaging reconnects faster. The test bounds what the services
-/// do today and prints the times; the verifier allows the nodes 30 s (<c>BrokerConnectionClock.DefaultSettle</c>)
-/// to reconnect before silence counts, which is what keeps a 16 s threshold free of false NodeSilent here.
+/// "Soon": the services try a broker that is away every 1-3 s plus MassTransit's 1 s breather
+/// (<c>BrokerReconnectPolicy</c>; MassTransit's own schedule, 3 s growing to 30 s, had them consume again
+/// 16-32 s after the broker was back and agents pass again 22-36 s after it), and an agent every 5 s at most
+/// (Agent:BrokerRetryMaxDelay). The verifier allows the nodes 15 s (<c>BrokerConnectionClock.DefaultSettle</c>)
+/// to reconnect before silence counts, which with the 16 s threshold keeps the outage free of false NodeSilent.
 /// </para>
 /// </summary>
 [Trait("Category", "Integration")]
@@ -34,13 +31,14 @@ public sealed class BrokerOutageSilenceTests(AttestationClassFixture f, ITestOut
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);   // AttestationClassFixture.Interval
     private static readonly TimeSpan Threshold = AttestationClassFixture.SilentIntervals * Interval;
 
-    // MassTransit's longest pause between reconnection attempts, plus its 1 s breather, plus room for a
-    // loaded 2-core machine: how long after the broker is back a service may take to consume again.
-    private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(30 + 1 + 20);
+    // The longest pause between reconnection attempts (Broker:ReconnectMaxInterval), MassTransit's 1 s
+    // breather, plus room for a loaded 2-core machine: how long after the broker is back a service may take
+    // to consume again.
+    private static readonly TimeSpan Reconnect = new BrokerOptions().ReconnectMaxInterval + TimeSpan.FromSeconds(1 + 11);
 
     // The verifier's allowance for the nodes' reconnection (BrokerConnectionClock.DefaultSettle; this
     // project does not reference the verifier's assembly).
-    private static readonly TimeSpan VerifierSettle = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan VerifierSettle = TimeSpan.FromSeconds(15);
 
     [Fact]
     public async Task A_30_s_broker_outage_makes_no_node_silent_and_every_node_passes_again()
@@ -148,8 +146,9 @@ public sealed class BrokerOutageSilenceTests(AttestationClassFixture f, ITestOut
             Assert.False(n.Agent!.HasExited, $"agent {n.Index} exited\n{Diagnostics()}");
         }
 
-        // Within two intervals of the services' reconnection (see the class comment for why not of the broker's return).
-        Assert.All(firstPass, p => Assert.True(p.Value <= Reconnect + 2 * Interval, $"node {p.Key} passed again only {p.Value.TotalSeconds:0.0}s after the broker was back\n{Diagnostics()}"));
+        // Within the agent's longest pause while the broker is away (Agent:BrokerRetryMaxDelay, 5 s) and two
+        // intervals of the services' reconnection.
+        Assert.All(firstPass, p => Assert.True(p.Value <= Reconnect + TimeSpan.FromSeconds(5) + 2 * Interval, $"node {p.Key} passed again only {p.Value.TotalSeconds:0.0}s after the broker was back\n{Diagnostics()}"));
 
         // 0 NodeSilent, 0 NodeQuarantined, and each NodeTrusted delivered exactly once: nothing lost or repeated.
         string[] hashes = [.. nodes.Select(n => n.TpmHash)];
