@@ -100,7 +100,7 @@ public static class VerifierServiceCommands
             {
                 // Opened now, so a store that cannot be opened (held by another process, unreachable,
                 // a schema from a newer verifier) stops the start with its reason.
-                _ = host.Services.GetRequiredService<KcryptPush.Verifier.Store.IVerifierStore>();
+                var store = host.Services.GetRequiredService<KcryptPush.Verifier.Store.IVerifierStore>();
                 if (host.Services.GetService<KcryptPush.Verifier.Policies.DefaultBootPolicy>() is { } bootPolicy)
                 {
                     host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KcryptPush.Verifier.Hosting").LogInformation(
@@ -109,7 +109,8 @@ public static class VerifierServiceCommands
                 }
 
                 await host.RunAsync().ConfigureAwait(false);
-                if (host.Services.GetService<KcryptPush.Verifier.Store.IVerifierStore>() is KcryptPush.Verifier.Store.LiteDbVerifierStore { CannotRecover: true } failed)
+                // Read from the store resolved before: RunAsync disposes the host's services when it returns.
+                if (store is KcryptPush.Verifier.Store.LiteDbVerifierStore { CannotRecover: true } failed)
                 {
                     await Console.Error.WriteLineAsync($"kcrypt-push-verifier: the database {failed.Path} failed and could not be reopened in this process: exiting for a restart").ConfigureAwait(false);
                     return 1;
