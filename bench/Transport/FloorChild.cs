@@ -5,15 +5,15 @@ internal static class FloorChild
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args is not [("masstransit" or "rabbitmq") and var kind, var broker, var queue])
+        if (args is not [("masstransit" or "masstransit-indented" or "rabbitmq") and var kind, var broker, var queue])
         {
-            Console.Error.WriteLine("usage: bench transport-responder masstransit|rabbitmq BROKER_URI QUEUE");
+            Console.Error.WriteLine("usage: bench transport-responder masstransit|masstransit-indented|rabbitmq BROKER_URI QUEUE");
             return 2;
         }
 
-        await (kind == "masstransit"
-            ? FloorMassTransitResponder.RunAsync(broker, queue)
-            : FloorRabbitResponder.RunAsync(broker, queue, 32));
+        await (kind == "rabbitmq"
+            ? FloorRabbitResponder.RunAsync(broker, queue, 32)
+            : FloorMassTransitResponder.RunAsync(broker, queue, indented: kind == "masstransit-indented"));
         return 0;
     }
 

@@ -1,6 +1,8 @@
 using KcryptPush.Contracts.V1;
 using KcryptPush.Messaging;
+using System.Text.Json;
 using MassTransit;
+using MassTransit.Serialization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,7 +21,7 @@ public sealed class FloorQuoteConsumer : IConsumer<QuoteSubmitted>
 /// </summary>
 internal static class FloorMassTransitResponder
 {
-    public static async Task RunAsync(string broker, string queue)
+    public static async Task RunAsync(string broker, string queue, bool indented)
     {
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create<string, string?>("Broker:Uri", broker)]).Build();
         var services = new ServiceCollection();
@@ -31,6 +33,12 @@ internal static class FloorMassTransitResponder
         }));
         await using ServiceProvider provider = services.BuildServiceProvider();
         IBusControl bus = provider.GetRequiredService<IBusControl>();
+        if (indented)
+        {
+            // MassTransit's default, which KcryptPushBus turns off (CompactJson): the A/B of that change.
+            SystemTextJsonMessageSerializer.Options = new JsonSerializerOptions(SystemTextJsonMessageSerializer.Options) { WriteIndented = true };
+        }
+
         await bus.StartAsync();
         try
         {

@@ -15,15 +15,17 @@ namespace KcryptPush.Bench.Transport;
 /// responder process answers a steady QuoteSubmitted with a pass and its next challenge (no
 /// verification, no store) while this process keeps <c>--in-flight</c> MassTransit requests going,
 /// as the load generator does; the responder's CPU (utime + stime from /proc, as <c>--verifier-pid</c>)
-/// over the measured window, divided by the answers, is the transport's cost per attestation. Two
-/// responders, alternated round by round on the same broker so that both see the same machine:
-/// MassTransit set up as the verifier's bus, and RabbitMQ.Client alone (the agent's library).
+/// over the measured window, divided by the answers, is the transport's cost per attestation. Three
+/// responders, alternated round by round on the same broker so that all see the same machine:
+/// MassTransit set up as the verifier's bus with MassTransit's indented JSON and with the compact
+/// JSON the services write, and RabbitMQ.Client alone (the agent's library).
 /// </summary>
 internal static class TransportFloor
 {
     private const string Usage = """
         usage: bench transport --broker URI [--in-flight 50] [--warmup 10s] [--duration 20s] [--rounds 2]
-          Each round runs a MassTransit responder, then a RabbitMQ.Client one, each in its own process:
+          Each round runs a MassTransit responder writing indented JSON (MassTransit's default), one as
+          the services' bus (compact JSON), then a RabbitMQ.Client one, each in its own process:
           warm-up (not counted), then the measured window; prints answers/s and the responder's CPU-µs
           per answer, and the median of the rounds.
         """;
@@ -61,7 +63,7 @@ internal static class TransportFloor
         await using ServiceProvider provider = services.BuildServiceProvider();
         IBusControl bus = provider.GetRequiredService<IBusControl>();
         await bus.StartAsync();
-        var results = new Dictionary<string, List<(double PerSecond, double CpuMicros)>> { ["masstransit"] = [], ["rabbitmq"] = [] };
+        var results = new Dictionary<string, List<(double PerSecond, double CpuMicros)>> { ["masstransit-indented"] = [], ["masstransit"] = [], ["rabbitmq"] = [] };
         try
         {
             for (int round = 1; round <= rounds; round++)
@@ -71,7 +73,7 @@ internal static class TransportFloor
                     (double perSecond, double cpuMicros) = await RoundAsync(bus, broker, kind, inFlight, warmup, duration);
                     results[kind].Add((perSecond, cpuMicros));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"transport: round {round} {kind,-11}: {perSecond,7:0.0} answers/s, responder CPU {cpuMicros,6:0} µs per answer ({inFlight} in flight, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})"));
+                        $"transport: round {round} {kind,-20}: {perSecond,7:0.0} answers/s, responder CPU {cpuMicros,6:0} µs per answer ({inFlight} in flight, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})"));
                 }
             }
         }
@@ -85,7 +87,7 @@ internal static class TransportFloor
             double medianCpu = Median(list.Select(r => r.CpuMicros));
             double medianRate = Median(list.Select(r => r.PerSecond));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"transport: {kind,-11} median of {list.Count}: {medianRate:0.0} answers/s, {medianCpu:0} µs of responder CPU per answer"));
+                $"transport: {kind,-20} median of {list.Count}: {medianRate:0.0} answers/s, {medianCpu:0} µs of responder CPU per answer"));
         }
 
         return 0;
