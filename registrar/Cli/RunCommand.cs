@@ -84,8 +84,15 @@ internal static class RunCommand
             {
                 // Opened now, so a store that cannot be opened (a LiteDB file another registrar holds, an
                 // unreachable database, a schema from a newer registrar) stops the start with its reason.
-                _ = host.Services.GetRequiredService<IRegistrarStore>();
+                IRegistrarStore store = host.Services.GetRequiredService<IRegistrarStore>();
                 await host.RunAsync(cancel).ConfigureAwait(false);
+                // Read from the store resolved before: RunAsync disposes the host's services when it returns.
+                if (store is LiteDbRegistrarStore { Failure: { } failure } failed)
+                {
+                    await Console.Error.WriteLineAsync($"kcrypt-push-registrar: the store {failed.Path} failed a write ({failure.Message}): exiting for a restart").ConfigureAwait(false);
+                    return 1;
+                }
+
                 return 0;
             }
             catch (OptionsValidationException e)

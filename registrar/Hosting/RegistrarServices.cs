@@ -8,6 +8,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -33,7 +34,13 @@ public static class RegistrarServices
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<RegistrarOptions>>().Value);
-        services.TryAddSingleton(sp => RegistrarStores.Open(sp.GetRequiredService<RegistrarOptions>().StoreSetting));
+        services.TryAddSingleton(sp => RegistrarStores.Open(sp.GetRequiredService<RegistrarOptions>().StoreSetting, onFailure: cause =>
+        {
+            // LiteDB keeps a failed engine closed: stop, and `run` exits 1 for systemd's Restart=on-failure.
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("KcryptPush.Registrar.Store").LogCritical(cause,
+                "The registrar store failed a write ({Reason}): stopping so that the service is restarted on it", cause.Message);
+            sp.GetService<IHostApplicationLifetime>()?.StopApplication();
+        }));
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<RegistrarOptions>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KcryptPush.Storage;
 using LiteDB;
 
@@ -14,6 +15,8 @@ namespace KcryptPush.Registrar.Store;
 /// hashes an attacker registers); commits are serialised by one write gate, each a LiteDB transaction.
 /// Collection names and document shapes are those of the files the shared-mode store wrote
 /// (<c>nodes</c>, <c>challenges</c>, <c>audit</c>, <c>rejections</c>), so existing files open as they are.
+/// A write that fails on the file (a full disk) fails the store for good in this process (see
+/// <see cref="Failure"/>): the owner is told and the service exits for a restart.
 /// </summary>
 public sealed class LiteDbRegistrarStore : IRegistrarStore
 {
@@ -28,11 +31,32 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     private readonly ILiteCollection<RejectionCount> _rejections;
     private readonly Lock[] _stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new Lock())];
     private readonly Lock _writeGate = new();
+    private readonly LiteDbCheckpointer? _checkpointer;
+    private readonly Action<Exception>? _onFailure;
+    private Exception? _failure;
+
+    // How long a write waits for its checkpoint before the engine is taken as failed, unless LiteDB has
+    // closed it before (LiteDbCheckpointer): a healthy checkpoint copies one enrolment's pages.
+    private static readonly TimeSpan CheckpointBound = TimeSpan.FromSeconds(30);
+
+    // A failed engine is never disposed: its open transactions' finalizers throw on the finalizer thread
+    // and end the process (as the verifier's store found), and its calls may not return.
+    private static readonly ConcurrentBag<LiteDatabase> Retired = [];
 
     /// <summary>Opens (creating it if needed, unless <paramref name="readOnly"/>) the file.</summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="readOnly">Opened only to read (the offline commands).</param>
+    /// <param name="onFailure">Told once, with the cause, when a write fails the store (see <see cref="Failure"/>).</param>
     /// <exception cref="RegistrarStoreInUseException">Another process (or store) holds the file.</exception>
     /// <exception cref="FileNotFoundException">Read-only, and there is no such file.</exception>
-    public LiteDbRegistrarStore(string path, bool readOnly = false)
+    public LiteDbRegistrarStore(string path, bool readOnly = false, Action<Exception>? onFailure = null)
+        : this(path, readOnly, onFailure, null)
+    {
+    }
+
+    /// <summary>Opens the file through <paramref name="openEngine"/> (tests: an engine over streams that fail
+    /// like a full disk), or LiteDB's direct mode on <paramref name="path"/> when null.</summary>
+    internal LiteDbRegistrarStore(string path, bool readOnly, Action<Exception>? onFailure, Func<LiteDatabase>? openEngine)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
@@ -50,7 +74,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
         _lockFile = TakeLock(Path);
         try
         {
-            _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct, ReadOnly = readOnly });
+            _db = openEngine?.Invoke() ?? new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct, ReadOnly = readOnly });
         }
         catch
         {
@@ -74,7 +98,10 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
             _challenges.EnsureIndex(c => c.ExpiresAt);
             _challenges.EnsureIndex(c => c.TpmHash);
             _audit.EnsureIndex(a => a.TpmHash);
+            _checkpointer = new LiteDbCheckpointer(_db);
         }
+
+        _onFailure = onFailure;
     }
 
     /// <summary>The database file.</summary>
@@ -86,6 +113,14 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     /// <inheritdoc/>
     public string Description => "litedb:" + Path;
 
+    /// <summary>
+    /// Why a write failed the store (null while it works). LiteDB 5 closes its engine for good when its
+    /// writer meets an I/O error, and a rollback or checkpoint on that engine may never return, so the store
+    /// touches it no more: every later unit fails at once with <see cref="RegistrarStoreFailedException"/>,
+    /// and the service exits for a restart, which opens the file again once it can be written.
+    /// </summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
     /// <summary>The lock file that marks the database as held: <c>PATH.lock</c>.</summary>
     public static string LockPathOf(string path) => StoreFileLock.PathOf(path);
 
@@ -93,6 +128,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     public IRegistrarUnit BeginNode(string tpmHash)
     {
         ArgumentException.ThrowIfNullOrEmpty(tpmHash);
+        ThrowIfFailed();
         Lock gate = _stripes[StripeOf(tpmHash)];
         gate.Enter();
         try
@@ -146,27 +182,16 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     public int PurgeChallenges(DateTime nowUtc, TimeSpan keep)
     {
         DateTime cutoff = nowUtc - keep;
-        lock (_writeGate)
+        return Transact(() =>
         {
-            _db.BeginTrans();
-            try
+            foreach (ChallengeRecord c in _challenges.Find(c => c.ExpiresAt <= nowUtc).Where(c => c.Secret.Length > 0).ToList())
             {
-                foreach (ChallengeRecord c in _challenges.Find(c => c.ExpiresAt <= nowUtc).Where(c => c.Secret.Length > 0).ToList())
-                {
-                    c.Secret = [];
-                    _challenges.Update(c);
-                }
+                c.Secret = [];
+                _challenges.Update(c);
+            }
 
-                int deleted = _challenges.DeleteMany(c => c.ExpiresAt < cutoff);
-                CommitToFile();
-                return deleted;
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
-            }
-        }
+            return _challenges.DeleteMany(c => c.ExpiresAt < cutoff);
+        });
     }
 
     /// <inheritdoc/>
@@ -177,27 +202,18 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     public void AddRejections(IReadOnlyDictionary<string, long> counts, DateTime nowUtc)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        lock (_writeGate)
+        Transact(() =>
         {
-            _db.BeginTrans();
-            try
+            foreach ((string reason, long n) in counts)
             {
-                foreach ((string reason, long n) in counts)
-                {
-                    RejectionCount c = _rejections.FindById(reason) ?? new RejectionCount { ReasonCode = reason, FirstAt = nowUtc };
-                    c.Count += n;
-                    c.LastAt = nowUtc;
-                    _rejections.Upsert(c);
-                }
+                RejectionCount c = _rejections.FindById(reason) ?? new RejectionCount { ReasonCode = reason, FirstAt = nowUtc };
+                c.Count += n;
+                c.LastAt = nowUtc;
+                _rejections.Upsert(c);
+            }
 
-                CommitToFile();
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
-            }
-        }
+            return 0;
+        });
     }
 
     /// <inheritdoc/>
@@ -207,7 +223,16 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     /// <inheritdoc/>
     public void Dispose()
     {
-        _db.Dispose();
+        _checkpointer?.Dispose();
+        if (Failure is null)
+        {
+            _db.Dispose();
+        }
+        else
+        {
+            Retired.Add(_db);
+        }
+
         // The lock file stays: deleting it would race with a process opening it now.
         _lockFile.Dispose();
     }
@@ -230,15 +255,53 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
         return (int)(h % Stripes);
     }
 
-    // LiteDB queues a commit's pages for a background writer to the -log file and returns: an answer
-    // sent after the commit could outlive a crash that loses the enrolment it reports. A checkpoint
-    // drains that queue and copies the pages into the data file before the unit returns (the
-    // registrar commits at enrolment rates; measured in the README), and a copy of the file taken
-    // after a unit committed holds it.
-    private void CommitToFile()
+    // One transaction under the write gate, in the file before it returns. LiteDB queues a commit's pages
+    // for a background writer to the -log file and returns: an answer sent after the commit could outlive
+    // a crash that loses the enrolment it reports. A checkpoint drains that queue and copies the pages
+    // into the data file before the unit returns (the registrar commits at enrolment rates; measured in
+    // the README), and a copy of the file taken after a unit committed holds it. An I/O error, or an
+    // engine LiteDB closed meanwhile, fails the store (Failure); any other error rolls back.
+    private T Transact<T>(Func<T> work)
     {
-        _db.Commit();
-        _db.Checkpoint();
+        lock (_writeGate)
+        {
+            ThrowIfFailed();
+            _db.BeginTrans();
+            try
+            {
+                T result = work();
+                _db.Commit();
+                _checkpointer!.Checkpoint(CheckpointBound);
+                return result;
+            }
+            catch (Exception e) when (e is IOException || LiteDbCheckpointer.EngineClosed(_db))
+            {
+                throw Fail(LiteDbCheckpointer.EngineFailure(_db) ?? e);
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+        }
+    }
+
+    private RegistrarStoreFailedException Fail(Exception cause)
+    {
+        if (Interlocked.CompareExchange(ref _failure, cause, null) is null)
+        {
+            _onFailure?.Invoke(cause);
+        }
+
+        return new RegistrarStoreFailedException(Path, Failure!);
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (Failure is { } failure)
+        {
+            throw new RegistrarStoreFailedException(Path, failure);
+        }
     }
 
     private static FileStream TakeLock(string path) => StoreFileLock.Take(path, (p, e) => new RegistrarStoreInUseException(p, e));
@@ -250,40 +313,31 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
             return;
         }
 
-        lock (_writeGate)
+        Transact(() =>
         {
-            _db.BeginTrans();
-            try
+            foreach (ChallengeWrite c in w.Challenges.Values)
             {
-                foreach (ChallengeWrite c in w.Challenges.Values)
+                ChallengeRecord? stored = _challenges.FindById(c.Challenge.Id);
+                if (c.Insert ? stored is not null : c.ReadUnused && stored?.UsedAt is not null)
                 {
-                    ChallengeRecord? stored = _challenges.FindById(c.Challenge.Id);
-                    if (c.Insert ? stored is not null : c.ReadUnused && stored?.UsedAt is not null)
-                    {
-                        throw new RegistrarStoreConflictException(RegistrarUnit.ConflictMessageOf(c));
-                    }
-
-                    _challenges.Upsert(c.Challenge);
+                    throw new RegistrarStoreConflictException(RegistrarUnit.ConflictMessageOf(c));
                 }
 
-                if (w.Node is not null)
-                {
-                    _nodes.Upsert(w.Node);
-                }
-
-                foreach (AuditEntry a in w.Audit)
-                {
-                    _audit.Insert(a);
-                }
-
-                CommitToFile();
+                _challenges.Upsert(c.Challenge);
             }
-            catch
+
+            if (w.Node is not null)
             {
-                _db.Rollback();
-                throw;
+                _nodes.Upsert(w.Node);
             }
-        }
+
+            foreach (AuditEntry a in w.Audit)
+            {
+                _audit.Insert(a);
+            }
+
+            return 0;
+        });
     }
 
     private sealed class Unit : RegistrarUnit

@@ -12,12 +12,15 @@ public static class RegistrarStores
     /// <summary>Opens <paramref name="setting"/> (read-only: no file, table or write is created).</summary>
     /// <exception cref="RegistrarStoreInUseException">A LiteDB file another process holds.</exception>
     /// <exception cref="InvalidDataException">A PostgreSQL schema newer than this registrar (or missing, read-only).</exception>
-    public static IRegistrarStore Open(string setting, bool readOnly = false)
+    /// <param name="setting">The store setting.</param>
+    /// <param name="readOnly">Opened only to read.</param>
+    /// <param name="onFailure">Told when a LiteDB store fails a write for good (<see cref="LiteDbRegistrarStore.Failure"/>).</param>
+    public static IRegistrarStore Open(string setting, bool readOnly = false, Action<Exception>? onFailure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(setting);
         return IsPostgres(setting)
             ? new PostgresRegistrarStore(setting, readOnly)
-            : new LiteDbRegistrarStore(LiteDbPath(setting)!, readOnly);
+            : new LiteDbRegistrarStore(LiteDbPath(setting)!, readOnly, onFailure);
     }
 
     /// <summary>Whether <paramref name="setting"/> names a PostgreSQL database rather than a LiteDB file.</summary>

@@ -2,17 +2,17 @@ using System.Reflection;
 using System.Runtime.ExceptionServices;
 using LiteDB;
 
-namespace KcryptPush.Verifier.Store;
+namespace KcryptPush.Storage;
 
 /// <summary>
 /// Runs LiteDB checkpoints of one engine on a thread of its own, so that the caller can stop waiting.
 /// LiteDB 5.0.20's Checkpoint takes the engine's exclusive lock and waits for its background -log writer
 /// to empty its queue; when that writer fails (a full disk: ENOSPC) it closes the engine and never
 /// empties the queue, and a checkpoint that was already waiting waits for ever (measured: the store's
-/// reopen test hung on the first failure). The caller waits in slices and gives up as soon as the
+/// reopen test hung on the first failure). Both services' LiteDB stores checkpoint through it. The caller waits in slices and gives up as soon as the
 /// engine has closed itself, or after a bound; the stuck thread is then left behind with its engine.
 /// </summary>
-internal sealed class LiteDbCheckpointer : IDisposable
+public sealed class LiteDbCheckpointer : IDisposable
 {
     private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(50);
 
@@ -29,6 +29,7 @@ internal sealed class LiteDbCheckpointer : IDisposable
     private Exception? _error;
     private volatile bool _stopping;
 
+    /// <summary>A checkpointer of <paramref name="db"/>, with its thread.</summary>
     public LiteDbCheckpointer(LiteDatabase db)
     {
         _db = db;
@@ -79,6 +80,7 @@ internal sealed class LiteDbCheckpointer : IDisposable
             ? ExceptionField?.GetValue(state) as Exception
             : null;
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         // A thread stuck in a checkpoint stays there; an idle one ends.
