@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using MassTransit;
 
@@ -22,6 +23,11 @@ public static class BrokerReconnectPolicy
     private const string HostConfigurationField = "_hostConfiguration";
     private const string PolicyField = "<ReceiveTransportRetryPolicy>k__BackingField";
 
+    // The agent references this assembly and is published NativeAOT, whose analysis covers the whole
+    // assembly; the agent never builds a MassTransit bus, and the services that do are not trimmed. A
+    // field a trimmed or newer MassTransit lacks is found missing, and TryApply reports false.
+    private const string TrimmingJustification = "Only the services (not trimmed) configure a MassTransit bus; a missing field makes TryApply return false";
+
     /// <summary>
     /// The replacement: MassTransit's exponential policy from <paramref name="min"/> growing to <paramref name="max"/>
     /// (each pause ±25 % at random in MassTransit 8.5, so services do not retry in step), retrying exactly what
@@ -43,6 +49,7 @@ public static class BrokerReconnectPolicy
     /// sets (an upgrade: the caller logs it, the bus keeps MassTransit's slower policy, and
     /// <c>BrokerReconnectPolicyTests</c> fails first).
     /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = TrimmingJustification)]
     public static bool TryApply(IRabbitMqBusFactoryConfigurator configurator, TimeSpan min, TimeSpan max)
     {
         ArgumentNullException.ThrowIfNull(configurator);
@@ -58,6 +65,7 @@ public static class BrokerReconnectPolicy
     }
 
     /// <summary>The policy the RabbitMQ host of <paramref name="configurator"/> reconnects with now (for tests and logs), or null.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = TrimmingJustification)]
     public static IRetryPolicy? Current(IRabbitMqBusFactoryConfigurator configurator)
     {
         ArgumentNullException.ThrowIfNull(configurator);
