@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using KcryptPush.Storage;
 using LiteDB;
 
@@ -38,10 +37,6 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
     // How long a write waits for its checkpoint before the engine is taken as failed, unless LiteDB has
     // closed it before (LiteDbCheckpointer): a healthy checkpoint copies one enrolment's pages.
     private static readonly TimeSpan CheckpointBound = TimeSpan.FromSeconds(30);
-
-    // A failed engine is never disposed: its open transactions' finalizers throw on the finalizer thread
-    // and end the process (as the verifier's store found), and its calls may not return.
-    private static readonly ConcurrentBag<LiteDatabase> Retired = [];
 
     /// <summary>Opens (creating it if needed, unless <paramref name="readOnly"/>) the file.</summary>
     /// <param name="path">The database file.</param>
@@ -230,7 +225,7 @@ public sealed class LiteDbRegistrarStore : IRegistrarStore
         }
         else
         {
-            Retired.Add(_db);
+            LiteDbFailedEngines.Keep(_db);
         }
 
         // The lock file stays: deleting it would race with a process opening it now.

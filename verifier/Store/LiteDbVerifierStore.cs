@@ -79,12 +79,6 @@ public sealed class LiteDbVerifierStore : IVerifierStore
     private static readonly TimeSpan MaxReopenDelay = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReopenWait = TimeSpan.FromSeconds(30);
 
-    // Engines that failed stay reachable for the life of the process: a failed engine leaves transactions
-    // open (one per thread that met the failure), and LiteDB's TransactionService finalizer then throws
-    // ("discarded page must be writable") on the finalizer thread, which ends the process (seen: the test
-    // host crashed at a GC after LiteDbReopenTests). A few MB per failure, kept instead.
-    private static readonly ConcurrentBag<LiteDatabase> Retired = [];
-
     // How long a batch waits for its checkpoint before the engine is taken as failed, unless LiteDB has
     // closed it before (see LiteDbCheckpointer): a healthy checkpoint copies one batch's pages.
     private static readonly TimeSpan CheckpointBound = TimeSpan.FromSeconds(30);
@@ -149,7 +143,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
         }
         catch
         {
-            Retired.Add(_db);
+            LiteDbFailedEngines.Keep(_db);
             _checkpointer.Dispose();
             _db.Dispose();
             throw;
@@ -505,7 +499,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
 
         if (Interlocked.CompareExchange(ref _broken, cause, null) is null)
         {
-            Retired.Add(_db);
+            LiteDbFailedEngines.Keep(_db);
             Options.Logger?.LogError(cause, "Verifier store {Path}: the LiteDB engine failed ({Reason}); units fail until it is reopened", Path, cause.Message);
         }
 
@@ -660,7 +654,7 @@ public sealed class LiteDbVerifierStore : IVerifierStore
                 }
                 catch (Exception e)
                 {
-                    Retired.Add(_db);
+                    LiteDbFailedEngines.Keep(_db);
                     Options.Logger?.LogWarning("Verifier store {Path}: reopened, but its log cannot be written into the file yet: {Reason}", Path, e.Message);
                     return Close(_db) ? false : Unrecoverable("closing the reopened engine has not returned");
                 }
